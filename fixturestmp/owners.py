@@ -1,0 +1,87 @@
+"""Owner records: which live processes use a session.
+
+A session directory holds ``.owners/<pid>-<start time>``, one empty file per
+process using it. A record is live while a process with that pid *and* that
+start time runs, so a recycled pid never keeps a dead session alive and a
+killed owner frees its session at once (no lock timeout).
+"""
+
+import os
+from pathlib import Path
+
+import psutil
+
+__all__ = [
+    "OWNERS_DIR",
+    "add_owner",
+    "is_live",
+    "live_owners",
+    "owner_token",
+    "remove_owner",
+    "token_is_live",
+]
+
+OWNERS_DIR = ".owners"
+
+_token_cache: dict[int, str] = {}
+
+
+def owner_token(pid: int | None = None) -> str:
+    """Return ``<pid>-<start time>`` for ``pid`` (default: this process)."""
+    pid = os.getpid() if pid is None else pid
+    token = _token_cache.get(pid)
+    if token is None:
+        token = f"{pid}-{psutil.Process(pid).create_time():.2f}"
+        if pid == os.getpid():
+            _token_cache.clear()
+            _token_cache[pid] = token
+    return token
+
+
+def token_is_live(token: str) -> bool:
+    """Return whether the process named by ``token`` still runs."""
+    pid_text, _, started = token.partition("-")
+    try:
+        pid, start = int(pid_text), float(started)
+    except ValueError:
+        return False
+    try:
+        process = psutil.Process(pid)
+        if abs(process.create_time() - start) > 0.015:
+            return False
+        return process.status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError):
+        return False
+
+
+def add_owner(session: Path) -> str:
+    """Record this process as a user of ``session``; return its token."""
+    token = owner_token()
+    owners = session / OWNERS_DIR
+    os.makedirs(owners, mode=0o700, exist_ok=True)
+    fd = os.open(owners / token, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    os.close(fd)
+    return token
+
+
+def remove_owner(session: Path, token: str) -> None:
+    """Withdraw the record ``token`` from ``session``."""
+    try:
+        os.unlink(session / OWNERS_DIR / token)
+    except FileNotFoundError:
+        pass
+
+
+def live_owners(session: Path) -> list[str]:
+    """Return the tokens of the live processes recorded in ``session``."""
+    try:
+        with os.scandir(session / OWNERS_DIR) as entries:
+            tokens = [entry.name for entry in entries]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [token for token in tokens if token_is_live(token)]
+
+
+def is_live(session: Path) -> bool:
+    """Return whether a live process uses ``session``."""
+    return bool(live_owners(session))

@@ -1,0 +1,310 @@
+"""Sessions: one numbered directory shared by many temporary directories."""
+
+import atexit
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import fixtures
+
+from fixturestmp import owners
+from fixturestmp.basedir import BaseDir
+from fixturestmp.config import resolve
+from fixturestmp.errors import ConfigError
+from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter
+from fixturestmp.naming import safe_name
+from fixturestmp.policy import RetentionPolicy
+from fixturestmp.pruning import (
+    CURRENT_LINK,
+    list_sessions,
+    prune,
+    session_name,
+    trash_name,
+)
+from fixturestmp.removal import remove_entry, remove_tree
+
+__all__ = ["SESSION_ENV", "SessionTempFixture", "default_session"]
+
+SESSION_ENV = "FIXTURESTMP_SESSION"
+MARKER_NAME = ".fixturestmp"
+_NUMBER_FILE = ".last-number"
+_OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME}
+
+
+class SessionTempFixture(fixtures.Fixture):
+    """One numbered session directory shared by many temporary directories.
+
+    At cleanUp the session ends: with policy ``none``, or ``failed`` and no
+    failure, its directory is removed; then sessions beyond
+    ``retention_count`` whose owners are dead are pruned.
+
+    :ivar path: The session directory (after setUp).
+    :ivar failed: Whether any user of the session failed so far.
+    :ivar retention_count: Sessions kept after this one ends, counting it.
+    :ivar retention_policy: A :class:`~fixturestmp.RetentionPolicy`.
+    :ivar root: The temporary root holding the base directory.
+    """
+
+    def __init__(
+        self,
+        basetemp: str | os.PathLike[str] | None = None,
+        *,
+        root: str | os.PathLike[str] | None = None,
+        retention_count: int | None = None,
+        retention_policy: RetentionPolicy | str | None = None,
+    ) -> None:
+        """Check the options; nothing on disk is touched until setUp.
+
+        :param basetemp: Use this directory as the session directory. It must
+            be missing, empty, or made by fixturestmp; it is never pruned.
+        :param root: The temporary root (default: configuration, then
+            :func:`tempfile.gettempdir`).
+        :param retention_count: Sessions kept at the end (default 3).
+        :param retention_policy: ``all``, ``failed`` (default) or ``none``.
+        :raises ConfigError: An option value is not valid.
+        """
+        super().__init__()
+        self.retention_policy: RetentionPolicy = resolve(
+            "retention_policy", retention_policy
+        )
+        self.retention_count: int = resolve("retention_count", retention_count)
+        self.basetemp: Path | None = resolve("basetemp", basetemp)
+        configured_root = resolve("root", root)
+        if configured_root is None:
+            import tempfile
+
+            configured_root = Path(tempfile.gettempdir()).absolute()
+        self.root: Path = configured_root
+        if self.basetemp is not None:
+            _check_basetemp(self.basetemp, basetemp is not None)
+        self.failed = False
+        self.path: Path = None  # type: ignore[assignment]
+        self._joined: Path | None = None
+        self._base: BaseDir | None = None
+
+    @classmethod
+    def join(cls, path: str | os.PathLike[str]) -> "SessionTempFixture":
+        """Return a fixture that joins the existing session at ``path``.
+
+        A joined session records its directories there but never ends the
+        session: its owner (e.g. ``fixturestmp run``) does.
+        """
+        session = cls()
+        session._joined = Path(path).absolute()
+        if not (session._joined / MARKER_NAME).is_file():
+            raise ConfigError(
+                f"{SESSION_ENV}: {str(path)!r} from environment variable "
+                f"{SESSION_ENV} is not a fixturestmp session directory; unset "
+                f"it or run the tests through 'fixturestmp run'"
+            )
+        return session
+
+    def _setUp(self) -> None:
+        self._names: dict[str, int] = {}
+        self._created: set[str] = set()
+        self._lock = threading.Lock()
+        self._token = owners.owner_token()
+        self._pid = os.getpid()
+        if self._joined is not None:
+            self.path = self._joined
+            owners.add_owner(self.path)
+            self.addCleanup(owners.remove_owner, self.path, self._token)
+        elif self.basetemp is not None:
+            self.path = self.basetemp
+            _check_basetemp(self.path, True)
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_marker(self.path)
+            owners.add_owner(self.path)
+            self.addCleanup(self._finish)
+        else:
+            self._base = BaseDir(self.root)
+            self.addCleanup(self._base.close)
+            self.path = self._create_numbered()
+            self.addCleanup(self._finish)
+        self.manifest = ManifestWriter(self.path)
+        self.addCleanup(self.manifest.close)
+
+    def _create_numbered(self) -> Path:
+        base = self._base
+        assert base is not None
+        with base.locked():
+            known = max(list_sessions(base), default=-1)
+            try:
+                with open(base.path / _NUMBER_FILE) as stream:
+                    known = max(known, int(stream.read().strip() or -1))
+            except (FileNotFoundError, ValueError):
+                pass
+            number = known + 1
+            name = session_name(number)
+            os.mkdir(name, 0o700, dir_fd=base.fd)
+            path = base.path / name
+            try:
+                _write_marker(path)
+                owners.add_owner(path)
+                _replace_file(base.path / _NUMBER_FILE, f"{number}\n")
+                _replace_symlink(base.path / CURRENT_LINK, name)
+            except BaseException:
+                remove_entry(base.fd, name)
+                raise
+        return path
+
+    def mktemp(self, basename: str, numbered: bool = True) -> Path:
+        """Create a new directory in the session and return its path.
+
+        :param basename: The directory's name, made safe (``\\W`` becomes
+            ``_``, cut to 30 characters).
+        :param numbered: Append the lowest number that makes the name new
+            (``name0``, ``name1``); otherwise use the name as it is.
+        :raises FileExistsError: ``numbered`` is false and the name exists.
+        """
+        name = safe_name(basename)
+        if not numbered:
+            path = self.path / name
+            path.mkdir(mode=0o700)
+            self._note_created(path)
+            return path
+        with self._lock:
+            number = self._names.get(name, 0)
+            while True:
+                path = self.path / f"{name}{number}"
+                number += 1
+                try:
+                    path.mkdir(mode=0o700)
+                except FileExistsError:
+                    continue
+                self._names[name] = number
+                self._note_created(path)
+                return path
+
+    def _note_created(self, path: Path) -> None:
+        # Only an explicit basetemp needs to know: it is never removed whole.
+        if self._base is None and self._joined is None:
+            self._created.add(path.name)
+
+    def forget(self, path: Path) -> None:
+        """Note that ``path``, made by :meth:`mktemp`, has been removed."""
+        self._created.discard(path.name)
+
+    def record(
+        self, test_id: str, path: Path, outcome: str, retained: bool, **extra: Any
+    ) -> None:
+        """Note a finished directory in the session manifest.
+
+        :param outcome: ``passed``, ``failed`` or ``skipped``.
+        """
+        if outcome == "failed":
+            self.failed = True
+        self.manifest.append(
+            {
+                "id": test_id,
+                "path": str(path),
+                "outcome": outcome,
+                "retained": retained,
+                "pid": os.getpid(),
+                "time": round(time.time(), 3),
+                **extra,
+            }
+        )
+
+    def keeps_session(self) -> bool:
+        """Return whether the session directory survives its end."""
+        return self.retention_policy.keeps(self.failed)
+
+    def _finish(self) -> None:
+        if os.getpid() != self._pid:
+            return  # A forked child must not end its parent's session.
+        owners.remove_owner(self.path, self._token)
+        if self._base is None:
+            self._finish_basetemp()
+            return
+        if not self.keeps_session() and not owners.is_live(self.path):
+            name = trash_name(self.path.name)
+            with self._base.locked():
+                os.rename(self.path.name, name, src_dir_fd=self._base.fd,
+                          dst_dir_fd=self._base.fd)  # fmt: skip
+            remove_entry(self._base.fd, name, shown=str(self.path))
+        prune(self._base, self.retention_count)
+
+    def _finish_basetemp(self) -> None:
+        # Never removed wholesale: remove only what fixturestmp made.
+        if self.keeps_session():
+            return
+        for name in sorted(self._created | _OWN_ENTRIES):
+            remove_tree(self.path / name)
+        self._created.clear()
+
+
+def _check_basetemp(path: Path, explicit: bool) -> None:
+    origin = "argument basetemp=" if explicit else "configuration"
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise ConfigError(
+            f"basetemp: {str(path)!r} from {origin} is not valid: it is a file, "
+            f"not a directory; choose a new or empty directory"
+        ) from None
+    if names and MARKER_NAME not in names:
+        raise ConfigError(
+            f"basetemp: {str(path)!r} from {origin} is not valid: it holds "
+            f"{len(names)} entries fixturestmp did not make (e.g. "
+            f"{sorted(names)[0]!r}), which could be lost; choose a new or "
+            f"empty directory"
+        )
+
+
+def _write_marker(path: Path) -> None:
+    fd = os.open(path / MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    os.close(fd)
+
+
+def _replace_file(path: Path, text: str) -> None:
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def _replace_symlink(path: Path, target: str) -> None:
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    try:
+        os.unlink(temporary)
+    except FileNotFoundError:
+        pass
+    os.symlink(target, temporary)
+    os.replace(temporary, path)
+
+
+_default: SessionTempFixture | None = None
+_default_lock = threading.Lock()
+
+
+def default_session() -> SessionTempFixture:
+    """Return the process-wide session, creating it on first use.
+
+    When ``FIXTURESTMP_SESSION`` names a session directory (as set by
+    ``fixturestmp run``) the process joins it and leaves ending it to its
+    owner; otherwise the session is ended at interpreter exit. A forked child
+    joins its parent's session.
+    """
+    global _default
+    with _default_lock:
+        session = _default
+        if session is not None and session._pid == os.getpid():
+            return session
+        joined = os.environ.get(SESSION_ENV) or (session and str(session.path))
+        if joined:
+            session = SessionTempFixture.join(joined)
+        else:
+            session = SessionTempFixture()
+        session.setUp()
+        atexit.register(_end_default, session)
+        _default = session
+        return session
+
+
+def _end_default(session: SessionTempFixture) -> None:
+    if session._pid == os.getpid():
+        session.cleanUp()

@@ -1,0 +1,169 @@
+"""TempDirFixture: a temporary directory kept only when it is worth keeping."""
+
+import sys
+import unittest
+from pathlib import Path
+from typing import Any
+
+import fixtures
+
+from fixturestmp.config import resolve
+from fixturestmp.details import listing, text_detail
+from fixturestmp.outcome import CaseOutcome, find_case, outcome_of
+from fixturestmp.policy import RetentionPolicy
+from fixturestmp.removal import remove_tree
+from fixturestmp.session import SessionTempFixture, default_session
+
+__all__ = ["TempDirFixture"]
+
+_FIXTURE_SETUP = fixtures.Fixture.setUp.__code__
+
+
+class TempDirFixture(fixtures.Fixture):
+    """A temporary directory in a session, retained when its user fails.
+
+    Used through a testtools test case's ``useFixture`` it learns the test's
+    outcome by itself; in a ``with`` block, an exception out of the block
+    counts as a failure; anywhere, :meth:`mark_failed` does.
+
+    :ivar path: The directory, an absolute :class:`pathlib.Path`.
+    :ivar session: The :class:`SessionTempFixture` holding it.
+    :ivar policy: The :class:`RetentionPolicy` applied at cleanUp.
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        session: SessionTempFixture | None = None,
+        policy: RetentionPolicy | str | None = None,
+    ) -> None:
+        """Check the options; nothing on disk is touched until setUp.
+
+        :param name: The directory's name (made safe, numbered); default: the
+            test method's name under ``useFixture``, else ``tmp``.
+        :param session: The session to create it in (default:
+            :func:`default_session`).
+        :param policy: Retention policy (default: the session's).
+        :raises ConfigError: ``policy`` is not valid.
+        """
+        super().__init__()
+        self._name = name
+        self._session_arg = session
+        self._policy_arg = (
+            resolve("retention_policy", policy) if policy is not None else None
+        )
+        self.path: Path = None  # type: ignore[assignment]
+        self.session: SessionTempFixture = None  # type: ignore[assignment]
+
+    def _setUp(self) -> None:
+        case = find_case()
+        self.session = self._session_arg or default_session()
+        self.policy: RetentionPolicy = self._policy_arg or self.session.retention_policy
+        name = self._name or (case._testMethodName if case is not None else "tmp")
+        self.path = self.session.mktemp(name)
+        self._state = "pending"
+        self._outcome = "pending"
+        self._marked = False
+        self._case = case
+        self._tracker: CaseOutcome | None = None
+        self.addCleanup(self._cleanup)
+        self.addDetail("tmp-path", text_detail(self._describe))
+        if case is not None:
+            self._test_id = case.id()
+            self._tracker = outcome_of(case)
+            if self._tracker is not None:
+                self._tracker.wait(self._decide)
+        else:
+            self._test_id = str(self.path.name)
+
+    def mark_failed(self) -> None:
+        """Count this directory's user as failed: it is kept under ``failed``."""
+        self._marked = True
+
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool:
+        if exc_type is not None and not issubclass(exc_type, unittest.SkipTest):
+            self._marked = True
+        return super().__exit__(exc_type, exc_val, exc_tb)
+
+    def _cleanup(self) -> None:
+        if self._setup_failing():
+            if self._tracker is not None:
+                self._tracker.forget(self._decide)
+            self._decide("failed", why="its setUp failed")
+        elif self._tracker is None:
+            self._decide("failed" if self._marked else "passed")
+        # Otherwise the case decides after its last cleanup.
+
+    def _setup_failing(self) -> bool:
+        """Return whether this cleanup runs because our setUp raised."""
+        error = sys.exc_info()[1]
+        traceback = error.__traceback__ if error is not None else None
+        while traceback is not None:
+            frame = traceback.tb_frame
+            if frame.f_code is _FIXTURE_SETUP and frame.f_locals.get("self") is self:
+                return True
+            traceback = traceback.tb_next
+        return False
+
+    def _decide(self, outcome: str, why: str | None = None) -> None:
+        if self._state != "pending":
+            return
+        if self._marked and outcome != "failed":
+            outcome, why = "failed", "it was marked failed"
+        why = (
+            why
+            or {
+                "failed": "the test failed" if self._case else "its user failed",
+                "skipped": "the test was skipped",
+                "passed": "the test passed" if self._case else "its user passed",
+            }[outcome]
+        )
+        self._outcome = outcome
+        retained = self.policy.keeps(outcome == "failed")
+        if retained:
+            self._state = f"retained: {why} and retention_policy is {self.policy}"
+        else:
+            remove_tree(self.path)
+            self.session.forget(self.path)
+            self._state = f"removed: {why} and retention_policy is {self.policy}"
+        if self._case is not None:
+            self._attach_to_case(retained and outcome == "failed")
+        self.session.record(self._test_id, self.path, outcome, retained)
+
+    def _attach_to_case(self, with_listing: bool) -> None:
+        # testtools copied our details into the case before we knew the
+        # outcome: replace that copy with the live one, and add the listing.
+        details = self._case.getDetails()  # type: ignore[union-attr]
+        first_line = str(self.path).encode()
+        name = "tmp-path"
+        for key, content in list(details.items()):
+            if key.startswith("tmp-path") and not key.startswith("tmp-path-listing"):
+                if b"".join(content.iter_bytes()).split(b"\n", 1)[0] == first_line:
+                    name = key
+                    break
+        details[name] = text_detail(self._describe)
+        if with_listing:
+            suffix = name[len("tmp-path") :]
+            details["tmp-path-listing" + suffix] = text_detail(
+                lambda: listing(self.path)
+            )
+
+    def _describe(self) -> str:
+        state = self._state
+        if state == "pending" and self._setup_failing():
+            keep = self.policy.keeps(True)
+            state = (
+                f"{'retained' if keep else 'removed'}: its setUp failed and "
+                f"retention_policy is {self.policy}"
+            )
+        elif state == "pending":
+            state = "pending: retention is decided when the test ends"
+        return f"{self.path}\n{state}\n"
+
+    def getDetails(self) -> dict[str, Any]:
+        """Return the details; ``tmp-path-listing`` once a failure is known."""
+        details = super().getDetails()
+        if self._state.startswith("retained") and self._outcome == "failed":
+            details["tmp-path-listing"] = text_detail(lambda: listing(self.path))
+        return details
