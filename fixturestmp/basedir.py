@@ -59,7 +59,7 @@ class BaseDir:
                     dir_fd=root_fd,
                 )
             except OSError as error:
-                raise self._refusal(error) from None
+                raise self._refusal(error, root_fd) from None
         finally:
             os.close(root_fd)
         try:
@@ -68,8 +68,12 @@ class BaseDir:
             os.close(self.fd)
             raise
 
-    def _refusal(self, error: OSError) -> UnsafeRootError:
-        if error.errno == errno.ELOOP:
+    def _refusal(self, error: OSError, root_fd: int) -> UnsafeRootError:
+        try:
+            is_link = stat.S_ISLNK(os.lstat(self.path.name, dir_fd=root_fd).st_mode)
+        except OSError:
+            is_link = False
+        if is_link or error.errno == errno.ELOOP:
             what = "is a symlink"
         elif error.errno == errno.ENOTDIR:
             what = "is not a directory"

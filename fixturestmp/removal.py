@@ -48,18 +48,21 @@ def remove_entry(
     """
     shown = shown or name
     try:
-        os.unlink(name, dir_fd=parent_fd)
-        return
+        is_dir = stat.S_ISDIR(os.lstat(name, dir_fd=parent_fd).st_mode)
     except FileNotFoundError:
         if missing_ok:
             return
         raise
-    except IsADirectoryError:
-        pass
-    except PermissionError as error:
-        # Linux says EISDIR for directories; other systems say EPERM.
-        if error.errno != errno.EPERM:
-            raise _removal_error(error, shown) from None
+    if not is_dir:
+        try:
+            os.unlink(name, dir_fd=parent_fd)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise RemovalError(
+                error.errno, f"could not remove {shown}: {error.strerror}"
+            ) from None
+        return
     failures: list[str] = []
     _remove_directory(parent_fd, name, shown, failures)
     if failures:
@@ -164,7 +167,3 @@ def _unlink(dir_fd: int, name: str, shown: str, failures: list[str]) -> None:
         _remove_directory(dir_fd, name, shown, failures)
     except OSError as error:
         failures.append(f"{shown}: {error.strerror}")
-
-
-def _removal_error(error: OSError, shown: str) -> RemovalError:
-    return RemovalError(error.errno, f"could not remove {shown}: {error.strerror}")

@@ -4,6 +4,7 @@ import atexit
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,7 @@ class SessionTempFixture(fixtures.Fixture):
     def _setUp(self) -> None:
         self._names: dict[str, int] = {}
         self._created: set[str] = set()
+        self._pending: dict[int, Callable[[], None]] = {}
         self._lock = threading.Lock()
         self._token = owners.owner_token()
         self._pid = os.getpid()
@@ -125,6 +127,24 @@ class SessionTempFixture(fixtures.Fixture):
             self.addCleanup(self._finish)
         self.manifest = ManifestWriter(self.path)
         self.addCleanup(self.manifest.close)
+        self.addCleanup(self._settle_pending)
+
+    def hold(self, key: int, settle: Callable[[], None]) -> None:
+        """Register ``settle``, called if the session ends before ``release``.
+
+        A directory whose retention waits for its test case to end is settled
+        with what is known when its session ends first.
+        """
+        self._pending[key] = settle
+
+    def release(self, key: int) -> None:
+        """Withdraw what :meth:`hold` registered under ``key``."""
+        self._pending.pop(key, None)
+
+    def _settle_pending(self) -> None:
+        while self._pending:
+            _, settle = self._pending.popitem()
+            settle()
 
     def _create_numbered(self) -> Path:
         base = self._base

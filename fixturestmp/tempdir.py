@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import fixtures
+import testtools
 
 from fixturestmp.config import resolve
 from fixturestmp.details import listing, text_detail
@@ -74,6 +75,7 @@ class TempDirFixture(fixtures.Fixture):
             self._tracker = outcome_of(case)
             if self._tracker is not None:
                 self._tracker.wait(self._decide)
+                self.session.hold(id(self), self._settle_early)
         else:
             self._test_id = str(self.path.name)
 
@@ -106,9 +108,16 @@ class TempDirFixture(fixtures.Fixture):
             traceback = traceback.tb_next
         return False
 
+    def _settle_early(self) -> None:
+        # The session ends before the test case: decide on what is known.
+        assert self._tracker is not None
+        self._tracker.forget(self._decide)
+        self._decide(self._tracker.current())
+
     def _decide(self, outcome: str, why: str | None = None) -> None:
         if self._state != "pending":
             return
+        self.session.release(id(self))
         if self._marked and outcome != "failed":
             outcome, why = "failed", "it was marked failed"
         why = (
@@ -127,7 +136,7 @@ class TempDirFixture(fixtures.Fixture):
             remove_tree(self.path)
             self.session.forget(self.path)
             self._state = f"removed: {why} and retention_policy is {self.policy}"
-        if self._case is not None:
+        if isinstance(self._case, testtools.TestCase):
             self._attach_to_case(retained and outcome == "failed")
         self.session.record(self._test_id, self.path, outcome, retained)
 

@@ -1,0 +1,125 @@
+"""Tests for fixturestmp.config."""
+
+import os
+
+import fixtures
+from testtools.matchers import Contains
+
+import fixturestmp
+from fixturestmp import config
+from fixturestmp.tests.helpers import IsolatedTestCase, write_files
+
+
+class TestBadValues(IsolatedTestCase):
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(config._file_cache.clear)
+        config._file_cache.clear()
+
+    def assert_refused(self, option, value, source, **kwargs):
+        before = sorted(os.walk(self.root))
+        error = self.assertRaises(
+            fixturestmp.ConfigError, fixturestmp.SessionTempFixture, **kwargs
+        )
+        message = str(error)
+        self.assertThat(message, Contains(option))
+        self.assertThat(message, Contains(repr(value)))
+        self.assertThat(message, Contains(source))
+        self.assertEqual(before, sorted(os.walk(self.root)))
+        return message
+
+    def test_bad_policy_argument(self):
+        message = self.assert_refused(
+            "retention_policy", "sometimes", "argument retention_policy=",
+            retention_policy="sometimes", root=self.root,
+        )  # fmt: skip
+        self.assertThat(message, Contains("all, failed, none"))
+
+    def test_bad_counts(self):
+        for value in (-1, "three"):
+            self.assert_refused(
+                "retention_count", value, "argument retention_count=",
+                retention_count=value, root=self.root,
+            )  # fmt: skip
+
+    def test_bad_environment_value(self):
+        self.useFixture(
+            fixtures.EnvironmentVariable("FIXTURESTMP_RETENTION_COUNT", "-1")
+        )
+        self.assert_refused(
+            "retention_count", "-1",
+            "environment variable FIXTURESTMP_RETENTION_COUNT", root=self.root,
+        )  # fmt: skip
+
+    def test_bad_file_value(self):
+        write_files(self.workdir, {"tox.ini": "[fixturestmp]\nretention_policy = x\n"})
+        self.assert_refused(
+            "retention_policy", "x", str(self.workdir / "tox.ini"), root=self.root
+        )
+
+    def test_basetemp_with_user_files(self):
+        precious = self.workdir / "data"
+        precious.mkdir()
+        (precious / "results.csv").write_text("1,2,3")
+        self.assert_refused("basetemp", str(precious), "argument", basetemp=precious)
+        self.assertEqual("1,2,3", (precious / "results.csv").read_text())
+
+    def test_fixture_policy_is_checked_at_construction(self):
+        error = self.assertRaises(
+            fixturestmp.ConfigError, fixturestmp.TempDirFixture, policy="maybe"
+        )
+        self.assertThat(str(error), Contains("retention_policy"))
+
+    def test_unknown_option_in_file(self):
+        write_files(self.workdir, {"setup.cfg": "[fixturestmp]\nretention = all\n"})
+        error = self.assertRaises(fixturestmp.ConfigError, config.file_settings)
+        self.assertThat(str(error), Contains("'retention'"))
+
+    def test_other_options(self):
+        self.assertEqual(("memory", "fds"), config.resolve("leak_checks", "memory,fds"))
+        self.assertEqual(50 * 1024**2, config.resolve("memory_leak_limit", "50MiB"))
+        self.assertEqual(50 * 1000**2, config.resolve("memory_leak_limit", "50MB"))
+        self.assertEqual("fail", config.resolve("leak_action", "FAIL"))
+        for option, value in [
+            ("leak_checks", "memory,disk"),
+            ("memory_leak_limit", "lots"),
+            ("leak_action", "explode"),
+            ("root", str(self.root / "missing")),
+        ]:
+            error = self.assertRaises(
+                fixturestmp.ConfigError, config.resolve, option, value
+            )
+            self.assertThat(str(error), Contains(option))
+
+
+class TestPrecedence(IsolatedTestCase):
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(config._file_cache.clear)
+        config._file_cache.clear()
+
+    def test_argument_beats_environment_beats_file_beats_default(self):
+        self.assertEqual(3, config.resolve("retention_count"))
+        write_files(
+            self.workdir,
+            {
+                "setup.cfg": "[fixturestmp]\nretention_count = 5\n",
+                "pyproject.toml": "[tool.fixturestmp]\nretention_count = 6\n",
+            },
+        )
+        config._file_cache.clear()
+        self.assertEqual(5, config.resolve("retention_count"))
+        self.useFixture(
+            fixtures.EnvironmentVariable("FIXTURESTMP_RETENTION_COUNT", "7")
+        )
+        self.assertEqual(7, config.resolve("retention_count"))
+        self.assertEqual(8, config.resolve("retention_count", 8))
+
+    def test_pyproject_table(self):
+        write_files(
+            self.workdir,
+            {"pyproject.toml": '[tool.fixturestmp]\nretention_policy = "all"\n'},
+        )
+        self.assertEqual(
+            fixturestmp.RetentionPolicy.ALL, config.resolve("retention_policy")
+        )

@@ -1,0 +1,204 @@
+"""Tests for fixturestmp.session."""
+
+import os
+import signal
+import subprocess
+import sys
+
+from testtools.matchers import Contains, DirExists, Not
+
+import fixturestmp
+from fixturestmp import owners
+from fixturestmp.manifest import read_manifest
+from fixturestmp.session import MARKER_NAME
+from fixturestmp.tests.helpers import IsolatedTestCase, run_python
+
+HOLD_SESSION = """
+import sys, time
+import fixturestmp
+session = fixturestmp.SessionTempFixture(root=sys.argv[1], retention_count=0)
+session.setUp()
+print(session.path, flush=True)
+time.sleep(600)
+"""
+
+
+class TestNumberedSessions(IsolatedTestCase):
+    def test_sessions_are_numbered_and_current_points_at_newest(self):
+        first = self.useFixture(self.session(retention_policy="all"))
+        second = self.useFixture(self.session(retention_policy="all"))
+        self.assertEqual(["run-0", "run-1"], [first.path.name, second.path.name])
+        self.assertEqual("run-1", os.readlink(self.base / "run-current"))
+        self.assertEqual(0o700, self.base.stat().st_mode & 0o777)
+
+    def test_four_sessions_with_count_two_leave_two(self):
+        for _ in range(4):
+            with self.session(retention_policy="all", retention_count=2) as s:
+                with fixturestmp.TempDirFixture(session=s):
+                    pass
+        self.assertEqual(["run-2", "run-3"], self.sessions())
+
+    def test_count_zero_keeps_none(self):
+        for _ in range(2):
+            with self.session(retention_policy="all", retention_count=0):
+                pass
+        self.assertEqual([], self.sessions())
+
+    def test_failed_policy_removes_a_session_without_failures(self):
+        with self.session(retention_policy="failed") as passed:
+            with fixturestmp.TempDirFixture(session=passed):
+                pass
+        self.assertThat(str(passed.path), Not(DirExists()))
+        with self.session(retention_policy="failed") as failed:
+            with fixturestmp.TempDirFixture(session=failed) as tmp:
+                tmp.mark_failed()
+        self.assertTrue(failed.failed)
+        self.assertThat(str(tmp.path), DirExists())
+
+    def test_numbers_never_repeat_after_everything_was_pruned(self):
+        with self.session(retention_count=0) as first:
+            pass
+        with self.session(retention_count=0) as second:
+            pass
+        self.assertEqual(["run-0", "run-1"], [first.path.name, second.path.name])
+
+    def test_manifest_records_each_directory(self):
+        with self.session(retention_policy="failed") as session:
+            with fixturestmp.TempDirFixture("kept", session=session) as tmp:
+                tmp.mark_failed()
+            with fixturestmp.TempDirFixture("dropped", session=session):
+                pass
+            records = list(read_manifest(session.path))
+        self.assertEqual(
+            [("kept0", "failed", True), ("dropped0", "passed", False)],
+            [(r["id"], r["outcome"], r["retained"]) for r in records],
+        )
+
+    def test_mktemp_unnumbered(self):
+        session = self.useFixture(self.session(retention_policy="all"))
+        self.assertEqual("exact", session.mktemp("exact", numbered=False).name)
+        self.assertRaises(FileExistsError, session.mktemp, "exact", numbered=False)
+
+
+class TestLiveSessionsAreNeverPruned(IsolatedTestCase):
+    def test_live_owner_protects_until_killed(self):
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_SESSION, str(self.root)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+        )
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        held = holder.stdout.readline().strip()
+        self.assertEqual(str(self.base / "run-0"), held)
+        for _ in range(5):
+            with self.session(retention_count=0):
+                pass
+            self.assertThat(held, DirExists())
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+        with self.session(retention_count=0):
+            pass
+        self.assertThat(held, Not(DirExists()))
+        self.assertEqual([], self.sessions())
+
+    def test_zombie_owner_counts_as_dead(self):
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        token = owners.owner_token(child.pid)
+        self.assertTrue(owners.token_is_live(token))
+        child.kill()
+        # Not reaped yet: a zombie holds nothing.
+        self.addCleanup(child.wait)
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)
+        self.assertFalse(owners.token_is_live(token))
+        self.assertFalse(owners.token_is_live(f"{child.pid}-1.00"))
+
+
+class TestBasetemp(IsolatedTestCase):
+    def test_missing_basetemp_is_created_and_never_pruned(self):
+        target = self.workdir / "mine"
+        with self.session(basetemp=target, retention_policy="all") as session:
+            with fixturestmp.TempDirFixture(session=session):
+                pass
+        self.assertEqual(target, session.path)
+        self.assertThat(str(target), DirExists())
+        with self.session(retention_count=0):
+            pass
+        self.assertThat(str(target), DirExists())
+
+    def test_basetemp_with_user_files_is_refused_and_untouched(self):
+        target = self.workdir / "precious"
+        target.mkdir()
+        (target / "thesis.tex").write_text("years of work")
+        error = self.assertRaises(
+            fixturestmp.ConfigError, self.session, basetemp=target
+        )
+        self.assertThat(str(error), Contains("basetemp"))
+        self.assertThat(str(error), Contains(str(target)))
+        self.assertThat(str(error), Contains("argument basetemp="))
+        self.assertEqual(["thesis.tex"], os.listdir(target))
+
+    def test_basetemp_removes_only_what_it_made(self):
+        target = self.workdir / "bt"
+        with self.session(basetemp=target, retention_policy="none") as session:
+            made = session.mktemp("made")
+            (target / "added-by-user").write_text("keep me")
+        self.assertThat(str(made), Not(DirExists()))
+        self.assertEqual(["added-by-user"], os.listdir(target))
+
+
+class TestJoin(IsolatedTestCase):
+    def test_joined_session_records_but_does_not_end(self):
+        owner = self.useFixture(self.session(retention_policy="none"))
+        with fixturestmp.SessionTempFixture.join(owner.path) as joined:
+            with fixturestmp.TempDirFixture("w", session=joined) as tmp:
+                tmp.mark_failed()
+        self.assertThat(str(owner.path), DirExists())
+        self.assertEqual(["w0"], [r["id"] for r in read_manifest(owner.path)])
+
+    def test_join_refuses_a_directory_that_is_not_a_session(self):
+        error = self.assertRaises(
+            fixturestmp.ConfigError,
+            fixturestmp.SessionTempFixture.join,
+            self.workdir,
+        )
+        self.assertThat(str(error), Contains("FIXTURESTMP_SESSION"))
+
+
+class TestDefaultSession(IsolatedTestCase):
+    def test_listing_process_creates_nothing(self):
+        run = run_python(
+            ["-c", "import fixturestmp, fixturestmp.tempdir"],
+            self.workdir,
+            {"FIXTURESTMP_ROOT": str(self.root)},
+        )
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertFalse(self.base.exists())
+
+    def test_default_session_ends_at_exit(self):
+        code = (
+            "import fixturestmp\n"
+            "with fixturestmp.TempDirFixture() as kept:\n"
+            "    kept.mark_failed()\n"
+            "with fixturestmp.TempDirFixture() as dropped:\n"
+            "    pass\n"
+            "print(kept.path, dropped.path)\n"
+        )
+        run = run_python(
+            ["-c", code], self.workdir, {"FIXTURESTMP_ROOT": str(self.root)}
+        )
+        self.assertEqual(0, run.returncode, run.stderr)
+        kept, dropped = run.stdout.split()
+        self.assertThat(kept, DirExists())
+        self.assertThat(dropped, Not(DirExists()))
+        self.assertEqual([], os.listdir(self.base / "run-0" / owners.OWNERS_DIR))
+
+    def test_environment_session_is_joined(self):
+        owner = self.useFixture(self.session(retention_policy="all"))
+        code = "import fixturestmp\nprint(fixturestmp.default_session().path)\n"
+        run = run_python(
+            ["-c", code], self.workdir, {"FIXTURESTMP_SESSION": str(owner.path)}
+        )
+        self.assertEqual(str(owner.path), run.stdout.strip(), run.stderr)
+        self.assertTrue((owner.path / MARKER_NAME).is_file())

@@ -1,0 +1,290 @@
+"""Tests for fixturestmp.tempdir."""
+
+import os
+import re
+from pathlib import Path
+
+import fixtures
+import testtools
+from testtools.matchers import Contains, DirExists, Not
+
+import fixturestmp
+from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
+
+SUITE = """
+    import unittest
+
+    import fixtures
+    import testtools
+    from testtools.matchers import Equals
+
+    from fixturestmp import TempDirFixture
+
+
+    class TestOutcomes(testtools.TestCase):
+
+        def use_dir(self):
+            d = self.useFixture(TempDirFixture())
+            (d.path / "evidence.txt").write_text("evidence")
+            return d
+
+        def test_pass(self):
+            self.use_dir()
+
+        def test_fail(self):
+            self.use_dir()
+            self.fail("the test body fails")
+
+        def test_error(self):
+            self.use_dir()
+            raise RuntimeError("the test body errors")
+
+        def test_expect_that(self):
+            self.use_dir()
+            self.expectThat(1, Equals(2))
+
+        def test_skip(self):
+            self.use_dir()
+            self.skipTest("skipped on purpose")
+
+        @unittest.expectedFailure
+        def test_expected_failure(self):
+            self.use_dir()
+            self.fail("expected")
+
+        def test_cleanup_error_before(self):
+            self.use_dir()
+            self.addCleanup(self.explode)
+
+        def test_cleanup_error_after(self):
+            self.addCleanup(self.explode)
+            self.use_dir()
+
+        def explode(self):
+            raise RuntimeError("a cleanup errors")
+
+
+    class TestSetUpError(testtools.TestCase):
+
+        def setUp(self):
+            super().setUp()
+            self.useFixture(TempDirFixture())
+            raise RuntimeError("setUp errors")
+
+        def test_setup_error(self):
+            pass
+
+
+    class TestTearDownError(testtools.TestCase):
+
+        def setUp(self):
+            super().setUp()
+            self.useFixture(TempDirFixture())
+
+        def tearDown(self):
+            super().tearDown()
+            raise RuntimeError("tearDown errors")
+
+        def test_teardown_error(self):
+            pass
+"""
+
+FAILING = {
+    "test_fail",
+    "test_error",
+    "test_expect_that",
+    "test_cleanup_error_before",
+    "test_cleanup_error_after",
+    "test_setup_error",
+    "test_teardown_error",
+}
+PASSING = {"test_pass", "test_skip", "test_expected_failure"}
+
+
+class TestUnderStestr(IsolatedTestCase):
+    """A real testtools suite run by a real ``stestr run --concurrency 2``."""
+
+    def run_suite(self, policy: str) -> tuple[set[str], str]:
+        project = self.workdir
+        write_files(
+            project,
+            {
+                ".stestr.conf": "[DEFAULT]\ntest_path=./suite\ntop_dir=./\n",
+                "suite/__init__.py": "",
+                "suite/test_outcomes.py": SUITE,
+            },
+        )
+        env = {
+            "FIXTURESTMP_ROOT": str(self.root),
+            "FIXTURESTMP_RETENTION_POLICY": policy,
+        }
+        run = run_python(["-m", "stestr", "run", "--concurrency", "2"], project, env)
+        self.assertEqual(1, run.returncode, run.stdout + run.stderr)
+        last = run_python(["-m", "stestr", "last"], project, env)
+        kept = {
+            re.sub(r"\d+$", "", path.name)
+            for session in self.sessions()
+            for path in (self.base / session).iterdir()
+            if not path.name.startswith(".")
+        }
+        return kept, last.stdout
+
+    def test_failed_policy_keeps_exactly_failing_tests(self):
+        kept, report = self.run_suite("failed")
+        self.assertEqual(FAILING, kept)
+        for session in self.sessions():
+            for path in (self.base / session).iterdir():
+                if not path.name.startswith("."):
+                    self.assertThat(report, Contains(str(path)))
+        self.assertThat(report, Contains("retained: the test failed"))
+        self.assertThat(report, Contains("evidence.txt"))
+
+    def test_all_policy_keeps_every_directory(self):
+        kept, _ = self.run_suite("all")
+        self.assertEqual(FAILING | PASSING, kept)
+
+    def test_none_policy_leaves_nothing(self):
+        kept, _ = self.run_suite("none")
+        self.assertEqual(set(), kept)
+        self.assertEqual([], self.sessions())
+
+
+class TestWithStatement(IsolatedTestCase):
+    def test_block_that_raises_keeps_directory(self):
+        session = self.useFixture(self.session(retention_policy="failed"))
+        with testtools.ExpectedException(ValueError):
+            with fixturestmp.TempDirFixture(session=session) as tmp:
+                (tmp.path / "data").write_text("x")
+                raise ValueError("the block fails")
+        self.assertThat(str(tmp.path), DirExists())
+        self.assertEqual("x", (tmp.path / "data").read_text())
+
+    def test_block_that_passes_removes_directory(self):
+        session = self.useFixture(self.session(retention_policy="failed"))
+        with fixturestmp.TempDirFixture(session=session) as tmp:
+            (tmp.path / "data").write_text("x")
+            self.assertTrue(tmp.path.is_absolute())
+            details = tmp.getDetails()["tmp-path"].as_text()
+            self.assertEqual(str(tmp.path), details.splitlines()[0])
+        self.assertThat(str(tmp.path), Not(DirExists()))
+
+    def test_mark_failed_keeps_directory(self):
+        session = self.useFixture(self.session(retention_policy="failed"))
+        with fixturestmp.TempDirFixture(session=session) as tmp:
+            tmp.mark_failed()
+        self.assertThat(str(tmp.path), DirExists())
+
+    def test_names_are_numbered_and_never_collide(self):
+        session = self.useFixture(self.session(retention_policy="all"))
+        paths = [
+            self.useFixture(fixturestmp.TempDirFixture("same", session=session)).path
+            for _ in range(3)
+        ]
+        self.assertEqual(["same0", "same1", "same2"], [p.name for p in paths])
+        unnamed = self.useFixture(fixturestmp.TempDirFixture(session=session))
+        self.assertEqual("test_names_are_numbered_and_ne0", unnamed.path.name)
+
+
+class FailingSetUp(fixturestmp.TempDirFixture):
+    def _setUp(self):
+        super()._setUp()
+        (self.path / "half-made").write_text("state before the failure")
+        raise RuntimeError("_setUp fails after super()._setUp()")
+
+
+class TestSetUpFailure(IsolatedTestCase):
+    def setup_error(self, policy: str) -> tuple[FailingSetUp, dict]:
+        session = self.useFixture(self.session(retention_policy=policy))
+        fixture = FailingSetUp(session=session)
+        with testtools.ExpectedException(fixtures.MultipleExceptions):
+            try:
+                fixture.setUp()
+            except fixtures.MultipleExceptions as error:
+                self.assertIs(fixtures.SetupError, error.args[-1][0])
+                details = error.args[-1][1].args[0]
+                raise
+        return fixture, details
+
+    def test_none_policy_leaves_no_directory(self):
+        fixture, details = self.setup_error("none")
+        self.assertThat(str(fixture.path), Not(DirExists()))
+        lines = details["tmp-path"].as_text().splitlines()
+        self.assertEqual([str(fixture.path), lines[1]], lines)
+        self.assertThat(lines[1], Contains("removed: its setUp failed"))
+
+    def test_failed_policy_keeps_directory_and_reports_it(self):
+        fixture, details = self.setup_error("failed")
+        self.assertThat(str(fixture.path), DirExists())
+        text = details["tmp-path"].as_text()
+        self.assertEqual(str(fixture.path), text.splitlines()[0])
+        self.assertThat(text, Contains("retained: its setUp failed"))
+
+    def test_setup_failure_in_a_test_counts_once_and_leaves_no_registration(self):
+        session = self.useFixture(self.session(retention_policy="failed"))
+
+        class Case(testtools.TestCase):
+            def test_it(self):
+                self.useFixture(FailingSetUp(session=session))
+
+        case = Case("test_it")
+        result = testtools.TestResult()
+        case.run(result)
+        self.assertEqual(1, len(result.errors))
+        kept = [p for p in session.path.iterdir() if not p.name.startswith(".")]
+        self.assertEqual(["test_it0"], [p.name for p in kept])
+        self.assertEqual([], case._cleanups)
+
+
+class TestHostileNames(IsolatedTestCase):
+    def test_names_stay_inside_the_session_and_short(self):
+        session = self.useFixture(self.session(retention_policy="all"))
+        hostile = ["../../escape", "a/b/c", "..", "nul\0byte", "x" * 300, "ünïcødé名"]
+        for name in hostile:
+            path = self.useFixture(
+                fixturestmp.TempDirFixture(name, session=session)
+            ).path
+            self.assertEqual(session.path, path.parent)
+            self.assertLessEqual(len(path.name), 31)
+            self.assertRegex(path.name, r"^[A-Za-z0-9_]+$")
+        made = [n for n in os.listdir(session.path) if not n.startswith(".")]
+        self.assertEqual(len(hostile), len(made))
+
+
+class TestUnittestMixin(IsolatedTestCase):
+    def test_plain_unittest_outcomes(self):
+        import unittest
+
+        session = self.useFixture(self.session(retention_policy="failed"))
+
+        class Case(fixturestmp.OutcomeMixin, unittest.TestCase):
+            def use(self):
+                return self.useFixture(fixturestmp.TempDirFixture(session=session))
+
+            def test_pass(self):
+                self.use()
+
+            def test_fail(self):
+                self.use()
+                self.fail("no")
+
+            def test_skip(self):
+                self.use()
+                self.skipTest("skip")
+
+            @unittest.expectedFailure
+            def test_xfail(self):
+                self.use()
+                self.fail("expected")
+
+            def test_cleanup_error(self):
+                self.addCleanup(lambda: 1 / 0)
+                self.use()
+
+        suite = unittest.TestLoader().loadTestsFromTestCase(Case)
+        unittest.TextTestRunner(stream=open(os.devnull, "w")).run(suite)
+        kept = sorted(
+            re.sub(r"\d+$", "", p.name)
+            for p in Path(session.path).iterdir()
+            if not p.name.startswith(".")
+        )
+        self.assertEqual(["test_cleanup_error", "test_fail"], kept)
