@@ -218,6 +218,7 @@ class SessionTempFixture(fixtures.Fixture):
             self.failed = True
         self.manifest.append(
             {
+                "kind": "test",
                 "id": test_id,
                 "path": str(path),
                 "outcome": outcome,
