@@ -39,25 +39,30 @@ class BaseDir:
     :ivar fd: A descriptor open on it; every operation is relative to it.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, create: bool = True) -> None:
         """Open (creating if needed) the base directory inside ``root``.
 
+        :param create: Create it if it is missing; otherwise raise
+            :class:`FileNotFoundError`.
         :raises UnsafeRootError: It is a symlink, not a directory, or owned by
             another user.
         """
         self.path = Path(root) / base_name()
         root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            try:
-                os.mkdir(self.path.name, 0o700, dir_fd=root_fd)
-            except FileExistsError:
-                pass
+            if create:
+                try:
+                    os.mkdir(self.path.name, 0o700, dir_fd=root_fd)
+                except FileExistsError:
+                    pass
             try:
                 self.fd = os.open(
                     self.path.name,
                     os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
                     dir_fd=root_fd,
                 )
+            except FileNotFoundError:
+                raise
             except OSError as error:
                 raise self._refusal(error, root_fd) from None
         finally:

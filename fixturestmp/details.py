@@ -40,7 +40,7 @@ def listing(top: Path) -> str:
             if os.path.islink(path):
                 line = f"{relative} -> {os.readlink(path)}"
             else:
-                line = f"{info.st_size:>10}  {relative}"
+                line = f"{relative}  ({info.st_size} bytes)"
             full = len(lines) >= LISTING_MAX_ENTRIES
             if full or size + len(line) > LISTING_MAX_BYTES:
                 hidden += 1

@@ -1,0 +1,1 @@
+"""The example suite ``fixturestmp demo`` runs: passing, failing, leaking."""

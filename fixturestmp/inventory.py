@@ -1,0 +1,80 @@
+"""What sessions exist, who uses them, and which test directories they keep."""
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fixturestmp import owners
+from fixturestmp.basedir import BaseDir
+from fixturestmp.config import resolve
+from fixturestmp.manifest import read_manifest
+from fixturestmp.pruning import list_sessions
+
+__all__ = ["SessionInfo", "open_base", "read_sessions"]
+
+
+@dataclass
+class SessionInfo:
+    """One session as found on disk.
+
+    :ivar tests: One dict per test directory: ``id``, ``path``, ``outcome``
+        (``passed``, ``failed`` or ``skipped``), ``retained``.
+    :ivar leaks: The leak records of the session.
+    """
+
+    path: Path
+    number: int
+    live: bool
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    leaks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the JSON form ``fixturestmp ls --json`` prints."""
+        return {
+            "path": str(self.path),
+            "number": self.number,
+            "live": self.live,
+            "tests": self.tests,
+            "leaks": self.leaks,
+        }
+
+
+def open_base(root: str | os.PathLike[str] | None = None) -> BaseDir | None:
+    """Open the base directory under ``root`` (configured); None if missing."""
+    resolved = resolve("root", root) or Path(tempfile.gettempdir()).absolute()
+    try:
+        return BaseDir(resolved, create=False)
+    except FileNotFoundError:
+        return None
+
+
+def read_session(path: Path, number: int) -> SessionInfo:
+    """Read one session's owners and manifest."""
+    info = SessionInfo(path, number, owners.is_live(path))
+    by_path: dict[str, dict[str, Any]] = {}
+    for record in read_manifest(path):
+        if record.get("kind", "test") == "leak":
+            info.leaks.append(record)
+        elif record.get("kind", "test") == "test":
+            by_path[record.get("path", "")] = {
+                "id": record.get("id", ""),
+                "path": record.get("path", ""),
+                "outcome": record.get("outcome", "passed"),
+                "retained": bool(record.get("retained")),
+            }
+    info.tests = list(by_path.values())
+    return info
+
+
+def read_sessions(root: str | os.PathLike[str] | None = None) -> list[SessionInfo]:
+    """Return the sessions under ``root``, newest first."""
+    base = open_base(root)
+    if base is None:
+        return []
+    try:
+        sessions = list_sessions(base)
+    finally:
+        base.close()
+    return [read_session(sessions[n], n) for n in sorted(sessions, reverse=True)]

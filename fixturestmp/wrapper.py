@@ -1,0 +1,173 @@
+"""``fixturestmp run``: one session around a whole command and its workers.
+
+stestr has no start- or end-of-run hook, so, like oslo.concurrency's
+``lockutils-wrapper``, a wrapper makes the session, exports it in
+``FIXTURESTMP_SESSION`` for every worker to join, runs the command, and ends
+the session from the command's exit status.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from fixturestmp.config import env_name
+from fixturestmp.inventory import SessionInfo, read_session
+from fixturestmp.session import SESSION_ENV, SessionTempFixture
+from fixturestmp.tempscan import TempEntry, TempSnapshot
+
+__all__ = [
+    "LEAK_EXIT_STATUS",
+    "RunOutcome",
+    "kept_paths",
+    "print_summary",
+    "run_command",
+]
+
+#: Exit status of ``fixturestmp run --fail-on-leak`` when the command passed
+#: but leaked.
+LEAK_EXIT_STATUS = 3
+
+_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@dataclass
+class RunOutcome:
+    """What ``fixturestmp run`` saw.
+
+    :ivar status: The exit status to return.
+    :ivar session: The session as read back at the end (None if never made).
+    :ivar temp_leaks: Entries the command left in the temporary directory.
+    """
+
+    status: int
+    session: SessionInfo | None = None
+    temp_leaks: list[TempEntry] = field(default_factory=list)
+    removed: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def run_command(
+    command: Sequence[str],
+    session: SessionTempFixture,
+    *,
+    check_leaks: bool = False,
+    clean_leaks: bool = False,
+    fail_on_leak: bool = False,
+    cwd: Path | None = None,
+) -> RunOutcome:
+    """Run ``command`` inside ``session`` and end the session by its status.
+
+    SIGINT, SIGTERM and SIGHUP are forwarded to the command's process group;
+    the session is ended whatever happens.
+    """
+    snapshot = TempSnapshot() if (check_leaks or clean_leaks) else None
+    session.setUp()
+    try:
+        status = _run(command, _child_environment(session), cwd)
+        info = read_session(session.path, _number_of(session.path))
+        session.failed = status != 0 or any(
+            test["outcome"] == "failed" for test in info.tests
+        )
+    finally:
+        session.cleanUp()
+    outcome = RunOutcome(status, info)
+    if snapshot is not None:
+        outcome.temp_leaks = snapshot.new_entries()
+        if clean_leaks:
+            outcome.errors = TempSnapshot.remove(outcome.temp_leaks)
+            outcome.removed = True
+    leaked = bool(outcome.temp_leaks or info.leaks)
+    if fail_on_leak and leaked and status == 0:
+        outcome.status = LEAK_EXIT_STATUS
+    return outcome
+
+
+def _number_of(path: Path) -> int:
+    prefix, _, number = path.name.partition("-")
+    return int(number) if prefix == "run" and number.isdigit() else -1
+
+
+def _child_environment(session: SessionTempFixture) -> dict[str, str]:
+    env = dict(os.environ)
+    env[SESSION_ENV] = str(session.path)
+    env[env_name("retention_policy")] = str(session.retention_policy)
+    env[env_name("root")] = str(session.root)
+    return env
+
+
+def _run(command: Sequence[str], env: dict[str, str], cwd: Path | None) -> int:
+    try:
+        child = subprocess.Popen(list(command), env=env, cwd=cwd, process_group=0)
+    except FileNotFoundError:
+        print(f"fixturestmp run: {command[0]}: command not found", file=sys.stderr)
+        return 127
+    except PermissionError:
+        print(f"fixturestmp run: {command[0]}: permission denied", file=sys.stderr)
+        return 126
+    received: list[int] = []
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        # A second signal means "now": kill the whole group.
+        sent = signal.SIGKILL if received else signum
+        received.append(signum)
+        try:
+            os.killpg(child.pid, sent)
+        except ProcessLookupError:
+            pass
+
+    previous = {signum: signal.signal(signum, forward) for signum in _FORWARDED}
+    try:
+        while True:
+            try:
+                status = child.wait()
+                break
+            except InterruptedError:  # pragma: no cover - PEP 475 retries
+                continue
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    # As a shell reports a command killed by a signal.
+    return 128 - status if status < 0 else status
+
+
+def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
+    """Print one line per kept directory and per leak; nothing if all is well."""
+    lines = []
+    info = outcome.session
+    if info is not None:
+        failed = [t for t in info.tests if t["outcome"] == "failed"]
+        if failed:
+            kept = sum(1 for t in failed if t["retained"])
+            lines.append(
+                f"fixturestmp: {len(info.tests)} tests used temporary directories, "
+                f"{len(failed)} failed ({kept} kept)"
+            )
+        for test in failed:
+            where = test["path"] if test["retained"] else "(removed)"
+            lines.append(f"FAILED {test['id']}  {where}")
+        for leak in sorted(info.leaks, key=lambda r: -float(r.get("size", 0))):
+            lines.append(str(leak.get("summary", leak)))
+    for entry in outcome.temp_leaks:
+        fate = "removed" if outcome.removed else "left behind"
+        lines.append(f"LEAKED temp {entry.describe()}: {fate}")
+    for error in outcome.errors:
+        lines.append(f"fixturestmp: could not clean a leak: {error}")
+    for line in lines:
+        print(line, file=stream)
+
+
+def kept_paths(info: SessionInfo | None) -> list[Path]:
+    """Return the retained directories of failed tests that still exist."""
+    if info is None:
+        return []
+    return [
+        Path(t["path"])
+        for t in info.tests
+        if t["outcome"] == "failed" and t["retained"] and Path(t["path"]).is_dir()
+    ]
