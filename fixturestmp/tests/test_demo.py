@@ -1,0 +1,57 @@
+"""Tests for fixturestmp.demo: the README's first command, after a real install."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from testtools.matchers import Contains, DirExists
+
+from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
+
+PROJECT_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.rst")
+
+
+class TestDemo(IsolatedTestCase):
+    def test_demo_after_a_fresh_install_from_an_empty_directory(self):
+        # Install a copy of the project into a new virtualenv (dependencies
+        # come from this interpreter, so no download is needed) and run the
+        # installed command, not the source tree: package data must ship.
+        source = self.workdir / "source"
+        shutil.copytree(
+            REPO_ROOT / "fixturestmp",
+            source / "fixturestmp",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        for name in PROJECT_FILES:
+            shutil.copy(REPO_ROOT / name, source / name)
+        venv = self.workdir / "venv"
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages",
+                        str(venv)], check=True)  # fmt: skip
+        install = subprocess.run(
+            [venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps",
+             str(source)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        self.assertEqual(0, install.returncode, install.stderr)
+        empty = self.workdir / "empty"
+        empty.mkdir()
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+        env.update(TMPDIR=str(self.root), PATH=f"{venv / 'bin'}:{env['PATH']}")
+        demo = subprocess.run(
+            ["fixturestmp", "demo"], cwd=empty, env=env, capture_output=True,
+            text=True, timeout=300,
+        )  # fmt: skip
+        self.assertEqual(0, demo.returncode, demo.stdout + demo.stderr)
+        kept = re.search(r"directory was kept: (\S+)", demo.stdout)
+        self.assertIsNotNone(kept, demo.stdout)
+        self.assertThat(kept.group(1), DirExists())
+        self.assertTrue((Path(kept.group(1)) / "invoice.json").is_file())
+        self.assertThat(demo.stdout, Contains("leak found and cleaned: file"))
+        self.assertEqual([], os.listdir(empty))
+        leftovers = [
+            n for n in os.listdir(self.root) if not n.startswith("fixturestmp-of")
+        ]
+        self.assertEqual([], leftovers)

@@ -1,0 +1,48 @@
+"""Tests for fixturestmp.manifest."""
+
+import json
+import os
+import subprocess
+import sys
+
+from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter, read_manifest
+from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
+
+WORKER = """
+import sys
+import fixturestmp
+
+session = fixturestmp.default_session()
+for number in range(500):
+    with fixturestmp.TempDirFixture(f"w{sys.argv[1]}_") as tmp:
+        if number % 7 == 0:
+            tmp.mark_failed()
+"""
+
+
+class TestManifest(IsolatedTestCase):
+    def test_concurrent_workers_lose_and_tear_nothing(self):
+        owner = self.useFixture(self.session(retention_policy="failed"))
+        env = {"FIXTURESTMP_SESSION": str(owner.path), "PYTHONPATH": str(REPO_ROOT)}
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, str(n)],
+                env=dict(os.environ, **env),
+                cwd=self.workdir,
+            )
+            for n in range(4)
+        ]
+        self.assertEqual([0, 0, 0, 0], [w.wait(timeout=300) for w in workers])
+        lines = (owner.path / MANIFEST_NAME).read_bytes().splitlines()
+        self.assertEqual(2000, len(lines))
+        records = [json.loads(line) for line in lines]
+        self.assertEqual(2000, len({r["path"] for r in records}))
+        self.assertEqual(4 * 72, sum(r["outcome"] == "failed" for r in records))
+
+    def test_partial_last_line_is_skipped(self):
+        writer = ManifestWriter(self.root)
+        writer.append({"id": "a"})
+        writer.close()
+        with open(self.root / MANIFEST_NAME, "ab") as stream:
+            stream.write(b'{"id": "torn')
+        self.assertEqual([{"id": "a"}], list(read_manifest(self.root)))

@@ -1,0 +1,248 @@
+"""Tests for fixturestmp.wrapper: ``fixturestmp run`` end to end."""
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from testtools.matchers import Contains, DirExists, Not
+
+from fixturestmp import owners
+from fixturestmp.tests.helpers import (
+    REPO_ROOT,
+    IsolatedTestCase,
+    run_python,
+    write_files,
+)
+
+SUITE = """
+    import testtools
+    from fixturestmp import TempDirFixture
+
+
+    class TestMixed(testtools.TestCase):
+        def use(self):
+            tmp = self.useFixture(TempDirFixture())
+            (tmp.path / "evidence").write_text(self.id())
+
+        def test_pass_one(self):
+            self.use()
+
+        def test_pass_two(self):
+            self.use()
+
+        def test_fail_one(self):
+            self.use()
+            self.fail("first failure")
+
+        def test_fail_two(self):
+            self.use()
+            raise RuntimeError("second failure")
+
+        def test_pass_three(self):
+            self.use()
+"""
+
+
+def fixturestmp_command(*args: str) -> list[str]:
+    return ["-m", "fixturestmp.cli", *args]
+
+
+class WrapperTestCase(IsolatedTestCase):
+    def run_cli(self, *args: str, env=None, **kwargs):
+        full_env = {"FIXTURESTMP_ROOT": str(self.root)}
+        full_env.update(env or {})
+        return run_python(fixturestmp_command(*args), self.workdir, full_env, **kwargs)
+
+
+class TestRunStestr(WrapperTestCase):
+    def setUp(self):
+        super().setUp()
+        write_files(
+            self.workdir,
+            {
+                ".stestr.conf": "[DEFAULT]\ntest_path=./suite\ntop_dir=./\n",
+                "suite/__init__.py": "",
+                "suite/test_mixed.py": SUITE,
+            },
+        )
+        self.run = self.run_cli(
+            "run", "--", sys.executable, "-m", "stestr", "run", "--concurrency", "3"
+        )
+
+    def test_one_session_holds_every_kept_directory(self):
+        self.assertEqual(1, self.run.returncode, self.run.stderr)
+        self.assertEqual(["run-0"], self.sessions())
+        kept = sorted(
+            p.name
+            for p in (self.base / "run-0").iterdir()
+            if not p.name.startswith(".")
+        )
+        self.assertEqual(["test_fail_one0", "test_fail_two0"], kept)
+        self.assertThat(self.run.stderr, Contains("2 failed (2 kept)"))
+        self.assertThat(
+            self.run.stderr,
+            Contains(f"FAILED suite.test_mixed.TestMixed.test_fail_one  "
+                     f"{self.base / 'run-0' / 'test_fail_one0'}"),
+        )  # fmt: skip
+        self.assertEqual([], owners.live_owners(self.base / "run-0"))
+
+    def test_ls_json_and_show(self):
+        listed = self.run_cli("ls", "--json")
+        self.assertEqual(0, listed.returncode, listed.stderr)
+        sessions = json.loads(listed.stdout)
+        self.assertEqual(1, len(sessions))
+        session = sessions[0]
+        self.assertEqual(
+            (str(self.base / "run-0"), 0, False),
+            (session["path"], session["number"], session["live"]),
+        )
+        by_name = {t["id"].rpartition(".")[2]: t for t in session["tests"]}
+        self.assertEqual(5, len(by_name))
+        self.assertEqual(
+            {"outcome": "failed", "retained": True},
+            {k: by_name["test_fail_one"][k] for k in ("outcome", "retained")},
+        )
+        self.assertEqual(
+            {"outcome": "passed", "retained": False},
+            {k: by_name["test_pass_two"][k] for k in ("outcome", "retained")},
+        )
+        self.assertThat(by_name["test_fail_two"]["path"], DirExists())
+        failed = json.loads(self.run_cli("ls", "--json", "--failed").stdout)
+        self.assertEqual(2, len(failed[0]["tests"]))
+
+        shown = self.run_cli("show", "test_fail_one")
+        self.assertEqual(0, shown.returncode)
+        self.assertEqual(
+            str(self.base / "run-0" / "test_fail_one0"), shown.stdout.strip()
+        )
+        missing = self.run_cli("show", "nothing_matches")
+        self.assertEqual(1, missing.returncode)
+        self.assertEqual("", missing.stdout)
+        self.assertThat(missing.stderr, Contains("nothing_matches"))
+        text = self.run_cli("ls")
+        self.assertThat(text.stdout, Contains("2 failed"))
+        self.assertThat(text.stdout, Contains("test_fail_two0"))
+
+
+class TestRunStatus(WrapperTestCase):
+    def test_statuses_pass_through(self):
+        for command, status in [
+            (["true"], 0),
+            (["sh", "-c", "exit 7"], 7),
+            (["no-such-command"], 127),
+        ]:
+            run = self.run_cli("run", "--", *command)
+            self.assertEqual(status, run.returncode, run.stderr)
+        self.assertThat(run.stderr, Contains("no-such-command: command not found"))
+
+    def test_missing_command_is_a_usage_error(self):
+        run = self.run_cli("run")
+        self.assertEqual(2, run.returncode)
+        self.assertThat(run.stderr, Contains("give the command after --"))
+
+    def test_bad_option_names_the_option(self):
+        run = self.run_cli("run", "--retention-count", "three", "--", "true")
+        self.assertEqual(2, run.returncode)
+        self.assertThat(
+            run.stderr, Contains("retention_count: 'three' from --retention-count")
+        )
+        self.assertEqual([], self.sessions())
+
+    def test_policy_option_reaches_the_workers(self):
+        code = "import fixturestmp\nwith fixturestmp.TempDirFixture('w'):\n    pass\n"
+        run = self.run_cli(
+            "run", "--retention-policy", "all", "--", sys.executable, "-c", code,
+            env={"PYTHONPATH": str(REPO_ROOT)},
+        )  # fmt: skip
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertThat(str(self.base / "run-0" / "w0"), DirExists())
+
+
+class TestTempLeaks(WrapperTestCase):
+    SCRIPT = "mkdir $TMPDIR/new-dir && echo x > $TMPDIR/new-file"
+
+    def make_tmpdir(self) -> Path:
+        tmpdir = self.workdir / "private-tmp"
+        (tmpdir / "old-dir").mkdir(parents=True)
+        (tmpdir / "old-file").write_text("older")
+        return tmpdir
+
+    def test_check_leaks_names_exactly_the_new_entries(self):
+        tmpdir = self.make_tmpdir()
+        run = self.run_cli(
+            "run", "--check-leaks", "--", "sh", "-c", self.SCRIPT,
+            env={"TMPDIR": str(tmpdir), "FIXTURESTMP_ROOT": str(tmpdir)},
+        )  # fmt: skip
+        self.assertEqual(0, run.returncode, run.stderr)
+        leaked = [line for line in run.stderr.splitlines() if line.startswith("LEAKED")]
+        self.assertEqual(
+            [
+                f"LEAKED temp directory {tmpdir / 'new-dir'}: left behind",
+                f"LEAKED temp file {tmpdir / 'new-file'} (2 bytes): left behind",
+            ],
+            leaked,
+        )
+        self.assertThat(str(tmpdir / "new-dir"), DirExists())
+
+    def test_clean_leaks_leaves_exactly_the_older_entries(self):
+        tmpdir = self.make_tmpdir()
+        run = self.run_cli(
+            "run", "--clean-leaks", "--fail-on-leak", "--", "sh", "-c", self.SCRIPT,
+            env={"TMPDIR": str(tmpdir), "FIXTURESTMP_ROOT": str(tmpdir)},
+        )  # fmt: skip
+        self.assertEqual(3, run.returncode, run.stderr)
+        self.assertEqual(
+            ["fixturestmp-of-root", "old-dir", "old-file"], sorted(os.listdir(tmpdir))
+        )
+        self.assertEqual("older", (tmpdir / "old-file").read_text())
+
+    def test_no_leak_no_output(self):
+        tmpdir = self.make_tmpdir()
+        run = self.run_cli(
+            "run", "--check-leaks", "--fail-on-leak", "--", "true",
+            env={"TMPDIR": str(tmpdir)},
+        )  # fmt: skip
+        self.assertEqual((0, ""), (run.returncode, run.stderr))
+
+
+class TestSignals(WrapperTestCase):
+    def test_sigterm_stops_the_command_and_ends_the_session(self):
+        ready = self.workdir / "child-pid"
+        child = (
+            "import os, sys, time\n"
+            "open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid()))\n"
+            "os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n"
+            "time.sleep(600)\n"
+        )
+        env = dict(os.environ, FIXTURESTMP_ROOT=str(self.root),
+                   PYTHONPATH=str(REPO_ROOT))  # fmt: skip
+        wrapper = subprocess.Popen(
+            [sys.executable, *fixturestmp_command(
+                "run", "--retention-policy", "failed", "--",
+                sys.executable, "-c", child, str(ready))],
+            env=env, cwd=self.workdir, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.addCleanup(wrapper.wait)
+        self.addCleanup(lambda: wrapper.poll() is None and wrapper.kill())
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            self.assertIsNone(wrapper.poll(), "the wrapper exited early")
+            self.assertLess(time.monotonic(), deadline, "the command never started")
+            time.sleep(0.01)
+        child_pid = int(ready.read_text())
+        wrapper.send_signal(signal.SIGTERM)
+        self.assertEqual(128 + signal.SIGTERM, wrapper.wait(timeout=60))
+        self.assertRaises(ProcessLookupError, os.kill, child_pid, 0)
+        # Failed (killed) under policy failed: kept, but owned by no one.
+        self.assertThat(str(self.base / "run-0"), DirExists())
+        self.assertEqual([], owners.live_owners(self.base / "run-0"))
+        with open(self.base / ".lock") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        cleaned = self.run_cli("clean", "--all")
+        self.assertEqual(0, cleaned.returncode, cleaned.stderr)
+        self.assertThat(str(self.base / "run-0"), Not(DirExists()))
