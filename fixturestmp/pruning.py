@@ -14,6 +14,7 @@ from pathlib import Path
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir
 from fixturestmp.removal import RemovalError, remove_entry
+from fixturestmp.trash import TRASH_DIR
 
 __all__ = [
     "CURRENT_LINK",
@@ -65,6 +66,12 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
     with base.locked():
         sessions = list_sessions(base)
         newest = sorted(sessions, reverse=True)
+        for number in newest[:keep]:
+            trash = sessions[number] / TRASH_DIR
+            if os.path.lexists(trash) and not owners.is_live(sessions[number]):
+                name = trash_name(f"{sessions[number].name}-trash")
+                os.rename(trash, base.path / name)
+                garbage.append(name)
         for number in newest[keep:]:
             if owners.is_live(sessions[number]):
                 continue

@@ -1,9 +1,11 @@
 """Sessions: one numbered directory shared by many temporary directories."""
 
 import atexit
+import errno
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,14 +26,19 @@ from fixturestmp.pruning import (
     session_name,
     trash_name,
 )
-from fixturestmp.removal import remove_entry, remove_tree
+from fixturestmp.removal import RemovalError, remove_entry, remove_tree
+from fixturestmp.trash import TRASH_DIR, Trash
 
-__all__ = ["SESSION_ENV", "SessionTempFixture", "default_session"]
+__all__ = ["SESSION_ENV", "PruneWarning", "SessionTempFixture", "default_session"]
 
 SESSION_ENV = "FIXTURESTMP_SESSION"
 MARKER_NAME = ".fixturestmp"
 _NUMBER_FILE = ".last-number"
-_OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME}
+_OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
+
+
+class PruneWarning(UserWarning):
+    """An old session or trash could not be removed completely."""
 
 
 class SessionTempFixture(fixtures.Fixture):
@@ -106,6 +113,7 @@ class SessionTempFixture(fixtures.Fixture):
         self._names: dict[str, int] = {}
         self._created: set[str] = set()
         self._pending: dict[int, Callable[[], None]] = {}
+        self._trash_failed = False
         self._lock = threading.Lock()
         self._token = owners.owner_token()
         self._pid = os.getpid()
@@ -127,7 +135,28 @@ class SessionTempFixture(fixtures.Fixture):
             self.addCleanup(self._finish)
         self.manifest = ManifestWriter(self.path)
         self.addCleanup(self.manifest.close)
+        self.trash = Trash(self.path)
+        self.addCleanup(self._close_trash)
         self.addCleanup(self._settle_pending)
+
+    def discard(self, path: Path) -> None:
+        """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
+
+        It is renamed into the session's trash at once and deleted by a
+        background thread; the session's end waits for that.
+        """
+        self.trash.discard(path)
+        self._created.discard(path.name)
+
+    def _close_trash(self) -> None:
+        errors = self.trash.close()
+        self._trash_failed = bool(errors)
+        if errors:
+            raise RemovalError(
+                errno.ENOTEMPTY,
+                "fixturestmp could not delete some test directories: "
+                + "; ".join(errors),
+            )
 
     def hold(self, key: int, settle: Callable[[], None]) -> None:
         """Register ``settle``, called if the session ends before ``release``.
@@ -203,10 +232,6 @@ class SessionTempFixture(fixtures.Fixture):
         if self._base is None and self._joined is None:
             self._created.add(path.name)
 
-    def forget(self, path: Path) -> None:
-        """Note that ``path``, made by :meth:`mktemp`, has been removed."""
-        self._created.discard(path.name)
-
     def record(
         self, test_id: str, path: Path, outcome: str, retained: bool, **extra: Any
     ) -> None:
@@ -237,6 +262,9 @@ class SessionTempFixture(fixtures.Fixture):
         if os.getpid() != self._pid:
             return  # A forked child must not end its parent's session.
         owners.remove_owner(self.path, self._token)
+        if not self._trash_failed and not owners.is_live(self.path):
+            # Left by workers that died before draining their own trash.
+            remove_tree(self.path / TRASH_DIR)
         if self._base is None:
             self._finish_basetemp()
             return
@@ -246,7 +274,12 @@ class SessionTempFixture(fixtures.Fixture):
                 os.rename(self.path.name, name, src_dir_fd=self._base.fd,
                           dst_dir_fd=self._base.fd)  # fmt: skip
             remove_entry(self._base.fd, name, shown=str(self.path))
-        prune(self._base, self.retention_count)
+        errors: list[str] = []
+        prune(self._base, self.retention_count, errors)
+        for error in errors:
+            # Not this session's failure, and raising would fail every later
+            # session too: say it, every time, until someone fixes it.
+            warnings.warn(f"fixturestmp: {error}", PruneWarning, stacklevel=2)
 
     def _finish_basetemp(self) -> None:
         # Never removed wholesale: remove only what fixturestmp made.

@@ -12,7 +12,6 @@ from fixturestmp.config import resolve
 from fixturestmp.details import listing, text_detail
 from fixturestmp.outcome import CaseOutcome, find_case, outcome_of
 from fixturestmp.policy import RetentionPolicy
-from fixturestmp.removal import remove_tree
 from fixturestmp.session import SessionTempFixture, default_session
 
 __all__ = ["TempDirFixture"]
@@ -133,8 +132,7 @@ class TempDirFixture(fixtures.Fixture):
         if retained:
             self._state = f"retained: {why} and retention_policy is {self.policy}"
         else:
-            remove_tree(self.path)
-            self.session.forget(self.path)
+            self.session.discard(self.path)
             self._state = f"removed: {why} and retention_policy is {self.policy}"
         if isinstance(self._case, testtools.TestCase):
             self._attach_to_case(retained and outcome == "failed")

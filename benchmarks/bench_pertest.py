@@ -1,0 +1,140 @@
+"""Benchmark 1: per-test cost of a temporary directory, 2000 passing tests.
+
+Each test writes one small file. Variants run in one process, rounds
+interleaved: TempDirFixture via useFixture, fixtures.TempDir via useFixture,
+bare mkdtemp + rmtree, and an empty test (the runner's baseline). pytest's
+tmp_path (policy failed) runs as a pytest subprocess against an empty-test
+pytest baseline. Each cost is (run - its runner's baseline) / tests.
+"""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+from pathlib import Path
+
+import fixtures
+import testtools
+
+from benchmarks.common import interleave, isolated_root, report
+
+TESTS = 2000
+
+
+def _suite(body) -> unittest.TestSuite:
+    class Case(testtools.TestCase):
+        def test_it(self):
+            body(self)
+
+    return unittest.TestSuite(Case("test_it") for _ in range(TESTS))
+
+
+def _write(path: str) -> None:
+    with open(f"{path}/data.txt", "w") as stream:
+        stream.write("small")
+
+
+def empty(case) -> None:
+    pass
+
+
+def ours(case) -> None:
+    from fixturestmp import TempDirFixture
+
+    _write(str(case.useFixture(TempDirFixture()).path))
+
+
+def fixtures_tempdir(case) -> None:
+    _write(case.useFixture(fixtures.TempDir()).path)
+
+
+def bare(case) -> None:
+    path = tempfile.mkdtemp()
+    _write(path)
+    shutil.rmtree(path)
+
+
+def _run_suite(body) -> float:
+    suite = _suite(body)
+    result = testtools.TestResult()
+    start = time.perf_counter()
+    suite.run(result)
+    elapsed = time.perf_counter() - start
+    assert result.wasSuccessful(), result.errors
+    return elapsed
+
+
+PYTEST_BODY = {
+    "tmp_path": "def test_it(tmp_path):\n    (tmp_path / 'data.txt').write_text('small')\n",
+    "empty": "def test_it():\n    pass\n",
+}
+
+
+def _pytest_project(kind: str) -> Path:
+    project = Path(tempfile.mkdtemp(prefix="bench-pytest-"))
+    body = PYTEST_BODY[kind]
+    (project / "test_many.py").write_text(
+        "import pytest\n\n@pytest.mark.parametrize('n', range(%d))\n" % TESTS
+        + body.replace("def test_it(", "def test_it(n, ").replace("(n, )", "(n)")
+    )
+    (project / "pytest.ini").write_text(
+        textwrap.dedent(
+            """\
+            [pytest]
+            tmp_path_retention_policy = failed
+            tmp_path_retention_count = 3
+            """
+        )
+    )
+    return project
+
+
+def _run_pytest(project: Path) -> float:
+    # Time inside pytest (session start to end) to leave out interpreter
+    # start-up, which is the same for both pytest variants anyway.
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-p", "no:fixturestmp", "--basetemp", str(project / "bt")],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - start
+    assert run.returncode == 0, run.stdout[-2000:]
+    return elapsed
+
+
+def main(rounds: int = 5) -> list[str]:
+    isolated_root()
+    projects = {kind: _pytest_project(kind) for kind in PYTEST_BODY}
+    medians = interleave(
+        {
+            "empty": lambda: _run_suite(empty),
+            "TempDirFixture": lambda: _run_suite(ours),
+            "fixtures.TempDir": lambda: _run_suite(fixtures_tempdir),
+            "mkdtemp+rmtree": lambda: _run_suite(bare),
+            "pytest empty": lambda: _run_pytest(projects["empty"]),
+            "pytest tmp_path": lambda: _run_pytest(projects["tmp_path"]),
+        },
+        rounds,
+    )
+    per_test = {
+        name: (medians[name] - medians["empty"]) / TESTS * 1e3
+        for name in ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree")
+    }
+    per_test["pytest tmp_path"] = (
+        (medians["pytest tmp_path"] - medians["pytest empty"]) / TESTS * 1e3
+    )
+    ours_ms = per_test["TempDirFixture"]
+    rows = [
+        (name, f"{value:.3f} ms/test", f"ours/this = {ours_ms / value:.2f}x")
+        for name, value in per_test.items()
+    ]
+    rows.append(("goal", "", "<= 1.1x fixtures.TempDir, <= 0.3x pytest tmp_path"))
+    return report(f"1. per-test cost, {TESTS} passing tests, policy failed", rows)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)

@@ -1,0 +1,49 @@
+"""Helpers shared by the benchmarks: interleaved rounds, medians, ratios."""
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["interleave", "isolated_root", "report", "timed"]
+
+
+def timed(function: Callable[[], object]) -> float:
+    """Return the wall time of one call, in seconds."""
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def interleave(
+    variants: dict[str, Callable[[], float]], rounds: int
+) -> dict[str, float]:
+    """Run every variant once per round, in turn; return each one's median.
+
+    Interleaving spreads the drift of a shared, noisy machine over all
+    variants instead of penalising whichever runs last.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, measure in variants.items():
+            samples[name].append(measure())
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def isolated_root() -> Path:
+    """Return a fresh private root and point fixturestmp at it."""
+    root = Path(tempfile.mkdtemp(prefix="fixturestmp-bench-"))
+    os.environ["FIXTURESTMP_ROOT"] = str(root)
+    return root
+
+
+def report(title: str, rows: list[tuple[str, str, str]]) -> list[str]:
+    """Print and return a small table: measure, value, goal/ratio."""
+    lines = [f"== {title}"]
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        lines.append(f"  {name:<{width}}  {value:>14}  {note}")
+    print("\n".join(lines), flush=True)
+    return lines

@@ -1,0 +1,142 @@
+"""A session's trash: trees leave the test in O(1) and are deleted aside.
+
+Removing a tree costs time in proportion to its size; renaming it does not.
+A test's directory is renamed into ``<session>/.trash/`` (same filesystem, one
+``rename``), and a background thread deletes it. At the session's end the
+trash is drained, so nothing remains; if the process dies first, the trash
+stays inside the session directory, where the next prune removes it.
+"""
+
+import collections
+import os
+import threading
+from pathlib import Path
+
+from fixturestmp import owners
+from fixturestmp.removal import RemovalError, remove_entry
+
+__all__ = ["SMALL_TREE", "TRASH_DIR", "Trash"]
+
+TRASH_DIR = ".trash"
+#: Directories with at most this many entries and no subdirectory are
+#: deleted in place: a bounded cost, well under a millisecond.
+SMALL_TREE = 16
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+THREAD_NAME = "fixturestmp-trash"
+
+
+class Trash:
+    """Deletes discarded trees in a background thread.
+
+    :ivar path: The trash directory, inside the session directory.
+    :ivar errors: Messages for trees that could not be deleted.
+    """
+
+    def __init__(self, session: Path) -> None:
+        self.path = Path(session) / TRASH_DIR
+        self.errors: list[str] = []
+        self._pid = -1
+
+    def _start(self) -> None:
+        # (Re)initialised lazily and in a forked child, whose copy of the
+        # parent's thread does not run.
+        self._pending: collections.deque[str] = collections.deque()
+        self._busy = False
+        self._stopping = False
+        self._condition = threading.Condition()
+        self._prefix = owners.owner_token() + "-"
+        self._count = 0
+        try:
+            os.mkdir(self.path, 0o700)
+        except FileExistsError:
+            pass
+        self._fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self._thread = threading.Thread(
+            target=self._work, name=THREAD_NAME, daemon=True
+        )
+        self._pid = os.getpid()
+        self._thread.start()
+
+    def discard(self, path: Path) -> None:
+        """Delete ``path`` (inside the session) now if small, else move it aside.
+
+        A directory of at most :data:`SMALL_TREE` plain entries is deleted at
+        once (cheaper than waking the thread); anything bigger, deeper or
+        awkward is renamed into the trash in O(1).
+        """
+        if _delete_if_small(path):
+            return
+        if self._pid != os.getpid():
+            self._start()
+        self._count += 1
+        name = f"{self._prefix}{self._count}"
+        os.rename(path, self.path / name)
+        with self._condition:
+            self._pending.append(name)
+            self._condition.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self._condition:
+                while not self._pending:
+                    self._busy = False
+                    self._condition.notify_all()
+                    if self._stopping:
+                        return
+                    self._condition.wait()
+                name = self._pending.popleft()
+                self._busy = True
+            try:
+                remove_entry(self._fd, name, shown=str(self.path / name))
+            except (RemovalError, OSError) as error:
+                self.errors.append(str(error))
+
+    def drain(self) -> list[str]:
+        """Wait until everything discarded so far is deleted; return errors."""
+        if self._pid == os.getpid():
+            with self._condition:
+                while self._pending or self._busy:
+                    self._condition.wait()
+        return self.errors
+
+    def close(self) -> list[str]:
+        """Drain, then remove the trash directory if it is empty."""
+        errors = self.drain()
+        if self._pid == os.getpid():
+            with self._condition:
+                self._stopping = True
+                self._condition.notify_all()
+            self._thread.join()
+            os.close(self._fd)
+            self._pid = -1
+            try:
+                os.rmdir(self.path)
+            except OSError:
+                pass  # Another process's entries, or undeletable ones.
+        return errors
+
+
+def _delete_if_small(path: Path) -> bool:
+    """Delete ``path`` if it is small and plain; return whether it was."""
+    try:
+        fd = os.open(path, _DIR_FLAGS)
+    except OSError:
+        return False
+    try:
+        names = []
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                if len(names) == SMALL_TREE or entry.is_dir(follow_symlinks=False):
+                    return False
+                names.append(entry.name)
+        for name in names:
+            os.unlink(name, dir_fd=fd)
+    except OSError:
+        return False  # Read-only, or changing under us: the careful way.
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(path)
+    except OSError:
+        return False
+    return True
