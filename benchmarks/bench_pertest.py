@@ -7,6 +7,7 @@ tmp_path (policy failed) runs as a pytest subprocess against an empty-test
 pytest baseline. Each cost is (run - its runner's baseline) / tests.
 """
 
+import os
 import shutil
 import subprocess
 import sys
@@ -68,17 +69,17 @@ def _run_suite(body) -> float:
 
 
 PYTEST_BODY = {
-    "tmp_path": "def test_it(tmp_path):\n    (tmp_path / 'data.txt').write_text('small')\n",
-    "empty": "def test_it():\n    pass\n",
+    "tmp_path": "def test_it(n, tmp_path):\n"
+    "    (tmp_path / 'data.txt').write_text('small')\n",
+    "empty": "def test_it(n):\n    pass\n",
 }
 
 
 def _pytest_project(kind: str) -> Path:
     project = Path(tempfile.mkdtemp(prefix="bench-pytest-"))
-    body = PYTEST_BODY[kind]
     (project / "test_many.py").write_text(
-        "import pytest\n\n@pytest.mark.parametrize('n', range(%d))\n" % TESTS
-        + body.replace("def test_it(", "def test_it(n, ").replace("(n, )", "(n)")
+        f"import pytest\n\n@pytest.mark.parametrize('n', range({TESTS}))\n"
+        + PYTEST_BODY[kind]
     )
     (project / "pytest.ini").write_text(
         textwrap.dedent(
@@ -93,13 +94,15 @@ def _pytest_project(kind: str) -> Path:
 
 
 def _run_pytest(project: Path) -> float:
-    # Time inside pytest (session start to end) to leave out interpreter
-    # start-up, which is the same for both pytest variants anyway.
+    # pytest's own numbered layout (pytest-of-<user>/pytest-<N>, as users
+    # get it), in a private TMPDIR; start-up is the same for both variants.
+    tmpdir = project / "tmp"
+    tmpdir.mkdir(exist_ok=True)
     start = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-p", "no:fixturestmp", "--basetemp", str(project / "bt")],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=project, capture_output=True, text=True,
+        env=dict(os.environ, TMPDIR=str(tmpdir)),
     )  # fmt: skip
     elapsed = time.perf_counter() - start
     assert run.returncode == 0, run.stdout[-2000:]
