@@ -5,6 +5,7 @@ stay on disk, and catch tests that leak resources.
 """
 
 from fixturestmp.errors import ConfigError, UnsafeRootError
+from fixturestmp.leaks import LeakCheck, LeakError
 from fixturestmp.outcome import OutcomeMixin
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.session import SessionTempFixture, default_session
@@ -13,6 +14,8 @@ from fixturestmp.testcase import TestCase
 
 __all__ = [
     "ConfigError",
+    "LeakCheck",
+    "LeakError",
     "OutcomeMixin",
     "RetentionPolicy",
     "SessionTempFixture",

@@ -1,0 +1,125 @@
+"""The base of every leak check: two measurements and the fixture cycle.
+
+A check measures twice: :meth:`Check.start` before the code under test and
+:meth:`Check.stop` after it, which returns the :class:`Leak` found. As a
+fixture, ``setUp`` starts and ``cleanUp`` stops and reports; the per-test
+integrations (:class:`fixturestmp.TestCase`, the pytest plugin) call
+``start`` and ``stop`` themselves so that they can measure around the whole
+test, fixtures and cleanups included.
+"""
+
+import os
+import sys
+import unittest
+from typing import Any, ClassVar
+
+import fixtures
+
+from fixturestmp.config import resolve
+from fixturestmp.leaks.findings import Leak
+from fixturestmp.leaks.report import settle
+from fixturestmp.outcome import find_case
+
+__all__ = ["Check"]
+
+# Frames in these directories are the machinery, not the user of a check.
+_OWN_DIRS = (
+    os.path.dirname(fixtures.__file__ or "") + os.sep,
+    os.path.dirname(__file__) + os.sep,
+)
+
+
+class Check(fixtures.Fixture):
+    """Base of the leak checks: a fixture that compares before and after.
+
+    Used as a fixture (``useFixture`` or ``with``), it measures at setUp and
+    compares at cleanUp. Leaks are reported as ``leak-<check>`` details of the
+    test case whose ``useFixture`` set it up (or kept in :attr:`leaks` in a
+    ``with`` block) and recorded in the session manifest; with action ``fail``
+    cleanUp raises :class:`LeakError`, unless the block already raised.
+
+    :ivar name: The check's name, as used in ``leak_checks``.
+    :ivar options: The :class:`~fixturestmp.leaks.LeakCheck` options this
+        check uses, of ``kill``, ``clean`` and ``memory_leak_limit``.
+    :ivar action: ``report`` or ``fail``.
+    :ivar leaks: What the last cleanUp found.
+    """
+
+    name: ClassVar[str] = ""
+    options: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(
+        self,
+        *,
+        action: str | None = None,
+        session: Any = None,
+        test_id: str | None = None,
+    ) -> None:
+        """Check the options; nothing is measured until setUp.
+
+        :param action: ``report`` or ``fail`` (default: the configured
+            ``leak_action``).
+        :param session: The :class:`~fixturestmp.SessionTempFixture` whose
+            manifest records leaks (default: :func:`~fixturestmp.default_session`,
+            used only when something leaked).
+        :param test_id: How to name the leaking code in reports (default: the
+            test case's id under ``useFixture``, else the ``file:line`` that
+            set the check up).
+        :raises ConfigError: ``action`` is not valid.
+        """
+        super().__init__()
+        self.action: str = resolve("leak_action", action)
+        self._session = session
+        self._test_id = test_id
+        self.leaks: list[Leak] = []
+
+    def start(self) -> None:
+        """Take the first measurement."""
+        raise NotImplementedError(f"{type(self).__name__} must implement start()")
+
+    def stop(self, test_id: str) -> list[Leak]:
+        """Take the second measurement; return what leaked since :meth:`start`.
+
+        :param test_id: How to name the leaking code in the reports.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement stop()")
+
+    def _setUp(self) -> None:
+        self._case: unittest.TestCase | None = find_case()
+        if self._test_id is not None:
+            self._label = self._test_id
+        elif self._case is not None:
+            self._label = self._case.id()
+        else:
+            self._label = _caller_label()
+        self._block_failed = False
+        self._started = False
+        self.addCleanup(self._finish)
+        self.start()
+        self._started = True
+
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool:
+        # Never hide the block's own exception behind a LeakError.
+        self._block_failed = exc_type is not None
+        return super().__exit__(exc_type, exc_val, exc_tb)
+
+    def _finish(self) -> None:
+        if not self._started:
+            return
+        self.leaks = self.stop(self._label)
+        settle(
+            self.leaks,
+            case=self._case,
+            session=self._session,
+            action="report" if self._block_failed else self.action,
+        )
+
+
+def _caller_label() -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_OWN_DIRS):
+            return f"{os.path.relpath(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return "<unknown>"

@@ -1,0 +1,102 @@
+"""LeakCheck: several checks, by name, as one fixture."""
+
+from typing import Any
+
+from fixturestmp.config import resolve
+from fixturestmp.leaks.base import Check
+from fixturestmp.leaks.environ import EnvironLeakCheck
+from fixturestmp.leaks.fds import FdLeakCheck
+from fixturestmp.leaks.files import FileLeakCheck
+from fixturestmp.leaks.findings import Leak
+from fixturestmp.leaks.memory import MemoryLeakCheck
+from fixturestmp.leaks.processes import ProcessLeakCheck
+from fixturestmp.leaks.threads import ThreadLeakCheck
+
+__all__ = ["CHEAP_CHECKS", "CHECKS", "LeakCheck"]
+
+CHECKS: dict[str, type[Check]] = {
+    check.name: check
+    for check in (
+        EnvironLeakCheck,
+        FdLeakCheck,
+        FileLeakCheck,
+        MemoryLeakCheck,
+        ProcessLeakCheck,
+        ThreadLeakCheck,
+    )
+}
+
+#: The checks that cost well under a millisecond per test.
+CHEAP_CHECKS = ("environ", "fds", "files", "processes", "threads")
+
+# Checks start in this order and stop in the reverse: memory is measured
+# closest to the test, and leaked processes are killed before the files
+# they may hold are removed.
+_ORDER = ("files", "fds", "environ", "threads", "processes", "memory")
+
+
+class LeakCheck(Check):
+    """The checks named in ``checks``, run together as one fixture.
+
+    Each check gets the options it has a use for and ignores the others.
+    With action ``fail``, one :class:`~fixturestmp.leaks.LeakError` names
+    everything that leaked.
+
+    :ivar checks: The names of the checks run, in the order they start.
+    :ivar members: The :class:`~fixturestmp.leaks.Check` objects.
+    """
+
+    name = "all"
+    options = frozenset({"kill", "clean", "memory_leak_limit"})
+
+    def __init__(
+        self,
+        checks: str | tuple[str, ...] | list[str] | None = None,
+        action: str | None = None,
+        kill: bool = False,
+        clean: bool = False,
+        memory_leak_limit: int | str | None = None,
+        *,
+        session: Any = None,
+        test_id: str | None = None,
+    ) -> None:
+        """Check the options; nothing is measured until setUp.
+
+        :param checks: Names from ``environ``, ``fds``, ``files``, ``memory``,
+            ``processes``, ``threads`` (or ``all``), as a sequence or a comma
+            separated string (default: the configured ``leak_checks``).
+        :param action: ``report`` or ``fail`` (default: configured).
+        :param kill: ``processes`` terminates the leaked process trees.
+        :param clean: ``files`` removes the entries the test added; ``environ``
+            restores the environment and working directory.
+        :param memory_leak_limit: RSS growth not reported by ``memory``
+            (default: configured, 10 MiB unless set).
+        :param session: See :class:`~fixturestmp.leaks.Check`.
+        :param test_id: See :class:`~fixturestmp.leaks.Check`.
+        :raises ConfigError: An option is not valid.
+        """
+        super().__init__(action=action, session=session, test_id=test_id)
+        names = resolve("leak_checks", checks)
+        self.checks: tuple[str, ...] = tuple(name for name in _ORDER if name in names)
+        given = {"kill": kill, "clean": clean, "memory_leak_limit": memory_leak_limit}
+        self.members: list[Check] = []
+        for name in self.checks:
+            check = CHECKS[name]
+            options = {key: given[key] for key in check.options}
+            self.members.append(check(action=self.action, **options))
+
+    def start(self) -> None:
+        for check in self.members:
+            check.start()
+
+    def stop(self, test_id: str) -> list[Leak]:
+        leaks: list[Leak] = []
+        errors: list[BaseException] = []
+        for check in reversed(self.members):
+            try:
+                leaks.extend(check.stop(test_id))
+            except Exception as error:  # the other checks still stop
+                errors.append(error)
+        if errors:
+            raise errors[0]
+        return leaks

@@ -1,0 +1,73 @@
+"""The ``fds`` check: file descriptors opened by the test and left open.
+
+Descriptors are listed from ``/proc/self/fd`` (``/dev/fd`` elsewhere) and
+their targets read with ``readlink`` only when something is new. A descriptor
+number that was open before counts as old even if it now points elsewhere.
+"""
+
+import os
+
+from fixturestmp.basedir import base_name
+from fixturestmp.leaks.base import Check
+from fixturestmp.leaks.findings import Leak, several
+
+__all__ = ["FdLeakCheck"]
+
+_FD_DIR = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+_MAX_LISTED = 200
+
+
+def _open_fds() -> set[int]:
+    # Listing opens a descriptor of its own, closed again by the time the
+    # list is returned: keep only the descriptors that are still open.
+    open_now = set()
+    for name in os.listdir(_FD_DIR):
+        fd = int(name)
+        try:
+            os.fstat(fd)
+        except OSError:
+            continue
+        open_now.add(fd)
+    return open_now
+
+
+def _target(fd: int) -> str | None:
+    try:
+        return os.readlink(f"{_FD_DIR}/{fd}")
+    except OSError:
+        return None
+
+
+class FdLeakCheck(Check):
+    """Reports file descriptors that the test opened and did not close.
+
+    Descriptors on fixturestmp's own files (its session manifest, locks) are
+    never reported.
+    """
+
+    name = "fds"
+
+    def start(self) -> None:
+        self._before = _open_fds()
+
+    def stop(self, test_id: str) -> list[Leak]:
+        new = sorted(_open_fds() - self._before)
+        if not new:
+            return []
+        own = os.sep + base_name()
+        leaked = []
+        for fd in new:
+            target = _target(fd)
+            if target is None:
+                continue  # Closed since it was listed.
+            if own + os.sep in target or target.endswith(own):
+                continue
+            leaked.append((fd, target))
+        if not leaked:
+            return []
+        items = [f"{fd} ({target})" for fd, target in leaked]
+        lines = [f"fd {item}" for item in items[:_MAX_LISTED]]
+        if len(items) > _MAX_LISTED:
+            lines.append(f"... and {len(items) - _MAX_LISTED} more")
+        what = several("file descriptor", "file descriptors", items)
+        return [Leak(self.name, test_id, len(leaked), what, "\n".join(lines))]

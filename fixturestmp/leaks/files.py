@@ -1,0 +1,114 @@
+"""The ``files`` check: entries the test left in the temporary directory.
+
+One ``os.scandir`` of :func:`tempfile.gettempdir` before and one after; an
+entry is new when its name and inode were not there before. The temporary
+directory is shared: when parallel workers use the same one, an entry that
+another worker makes during the test counts too, and ``clean`` would remove
+it. Give each worker its own ``TMPDIR``, or clean up once at the end of the
+run with ``fixturestmp run --clean-leaks``.
+"""
+
+import os
+import stat
+import tempfile
+
+from fixturestmp.basedir import base_name
+from fixturestmp.leaks.base import Check
+from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.removal import RemovalError, remove_tree
+
+__all__ = ["FileLeakCheck"]
+
+# Directories that test tools keep on purpose across tests and runs.
+_KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-")
+_MAX_LISTED = 200
+
+
+def _entries(directory: str) -> set[tuple[str, int]]:
+    with os.scandir(directory) as scan:
+        return {(entry.name, entry.inode()) for entry in scan}
+
+
+class FileLeakCheck(Check):
+    """Reports entries that the test added to the temporary directory.
+
+    fixturestmp's own base directory (``fixturestmp-of-<user>``) and pytest's
+    (``pytest-of-<user>``) are never reported: they are kept on purpose.
+
+    :ivar clean: Remove the entries the test added, and nothing else.
+    :ivar directory: The temporary directory watched (after setUp).
+    """
+
+    name = "files"
+    options = frozenset({"clean"})
+
+    def __init__(self, clean: bool = False, **kwargs) -> None:
+        """:param clean: Remove exactly the entries the test added (symlinks
+            are removed, never followed).
+
+        Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
+        """
+        super().__init__(**kwargs)
+        self.clean = clean
+        self._own = base_name()
+
+    def start(self) -> None:
+        self.directory = tempfile.gettempdir()
+        self._before = _entries(self.directory)
+
+    def stop(self, test_id: str) -> list[Leak]:
+        added = sorted(
+            name
+            for name, inode in _entries(self.directory) - self._before
+            if name != self._own and not name.startswith(_KEPT_PREFIXES)
+        )
+        if not added:
+            return []
+        lines = [f"in {self.directory}:"]
+        shown = []
+        for number, name in enumerate(added):
+            kind, size = _describe(os.path.join(self.directory, name))
+            shown.append(name + ("/" if kind == "dir" else ""))
+            if number < _MAX_LISTED:
+                lines.append(f"  {kind:<4} {size:>12}  {shown[-1]}")
+        if len(added) > _MAX_LISTED:
+            lines.append(f"  ... and {len(added) - _MAX_LISTED} more")
+        if self.clean:
+            lines.append(self._remove(added))
+        else:
+            lines.append(
+                "left in place; FileLeakCheck(clean=True) or LeakCheck(clean=True) "
+                "removes what a test adds"
+            )
+        what = several("temp entry", "temp entries", shown)
+        return [Leak(self.name, test_id, len(added), what, "\n".join(lines))]
+
+    def _remove(self, names: list[str]) -> str:
+        failed = []
+        for name in names:
+            try:
+                remove_tree(os.path.join(self.directory, name))
+            except RemovalError as error:
+                failed.append(str(error))
+        if failed:
+            return "removed, except:\n  " + "\n  ".join(failed)
+        return f"removed all {len(names)}"
+
+
+def _describe(path: str) -> tuple[str, str]:
+    """Return the kind of entry at ``path`` and its size (for a directory,
+    how many entries it holds, counted to a limit)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return "gone", "-"
+    if stat.S_ISLNK(info.st_mode):
+        return "link", "-> " + os.readlink(path)
+    if not stat.S_ISDIR(info.st_mode):
+        return "file", f"{info.st_size} bytes"
+    count = 0
+    for _, dirnames, filenames in os.walk(path):
+        count += len(dirnames) + len(filenames)
+        if count >= 10000:
+            return "dir", "10000+ entries"
+    return "dir", f"{count} entries"
