@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from fixturestmp.session import SessionTempFixture
+    from fixturestmp.sessiondir import SessionDir
     from fixturestmp.wrapper import print_summary, run_command
 
     command = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
@@ -126,7 +126,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         )
     from fixturestmp.config import resolve
 
-    session = SessionTempFixture(
+    session = SessionDir(
         root=resolve("root", args.root, "--root"),
         retention_count=resolve(
             "retention_count", args.retention_count, "--retention-count"

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from fixturestmp.details import listing
-from fixturestmp.session import SessionTempFixture
+from fixturestmp.sessiondir import SessionDir
 from fixturestmp.wrapper import RunOutcome, kept_paths, print_summary, run_command
 
 __all__ = ["run_demo"]
@@ -42,7 +42,7 @@ def run_demo() -> int:
         print(flush=True)
         outcome = run_command(
             command,
-            SessionTempFixture(retention_policy="failed"),
+            SessionDir(retention_policy="failed"),
             check_leaks=True,
             clean_leaks=True,
             cwd=project,

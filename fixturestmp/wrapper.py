@@ -18,7 +18,7 @@ from typing import TextIO
 
 from fixturestmp.config import env_name
 from fixturestmp.inventory import SessionInfo, read_session
-from fixturestmp.session import SESSION_ENV, SessionTempFixture
+from fixturestmp.sessiondir import SESSION_ENV, SessionDir
 from fixturestmp.tempscan import TempEntry, TempSnapshot
 
 __all__ = [
@@ -54,7 +54,7 @@ class RunOutcome:
 
 def run_command(
     command: Sequence[str],
-    session: SessionTempFixture,
+    session: SessionDir,
     *,
     check_leaks: bool = False,
     clean_leaks: bool = False,
@@ -67,7 +67,7 @@ def run_command(
     the session is ended whatever happens.
     """
     snapshot = TempSnapshot() if (check_leaks or clean_leaks) else None
-    session.setUp()
+    session.open()
     try:
         status = _run(command, _child_environment(session), cwd)
         info = read_session(session.path, _number_of(session.path))
@@ -75,7 +75,7 @@ def run_command(
             test["outcome"] == "failed" for test in info.tests
         )
     finally:
-        session.cleanUp()
+        session.close()
     outcome = RunOutcome(status, info)
     if snapshot is not None:
         outcome.temp_leaks = snapshot.new_entries()
@@ -93,7 +93,7 @@ def _number_of(path: Path) -> int:
     return int(number) if prefix == "run" and number.isdigit() else -1
 
 
-def _child_environment(session: SessionTempFixture) -> dict[str, str]:
+def _child_environment(session: SessionDir) -> dict[str, str]:
     env = dict(os.environ)
     env[SESSION_ENV] = str(session.path)
     env[env_name("retention_policy")] = str(session.retention_policy)

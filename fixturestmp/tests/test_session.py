@@ -10,7 +10,7 @@ from testtools.matchers import Contains, DirExists, Not
 import fixturestmp
 from fixturestmp import owners
 from fixturestmp.manifest import read_manifest
-from fixturestmp.session import MARKER_NAME
+from fixturestmp.sessiondir import MARKER_NAME
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python
 
 HOLD_SESSION = """

@@ -1,0 +1,343 @@
+"""SessionDir: a session directory on disk, from creation to end."""
+
+import errno
+import os
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fixturestmp import owners
+from fixturestmp.basedir import BaseDir
+from fixturestmp.config import resolve
+from fixturestmp.errors import ConfigError
+from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter
+from fixturestmp.naming import safe_name
+from fixturestmp.policy import RetentionPolicy
+from fixturestmp.pruning import (
+    CURRENT_LINK,
+    list_sessions,
+    prune,
+    session_name,
+    trash_name,
+)
+from fixturestmp.removal import RemovalError, remove_entry, remove_tree
+from fixturestmp.trash import TRASH_DIR, Trash
+
+__all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
+
+SESSION_ENV = "FIXTURESTMP_SESSION"
+MARKER_NAME = ".fixturestmp"
+_NUMBER_FILE = ".last-number"
+_OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
+
+
+class PruneWarning(UserWarning):
+    """An old session or trash could not be removed completely."""
+
+
+class SessionDir:
+    """A session directory on disk, from its creation to its end.
+
+    The logic behind :class:`~fixturestmp.SessionTempFixture`, without the
+    fixtures machinery, so that ``fixturestmp run`` starts fast. At
+    :meth:`close` the session ends: with policy ``none``, or ``failed`` and no
+    failure, its directory is removed; then sessions beyond
+    ``retention_count`` whose owners are dead are pruned.
+
+    :ivar path: The session directory (after setUp).
+    :ivar failed: Whether any user of the session failed so far.
+    :ivar retention_count: Sessions kept after this one ends, counting it.
+    :ivar retention_policy: A :class:`~fixturestmp.RetentionPolicy`.
+    :ivar root: The temporary root holding the base directory.
+    """
+
+    def __init__(
+        self,
+        basetemp: str | os.PathLike[str] | None = None,
+        *,
+        root: str | os.PathLike[str] | None = None,
+        retention_count: int | None = None,
+        retention_policy: RetentionPolicy | str | None = None,
+    ) -> None:
+        """Check the options; nothing on disk is touched until :meth:`open`.
+
+        :param basetemp: Use this directory as the session directory. It must
+            be missing, empty, or made by fixturestmp; it is never pruned.
+        :param root: The temporary root (default: configuration, then
+            :func:`tempfile.gettempdir`).
+        :param retention_count: Sessions kept at the end (default 3).
+        :param retention_policy: ``all``, ``failed`` (default) or ``none``.
+        :raises ConfigError: An option value is not valid.
+        """
+        self.retention_policy: RetentionPolicy = resolve(
+            "retention_policy", retention_policy
+        )
+        self.retention_count: int = resolve("retention_count", retention_count)
+        self.basetemp: Path | None = resolve("basetemp", basetemp)
+        configured_root = resolve("root", root)
+        if configured_root is None:
+            configured_root = Path(tempfile.gettempdir()).absolute()
+        self.root: Path = configured_root
+        if self.basetemp is not None:
+            _check_basetemp(self.basetemp, basetemp is not None)
+        self.failed = False
+        self.path: Path = None  # type: ignore[assignment]
+        self._joined: Path | None = None
+        self._base: BaseDir | None = None
+
+    @classmethod
+    def join(cls, path: str | os.PathLike[str]) -> "SessionDir":
+        """Return a session that joins the existing session at ``path``.
+
+        A joined session records its directories there but never ends the
+        session: its owner (e.g. ``fixturestmp run``) does.
+        """
+        session = cls()
+        session._joined = Path(path).absolute()
+        if not (session._joined / MARKER_NAME).is_file():
+            raise ConfigError(
+                f"{SESSION_ENV}: {str(path)!r} from environment variable "
+                f"{SESSION_ENV} is not a fixturestmp session directory; unset "
+                f"it or run the tests through 'fixturestmp run'"
+            )
+        return session
+
+    def open(self) -> None:
+        """Create (or join) the session directory."""
+        self._cleanups: list[Callable[[], None]] = []
+        self._names: dict[str, int] = {}
+        self._created: set[str] = set()
+        self._pending: dict[int, Callable[[], None]] = {}
+        self._trash_failed = False
+        self._lock = threading.Lock()
+        self._token = owners.owner_token()
+        self._pid = os.getpid()
+        if self._joined is not None:
+            self.path = self._joined
+            owners.add_owner(self.path)
+            token = self._token
+            self._cleanups.append(lambda: owners.remove_owner(self.path, token))
+        elif self.basetemp is not None:
+            self.path = self.basetemp
+            _check_basetemp(self.path, True)
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_marker(self.path)
+            owners.add_owner(self.path)
+            self._cleanups.append(self._finish)
+        else:
+            self._base = BaseDir(self.root)
+            self._cleanups.append(self._base.close)
+            self.path = self._create_numbered()
+            self._cleanups.append(self._finish)
+        self.manifest = ManifestWriter(self.path)
+        self._cleanups.append(self.manifest.close)
+        self.trash = Trash(self.path)
+        self._cleanups.append(self._close_trash)
+        self._cleanups.append(self._settle_pending)
+
+    def close(self) -> None:
+        """End the session: every step runs; the first error is raised."""
+        errors: list[BaseException] = []
+        cleanups, self._cleanups = self._cleanups, []
+        for cleanup in reversed(cleanups):
+            try:
+                cleanup()
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
+    def discard(self, path: Path) -> None:
+        """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
+
+        It is renamed into the session's trash at once and deleted by a
+        background thread; the session's end waits for that.
+        """
+        self.trash.discard(path)
+        self._created.discard(path.name)
+
+    def _close_trash(self) -> None:
+        errors = self.trash.close()
+        self._trash_failed = bool(errors)
+        if errors:
+            raise RemovalError(
+                errno.ENOTEMPTY,
+                "fixturestmp could not delete some test directories: "
+                + "; ".join(errors),
+            )
+
+    def hold(self, key: int, settle: Callable[[], None]) -> None:
+        """Register ``settle``, called if the session ends before ``release``.
+
+        A directory whose retention waits for its test case to end is settled
+        with what is known when its session ends first.
+        """
+        self._pending[key] = settle
+
+    def release(self, key: int) -> None:
+        """Withdraw what :meth:`hold` registered under ``key``."""
+        self._pending.pop(key, None)
+
+    def _settle_pending(self) -> None:
+        while self._pending:
+            _, settle = self._pending.popitem()
+            settle()
+
+    def _create_numbered(self) -> Path:
+        base = self._base
+        assert base is not None
+        with base.locked():
+            known = max(list_sessions(base), default=-1)
+            try:
+                with open(base.path / _NUMBER_FILE) as stream:
+                    known = max(known, int(stream.read().strip() or -1))
+            except (FileNotFoundError, ValueError):
+                pass
+            number = known + 1
+            name = session_name(number)
+            os.mkdir(name, 0o700, dir_fd=base.fd)
+            path = base.path / name
+            try:
+                _write_marker(path)
+                owners.add_owner(path)
+                _replace_file(base.path / _NUMBER_FILE, f"{number}\n")
+                _replace_symlink(base.path / CURRENT_LINK, name)
+            except BaseException:
+                remove_entry(base.fd, name)
+                raise
+        return path
+
+    def mktemp(self, basename: str, numbered: bool = True) -> Path:
+        """Create a new directory in the session and return its path.
+
+        :param basename: The directory's name, made safe (``\\W`` becomes
+            ``_``, cut to 30 characters).
+        :param numbered: Append the lowest number that makes the name new
+            (``name0``, ``name1``); otherwise use the name as it is.
+        :raises FileExistsError: ``numbered`` is false and the name exists.
+        """
+        name = safe_name(basename)
+        if not numbered:
+            path = self.path / name
+            path.mkdir(mode=0o700)
+            self._note_created(path)
+            return path
+        with self._lock:
+            number = self._names.get(name, 0)
+            while True:
+                path = self.path / f"{name}{number}"
+                number += 1
+                try:
+                    path.mkdir(mode=0o700)
+                except FileExistsError:
+                    continue
+                self._names[name] = number
+                self._note_created(path)
+                return path
+
+    def _note_created(self, path: Path) -> None:
+        # Only an explicit basetemp needs to know: it is never removed whole.
+        if self._base is None and self._joined is None:
+            self._created.add(path.name)
+
+    def record(
+        self, test_id: str, path: Path, outcome: str, retained: bool, **extra: Any
+    ) -> None:
+        """Note a finished directory in the session manifest.
+
+        :param outcome: ``passed``, ``failed`` or ``skipped``.
+        """
+        if outcome == "failed":
+            self.failed = True
+        self.manifest.append(
+            {
+                "kind": "test",
+                "id": test_id,
+                "path": str(path),
+                "outcome": outcome,
+                "retained": retained,
+                "pid": os.getpid(),
+                "time": round(time.time(), 3),
+                **extra,
+            }
+        )
+
+    def keeps_session(self) -> bool:
+        """Return whether the session directory survives its end."""
+        return self.retention_policy.keeps(self.failed)
+
+    def _finish(self) -> None:
+        if os.getpid() != self._pid:
+            return  # A forked child must not end its parent's session.
+        owners.remove_owner(self.path, self._token)
+        if not self._trash_failed and not owners.is_live(self.path):
+            # Left by workers that died before draining their own trash.
+            remove_tree(self.path / TRASH_DIR)
+        if self._base is None:
+            self._finish_basetemp()
+            return
+        if not self.keeps_session() and not owners.is_live(self.path):
+            name = trash_name(self.path.name)
+            with self._base.locked():
+                os.rename(self.path.name, name, src_dir_fd=self._base.fd,
+                          dst_dir_fd=self._base.fd)  # fmt: skip
+            remove_entry(self._base.fd, name, shown=str(self.path))
+        errors: list[str] = []
+        prune(self._base, self.retention_count, errors)
+        for error in errors:
+            # Not this session's failure, and raising would fail every later
+            # session too: say it, every time, until someone fixes it.
+            warnings.warn(f"fixturestmp: {error}", PruneWarning, stacklevel=2)
+
+    def _finish_basetemp(self) -> None:
+        # Never removed wholesale: remove only what fixturestmp made.
+        if self.keeps_session():
+            return
+        for name in sorted(self._created | _OWN_ENTRIES):
+            remove_tree(self.path / name)
+        self._created.clear()
+
+
+def _check_basetemp(path: Path, explicit: bool) -> None:
+    origin = "argument basetemp=" if explicit else "configuration"
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise ConfigError(
+            f"basetemp: {str(path)!r} from {origin} is not valid: it is a file, "
+            f"not a directory; choose a new or empty directory"
+        ) from None
+    if names and MARKER_NAME not in names:
+        raise ConfigError(
+            f"basetemp: {str(path)!r} from {origin} is not valid: it holds "
+            f"{len(names)} entries fixturestmp did not make (e.g. "
+            f"{sorted(names)[0]!r}), which could be lost; choose a new or "
+            f"empty directory"
+        )
+
+
+def _write_marker(path: Path) -> None:
+    fd = os.open(path / MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    os.close(fd)
+
+
+def _replace_file(path: Path, text: str) -> None:
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def _replace_symlink(path: Path, target: str) -> None:
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    try:
+        os.unlink(temporary)
+    except FileNotFoundError:
+        pass
+    os.symlink(target, temporary)
+    os.replace(temporary, path)
