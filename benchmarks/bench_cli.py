@@ -27,11 +27,13 @@ def main(rounds: int = 7) -> list[str]:
     root = isolated_root()
     env = dict(os.environ, FIXTURESTMP_ROOT=str(root))
     wrapper = [sys.executable, "-m", "fixturestmp.cli", "run"]
+    python = [sys.executable, "-c", "pass"]
+    wrapped = [*wrapper, "--", "true"]
     medians = interleave(
         {
             "true": lambda: _timed_run(["true"], env),
-            "python -c pass": lambda: _timed_run([sys.executable, "-c", "pass"], env),
-            "fixturestmp run -- true": lambda: _timed_run([*wrapper, "--", "true"], env),
+            "python -c pass": lambda: _timed_run(python, env),
+            "fixturestmp run -- true": lambda: _timed_run(wrapped, env),
         },
         rounds,
     )  # fmt: skip
@@ -63,7 +65,7 @@ def main(rounds: int = 7) -> list[str]:
             ("run -- true, over true", f"{overhead * 1e3:.1f} ms", "goal <= 100 ms"),
             ("run -- true, over python -c pass", f"{beyond_python * 1e3:.1f} ms",
              f"(interpreter start here: {medians['python -c pass'] * 1e3:.0f} ms)"),
-            (f"--check-leaks, {ENTRIES} entries", 
+            (f"--check-leaks, {ENTRIES} entries",
              f"{(scans['check'] - scans['plain']) * 1e3:.1f} ms", "goal <= 200 ms"),
             ("  the two listings, in process", f"{in_process * 1e3:.1f} ms", ""),
         ],

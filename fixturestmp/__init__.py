@@ -2,15 +2,22 @@
 
 Keep the directories of failed tests, drop the rest, bound how many past runs
 stay on disk, and catch tests that leak resources.
+
+The public names are imported on first use, so that the ``fixturestmp``
+command does not pay for fixtures and testtools when it does not need them.
 """
 
-from fixturestmp.errors import ConfigError, UnsafeRootError
-from fixturestmp.leaks import LeakCheck, LeakError
-from fixturestmp.outcome import OutcomeMixin
-from fixturestmp.policy import RetentionPolicy
-from fixturestmp.session import SessionTempFixture, default_session
-from fixturestmp.tempdir import TempDirFixture
-from fixturestmp.testcase import TestCase
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fixturestmp.errors import ConfigError, UnsafeRootError
+    from fixturestmp.leaks import LeakCheck, LeakError
+    from fixturestmp.outcome import OutcomeMixin
+    from fixturestmp.policy import RetentionPolicy
+    from fixturestmp.session import SessionTempFixture, default_session
+    from fixturestmp.tempdir import TempDirFixture
+    from fixturestmp.testcase import TestCase
 
 __all__ = [
     "ConfigError",
@@ -24,3 +31,29 @@ __all__ = [
     "UnsafeRootError",
     "default_session",
 ]
+
+_MODULES = {
+    "ConfigError": "fixturestmp.errors",
+    "LeakCheck": "fixturestmp.leaks",
+    "LeakError": "fixturestmp.leaks",
+    "OutcomeMixin": "fixturestmp.outcome",
+    "RetentionPolicy": "fixturestmp.policy",
+    "SessionTempFixture": "fixturestmp.session",
+    "TempDirFixture": "fixturestmp.tempdir",
+    "TestCase": "fixturestmp.testcase",
+    "UnsafeRootError": "fixturestmp.errors",
+    "default_session": "fixturestmp.session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fixturestmp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -15,11 +15,6 @@ from typing import Any
 from fixturestmp.errors import ConfigError
 from fixturestmp.policy import RetentionPolicy
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 __all__ = [
     "DEFAULTS",
     "LEAK_CHECK_NAMES",
@@ -177,6 +172,10 @@ def file_settings(directory: str | None = None) -> dict[str, tuple[Any, str]]:
                 found.setdefault(key, (value, f"[fixturestmp] in {path}"))
     path = os.path.join(directory, "pyproject.toml")
     if os.path.exists(path):
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - exercised on Python 3.10 only
+            import tomli as tomllib
         try:
             with open(path, "rb") as stream:
                 table = tomllib.load(stream).get("tool", {}).get("fixturestmp", {})

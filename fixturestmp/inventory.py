@@ -2,7 +2,6 @@
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +14,23 @@ from fixturestmp.pruning import list_sessions
 __all__ = ["SessionInfo", "open_base", "read_sessions"]
 
 
-@dataclass
 class SessionInfo:
     """One session as found on disk.
 
+    :ivar path: The session directory.
+    :ivar number: Its number (-1 for an explicit basetemp).
+    :ivar live: Whether a live process uses it.
     :ivar tests: One dict per test directory: ``id``, ``path``, ``outcome``
         (``passed``, ``failed`` or ``skipped``), ``retained``.
     :ivar leaks: The leak records of the session.
     """
 
-    path: Path
-    number: int
-    live: bool
-    tests: list[dict[str, Any]] = field(default_factory=list)
-    leaks: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, path: Path, number: int, live: bool) -> None:
+        self.path = path
+        self.number = number
+        self.live = live
+        self.tests: list[dict[str, Any]] = []
+        self.leaks: list[dict[str, Any]] = []
 
     def as_json(self) -> dict[str, Any]:
         """Return the JSON form ``fixturestmp ls --json`` prints."""

@@ -13,8 +13,8 @@ in doubt, an entry is left alone.
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from fixturestmp.basedir import base_name
 from fixturestmp.removal import RemovalError, remove_tree
@@ -22,8 +22,7 @@ from fixturestmp.removal import RemovalError, remove_tree
 __all__ = ["TempEntry", "TempSnapshot"]
 
 
-@dataclass(frozen=True)
-class TempEntry:
+class TempEntry(NamedTuple):
     """An entry a command left in the temporary directory.
 
     :ivar path: Its path.

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -36,20 +35,23 @@ LEAK_EXIT_STATUS = 3
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-@dataclass
 class RunOutcome:
     """What ``fixturestmp run`` saw.
 
     :ivar status: The exit status to return.
-    :ivar session: The session as read back at the end (None if never made).
+    :ivar session: The session as read back at the end.
     :ivar temp_leaks: Entries the command left in the temporary directory.
+    :ivar removed: Whether those entries were removed.
+    :ivar errors: Why some could not be removed.
     """
 
-    status: int
-    session: SessionInfo | None = None
-    temp_leaks: list[TempEntry] = field(default_factory=list)
-    removed: bool = False
-    errors: list[str] = field(default_factory=list)
+    # A plain class: dataclasses would add to the wrapper's start-up time.
+    def __init__(self, status: int, session: SessionInfo | None = None) -> None:
+        self.status = status
+        self.session = session
+        self.temp_leaks: list[TempEntry] = []
+        self.removed = False
+        self.errors: list[str] = []
 
 
 def run_command(
