@@ -1,0 +1,56 @@
+"""Run every benchmark in one go: ``python -m benchmarks`` (or ``tox -e bench``).
+
+Each benchmark interleaves its variants round by round and reports medians
+and ratios measured in the same run, so the noise of a shared machine hits
+every variant alike. ``--quick`` uses fewer rounds.
+"""
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+
+from benchmarks import bench_bigtree, bench_cli, bench_pertest, bench_prune
+
+
+def machine() -> str:
+    """Return a one-line description of this machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as stream:
+            for line in stream:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    processes = len([p for p in os.listdir("/proc") if p.isdigit()])
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, {processes} processes running"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    args = parser.parse_args()
+    rounds = 3 if args.quick else 7
+    print(f"machine: {machine()}")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M')}", flush=True)
+    bench_pertest.main(rounds)
+    bench_bigtree.main(max(3, rounds - 2))
+    bench_prune.main(max(3, rounds - 2))
+    print("== 4. leak checks per test (benchmarks/bench_leaks.py)", flush=True)
+    leaks = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_leaks",
+         "--rounds", "10" if args.quick else "30"],
+    )  # fmt: skip
+    bench_cli.main(rounds)
+    return leaks.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
