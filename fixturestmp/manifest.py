@@ -14,6 +14,8 @@ from typing import Any
 __all__ = ["MANIFEST_NAME", "ManifestWriter", "read_manifest"]
 
 MANIFEST_NAME = ".manifest.jsonl"
+# ASCII-only, so a line is the same length in bytes and characters.
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
 
 
 class ManifestWriter:
@@ -29,7 +31,7 @@ class ManifestWriter:
 
     def append(self, record: dict[str, Any]) -> None:
         """Append ``record`` as one line, in one ``write``."""
-        line = (json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n").encode()
+        line = (_ENCODER.encode(record) + "\n").encode()
         if self._pid != os.getpid():
             # Opened lazily, and again in a forked child, which must not share
             # the parent's descriptor state.
