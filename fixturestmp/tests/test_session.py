@@ -43,6 +43,29 @@ class TestNumberedSessions(IsolatedTestCase):
             with self.session(retention_policy="all", retention_count=0):
                 pass
         self.assertEqual([], self.sessions())
+        # The dangling run-current link went with them.
+        self.assertFalse(os.path.lexists(self.base / "run-current"))
+
+    def test_concurrent_processes_get_distinct_sessions(self):
+        code = (
+            "import sys, fixturestmp\n"
+            "s = fixturestmp.SessionTempFixture(retention_policy='all',\n"
+            "                                   retention_count=100)\n"
+            "s.setUp()\n"
+            "print(s.path.name)\n"
+            "s.cleanUp()\n"
+        )
+        env = dict(os.environ, FIXTURESTMP_ROOT=str(self.root),
+                   PYTHONPATH=os.pathsep.join(sys.path))  # fmt: skip
+        starters = [
+            subprocess.Popen([sys.executable, "-c", code], env=env,
+                             stdout=subprocess.PIPE, text=True)
+            for _ in range(8)
+        ]  # fmt: skip
+        names = [p.communicate(timeout=120)[0].strip() for p in starters]
+        self.assertEqual([0] * 8, [p.returncode for p in starters])
+        self.assertEqual(sorted(f"run-{n}" for n in range(8)), sorted(names))
+        self.assertEqual(sorted(names), self.sessions())
 
     def test_failed_policy_removes_a_session_without_failures(self):
         with self.session(retention_policy="failed") as passed:
