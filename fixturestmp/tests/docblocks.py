@@ -171,6 +171,7 @@ _VOLATILE = (
     (r"\b\d+\.\dMB\b", "N.NMB"),  # memory
     (r"\(\d{5,} bytes\)", "(N bytes)"),
     (r"\brun-\d+", "run-N"),  # session numbers depend on earlier examples
+    (r"\[Errno \d+\]", "[Errno N]"),  # ENOTDIR or ELOOP, by kernel
     (r"(?<=-)[a-z0-9_]{8}(?![a-z0-9_])", "XXXXXXXX"),  # tempfile names
     (r"([=~_-])\1{3,}", r"\1\1\1\1"),  # rules as wide as the terminal
 )
