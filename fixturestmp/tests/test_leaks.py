@@ -1,0 +1,286 @@
+"""Tests for fixturestmp.leaks: files, fds, threads, environ, LeakCheck."""
+
+import os
+import tempfile
+import threading
+
+import fixtures
+import testtools
+from testtools.matchers import Contains, HasLength, MatchesRegex
+
+import fixturestmp
+from fixturestmp import leaks
+from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
+
+ENV_NAME = "FIXTURESTMP_TEST_LEAKED_VARIABLE"
+
+
+class TestFileLeakCheck(LeakTestCase):
+    def test_reports_entries_added_to_the_temp_dir(self):
+        (self.tmpdir / "before.txt").write_text("was here")
+        with leaks.FileLeakCheck(test_id="t") as check:
+            fd, name = tempfile.mkstemp(prefix="left-")
+            os.close(fd)
+            os.mkdir(self.tmpdir / "adir")
+            (self.tmpdir / "adir" / "inner").write_text("x")
+        [leak] = check.leaks
+        self.assertEqual("files", leak.check)
+        self.assertEqual(2, leak.size)
+        self.assertEqual(
+            f"LEAKED 2 temp entries adir/, {os.path.basename(name)} in t", leak.summary
+        )
+        self.assertThat(leak.detail, Contains("1 entries  adir/"))
+        self.assertNotIn("before.txt", leak.detail)
+        self.assertTrue(os.path.exists(name))
+
+    def test_clean_removes_exactly_what_the_test_added(self):
+        (self.tmpdir / "before.txt").write_text("was here")
+        outside = self.workdir / "outside.txt"
+        outside.write_text("not ours")
+        with leaks.FileLeakCheck(clean=True) as check:
+            (self.tmpdir / "new.txt").write_text("new")
+            os.makedirs(self.tmpdir / "tree" / "deep")
+            (self.tmpdir / "tree" / "deep" / "f").write_text("f")
+            os.symlink(outside, self.tmpdir / "tree" / "link")
+            os.symlink(self.workdir, self.tmpdir / "dirlink")
+        self.assertEqual(3, check.leaks[0].size)
+        self.assertThat(check.leaks[0].detail, Contains("removed all 3"))
+        self.assertEqual(["before.txt"], os.listdir(self.tmpdir))
+        self.assertEqual("not ours", outside.read_text())
+
+    def test_own_base_directories_are_not_reported(self):
+        with leaks.FileLeakCheck() as check:
+            fixturestmp.TempDirFixture(
+                session=self.useFixture(self.session(root=self.tmpdir))
+            )
+            os.mkdir(self.tmpdir / "pytest-of-someone")
+        self.assertEqual([], check.leaks)
+
+    def test_nothing_added_nothing_reported(self):
+        (self.tmpdir / "before.txt").write_text("x")
+        with leaks.FileLeakCheck() as check:
+            (self.tmpdir / "before.txt").write_text("changed content is fine")
+        self.assertEqual([], check.leaks)
+        self.assertEqual([], self.leak_records())
+
+
+class TestFdLeakCheck(LeakTestCase):
+    def test_reports_descriptors_left_open_with_their_targets(self):
+        with leaks.FdLeakCheck(test_id="t") as check:
+            stream = open(self.workdir / "kept-open.txt", "w")
+            closed = open(self.workdir / "closed.txt", "w")
+            closed.close()
+            reader, writer = os.pipe()
+        self.addCleanup(stream.close)
+        self.addCleanup(os.close, reader)
+        self.addCleanup(os.close, writer)
+        [leak] = check.leaks
+        self.assertEqual(("fds", 3), (leak.check, leak.size))
+        self.assertThat(leak.detail, Contains(f"({self.workdir}/kept-open.txt)"))
+        self.assertThat(leak.detail, Contains("pipe:"))
+        self.assertNotIn("closed.txt", leak.detail)
+        self.assertThat(leak.summary, MatchesRegex(r"LEAKED 3 file descriptors \d+ "))
+
+    def test_reused_number_of_the_listing_is_still_found(self):
+        # The listing itself briefly takes the lowest free descriptor: the
+        # first file the test opens gets that very number.
+        with leaks.FdLeakCheck() as check:
+            stream = open(self.workdir / "first.txt", "w")
+        self.addCleanup(stream.close)
+        self.assertThat(check.leaks, HasLength(1))
+        self.assertThat(check.leaks[0].detail, Contains(f"fd {stream.fileno()} ("))
+
+    def test_closed_descriptors_are_not_reported(self):
+        with leaks.FdLeakCheck() as check:
+            with open(self.workdir / "f.txt", "w") as stream:
+                stream.write("x")
+        self.assertEqual([], check.leaks)
+
+
+class TestThreadLeakCheck(LeakTestCase):
+    def start_waiting_thread(self, name: str) -> threading.Thread:
+        release = threading.Event()
+        thread = threading.Thread(target=release.wait, name=name, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join)
+        self.addCleanup(release.set)
+        return thread
+
+    def test_reports_threads_still_alive_with_their_stack(self):
+        with leaks.ThreadLeakCheck(test_id="t") as check:
+            self.start_waiting_thread("waiter")
+            finished = threading.Thread(target=lambda: None)
+            finished.start()
+        [leak] = check.leaks
+        self.assertEqual("LEAKED thread waiter in t", leak.summary)
+        self.assertThat(leak.detail, Contains("in wait"))
+
+    def test_own_threads_and_earlier_threads_are_ignored(self):
+        self.start_waiting_thread("started-before")
+        with leaks.ThreadLeakCheck() as check:
+            self.start_waiting_thread("fixturestmp-worker")
+        self.assertEqual([], check.leaks)
+
+
+class TestEnvironLeakCheck(LeakTestCase):
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.EnvironmentVariable(ENV_NAME))
+        self.useFixture(fixtures.EnvironmentVariable(ENV_NAME + "_OLD", "old"))
+        self.addCleanup(os.chdir, os.getcwd())
+
+    def test_reports_added_removed_changed_variables_and_cwd(self):
+        with leaks.EnvironLeakCheck(test_id="t") as check:
+            os.environ[ENV_NAME] = "new"
+            os.environ["HOME"] = os.environ.get("HOME", "") + "-changed"
+            del os.environ[ENV_NAME + "_OLD"]
+            os.chdir(self.workdir)
+        self.addCleanup(os.environ.__setitem__, "HOME", os.environ["HOME"][:-8])
+        [leak] = check.leaks
+        self.assertEqual(4, leak.size)
+        self.assertThat(
+            leak.summary,
+            Contains(f"LEAKED 4 environment changes {ENV_NAME} set, "),
+        )
+        self.assertThat(leak.detail, Contains(f"{ENV_NAME}: set to 'new' (was unset)"))
+        self.assertThat(leak.detail, Contains(f"{ENV_NAME}_OLD: unset (was 'old')"))
+        self.assertThat(leak.detail, Contains("HOME: changed to"))
+        self.assertThat(leak.detail, Contains(f"working directory: {self.workdir}"))
+
+    def test_clean_restores(self):
+        cwd = os.getcwd()
+        with leaks.EnvironLeakCheck(clean=True) as check:
+            os.environ[ENV_NAME] = "new"
+            os.environ[ENV_NAME + "_OLD"] = "changed"
+            os.chdir(self.workdir)
+        self.assertEqual(3, check.leaks[0].size)
+        self.assertNotIn(ENV_NAME, os.environ)
+        self.assertEqual("old", os.environ[ENV_NAME + "_OLD"])
+        self.assertEqual(cwd, os.getcwd())
+
+    def test_fail_raises_leak_error_when_a_variable_is_left_set(self):
+        def leave_variable_set():
+            with fixturestmp.LeakCheck(checks=("environ",), action="fail"):
+                os.environ[ENV_NAME] = "1"
+
+        error = self.assertRaises(leaks.LeakError, leave_variable_set)
+        self.assertIsInstance(error, AssertionError)
+        self.assertThat(str(error), Contains(f"LEAKED environment change {ENV_NAME}"))
+        self.assertThat(str(error), MatchesRegex(r".* in [\w/.]+\.py:\d+\n", 16))
+        self.assertEqual(["environ"], [leak.check for leak in error.leaks])
+
+    def test_fail_does_not_hide_the_blocks_own_error(self):
+        def fail_in_block():
+            with leaks.EnvironLeakCheck(action="fail"):
+                os.environ[ENV_NAME] = "1"
+                raise KeyError("the block's own error")
+
+        self.assertRaises(KeyError, fail_in_block)
+
+    def test_clean_block_passes(self):
+        with leaks.EnvironLeakCheck(action="fail") as check:
+            os.environ[ENV_NAME] = "1"
+            del os.environ[ENV_NAME]
+        self.assertEqual([], check.leaks)
+
+
+class TestReporting(LeakTestCase):
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.EnvironmentVariable(ENV_NAME))
+
+    def test_details_of_the_case_and_manifest_records(self):
+        class Leaky(testtools.TestCase):
+            def test_leaky(self):
+                self.useFixture(leaks.LeakCheck(checks="environ,files"))
+                os.environ[ENV_NAME] = "1"
+                open(os.path.join(tempfile.gettempdir(), "left"), "w").close()
+
+        case = Leaky("test_leaky")
+        result = run_case(case)
+        self.assertTrue(result.wasSuccessful())
+        texts = details_text(case)
+        self.assertEqual(["leak-environ", "leak-files"], sorted(texts))
+        self.assertThat(
+            texts["leak-files"], Contains(f"LEAKED temp entry left in {case.id()}")
+        )
+        records = self.leak_records()
+        self.assertEqual(
+            [
+                {
+                    "kind": "leak",
+                    "check": "environ",
+                    "id": case.id(),
+                    "size": 1,
+                    "summary": (
+                        f"LEAKED environment change {ENV_NAME} set in {case.id()}"
+                    ),
+                    "pid": os.getpid(),
+                },
+                {
+                    "kind": "leak",
+                    "check": "files",
+                    "id": case.id(),
+                    "size": 1,
+                    "summary": f"LEAKED temp entry left in {case.id()}",
+                    "pid": os.getpid(),
+                },
+            ],
+            sorted(records, key=lambda record: record["check"]),
+        )
+
+    def test_fail_fails_the_case_and_says_what_leaked(self):
+        class Leaky(testtools.TestCase):
+            def test_leaky(self):
+                self.useFixture(leaks.EnvironLeakCheck(action="fail"))
+                os.environ[ENV_NAME] = "1"
+
+        case = Leaky("test_leaky")
+        result = run_case(case)
+        [(_, text)] = result.failures
+        self.assertThat(text, Contains(f"LEAKED environment change {ENV_NAME} set"))
+        self.assertIn("leak-environ", details_text(case))
+
+    def test_explicit_session_gets_the_records(self):
+        other = self.useFixture(self.session())
+        with leaks.EnvironLeakCheck(session=other, test_id="mine"):
+            os.environ[ENV_NAME] = "1"
+        self.assertEqual([], self.leak_records())
+        from fixturestmp.manifest import read_manifest
+
+        [record] = [r for r in read_manifest(other.path) if r["kind"] == "leak"]
+        self.assertEqual("mine", record["id"])
+
+    def test_leak_check_names_and_options(self):
+        check = leaks.LeakCheck(
+            checks="all", kill=True, clean=True, memory_leak_limit="1MB"
+        )
+        self.assertEqual(
+            ("files", "fds", "environ", "threads", "processes", "memory"), check.checks
+        )
+        by_name = {member.name: member for member in check.members}
+        self.assertTrue(by_name["processes"].kill)
+        self.assertTrue(by_name["files"].clean)
+        self.assertEqual(10**6, by_name["memory"].memory_leak_limit)
+
+    def test_configured_values_are_the_defaults(self):
+        self.useFixture(
+            fixtures.EnvironmentVariable("FIXTURESTMP_LEAK_CHECKS", "threads")
+        )
+        self.useFixture(fixtures.EnvironmentVariable("FIXTURESTMP_LEAK_ACTION", "fail"))
+        self.useFixture(
+            fixtures.EnvironmentVariable("FIXTURESTMP_MEMORY_LEAK_LIMIT", "2MiB")
+        )
+        self.assertEqual(("threads",), leaks.LeakCheck().checks)
+        self.assertEqual("fail", leaks.LeakCheck().action)
+        self.assertEqual(2 * 1024**2, leaks.MemoryLeakCheck().memory_leak_limit)
+
+    def test_bad_values_raise_config_error(self):
+        error = self.assertRaises(
+            fixturestmp.ConfigError, leaks.LeakCheck, checks="memory,disk"
+        )
+        self.assertThat(str(error), Contains("unknown check 'disk'"))
+        self.assertRaises(fixturestmp.ConfigError, leaks.LeakCheck, action="explode")
+        self.assertRaises(
+            fixturestmp.ConfigError, leaks.MemoryLeakCheck, memory_leak_limit="lots"
+        )

@@ -1,0 +1,159 @@
+"""Tests for the ``memory`` leak check, with real allocations.
+
+RSS is noisy, so every threshold here is far from the noise: 50 MB kept
+against a 10 MiB limit, hundreds of MB churned against the same limit.
+"""
+
+import gc
+
+import testtools
+from testtools.matchers import Contains, MatchesRegex
+
+from fixturestmp import leaks
+from fixturestmp.tests.helpers import run_python, write_files
+from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
+
+# Kept alive across the check's second measurement, released by the test.
+KEPT: list[bytes] = []
+
+CHURN_SUITE = {
+    "setup.cfg": """
+        [fixturestmp]
+        leak_checks = all
+        leak_action = fail
+    """,
+    "churn/__init__.py": "",
+    "churn/test_churn.py": """
+        import importlib
+
+        import fixturestmp
+
+        STDLIB = [
+            "argparse", "bisect", "calendar", "codecs", "configparser", "csv",
+            "dataclasses", "decimal", "difflib", "email.mime.text", "enum",
+            "fractions", "heapq", "html.parser", "http.client", "ipaddress",
+            "json", "logging.handlers", "pprint", "sqlite3", "statistics",
+            "string", "struct", "tarfile", "textwrap", "urllib.request",
+            "xml.dom.minidom", "zipfile",
+        ]
+        KEPT = []
+
+
+        class TestChurn(fixturestmp.TestCase):
+            pass
+
+
+        def make_test(number):
+            def test(self):
+                importlib.import_module(f"churn.mods.mod_{number:03d}")
+                importlib.import_module(STDLIB[number % len(STDLIB)])
+                size = 20_000 + 200 * number
+                strings = [str(j) * (number % 7 + 1) for j in range(size)]
+                table = {j: [j] for j in range(size)}
+                blob = bytearray(b"\\x01") * (2_000_000 * (number % 8 + 1))
+                del strings, table, blob
+            return test
+
+
+        for number in range(200):
+            setattr(TestChurn, f"test_{number:03d}", make_test(number))
+
+
+        class TestKeeps(fixturestmp.TestCase):
+            def test_keeps_50mb(self):
+                KEPT.append(b"\\x01" * 50_000_000)
+    """,
+    "churn/mods/__init__.py": "",
+}
+
+
+class TestMemoryLeakCheck(LeakTestCase):
+    def test_keeping_50mb_is_reported_near_50mb(self):
+        self.addCleanup(KEPT.clear)
+        with leaks.MemoryLeakCheck(memory_leak_limit="10MiB", test_id="t") as check:
+            KEPT.append(b"\x01" * 50_000_000)
+        [leak] = check.leaks
+        self.assertEqual("memory", leak.check)
+        self.assertTrue(45 * 10**6 < leak.size < 60 * 10**6, leak.size)
+        self.assertThat(leak.summary, MatchesRegex(r"LEAKED (4[5-9]|5\d)\.\dMB in t$"))
+        self.assertThat(leak.detail, Contains("memory_leak_limit is 10.5MB"))
+        [record] = self.leak_records()
+        self.assertEqual(leak.size, record["size"])
+
+    def test_allocating_and_freeing_200mb_four_times_is_not_reported(self):
+        with leaks.MemoryLeakCheck(memory_leak_limit="10MiB") as check:
+            for _ in range(4):
+                data = b"\x01" * 200_000_000
+                del data
+                # Many small objects and a large list: the heap, not mmap.
+                strings = [str(number) for number in range(2_000_000)]
+                del strings
+        self.assertEqual([], check.leaks)
+
+    def test_garbage_in_reference_cycles_is_not_a_leak(self):
+        class Node:
+            pass
+
+        with leaks.MemoryLeakCheck(memory_leak_limit="10MiB") as check:
+            gc.disable()
+            try:
+                for _ in range(3):
+                    node = Node()
+                    node.self = node
+                    node.data = b"\x01" * 30_000_000
+                    del node
+            finally:
+                gc.enable()
+        self.assertEqual([], check.leaks)
+
+    def test_reported_as_a_detail_of_the_case(self):
+        class Keeps(testtools.TestCase):
+            def test_keeps(self):
+                self.useFixture(
+                    leaks.LeakCheck(checks="memory", memory_leak_limit="10MiB")
+                )
+                KEPT.append(b"\x01" * 50_000_000)
+
+        self.addCleanup(KEPT.clear)
+        case = Keeps("test_keeps")
+        self.assertTrue(run_case(case).wasSuccessful())
+        self.assertThat(
+            details_text(case)["leak-memory"],
+            MatchesRegex(rf"LEAKED 5\d\.\dMB in {case.id()}\nRSS grew by ", 16),
+        )
+
+
+class TestChurningSuite(LeakTestCase):
+    """200 tests that import modules and churn memory, and one that keeps
+    50 MB, in a real run with every check and leak_action = fail."""
+
+    def test_only_the_test_that_keeps_memory_is_reported(self):
+        write_files(self.workdir, CHURN_SUITE)
+        for number in range(200):
+            write_files(
+                self.workdir,
+                {
+                    f"churn/mods/mod_{number:03d}.py": f"""
+                        TABLE = {{i: str(i) * {number % 5 + 1} for i in range(5000)}}
+
+                        class Thing{number}:
+                            size = len(TABLE)
+                    """
+                },
+            )
+        env = {"TMPDIR": str(self.tmpdir), "FIXTURESTMP_SESSION": str(self.sess.path)}
+        done = run_python(
+            ["-m", "testtools.run", "churn.test_churn"], self.workdir, env
+        )
+        output = done.stdout + done.stderr
+        self.assertEqual(1, done.returncode, output)
+        self.assertThat(output, Contains("Ran 201 tests"))
+        self.assertThat(output, Contains("FAILED (failures=1)"))
+        self.assertThat(
+            output, Contains("FAIL: churn.test_churn.TestKeeps.test_keeps_50mb")
+        )
+        [record] = self.leak_records()
+        self.assertEqual("churn.test_churn.TestKeeps.test_keeps_50mb", record["id"])
+        self.assertEqual("memory", record["check"])
+        self.assertTrue(45 * 10**6 < record["size"] < 60 * 10**6, record)
+        self.assertThat(record["summary"], MatchesRegex(r"LEAKED 5\d\.\dMB in "))

@@ -1,0 +1,155 @@
+"""Tests for the ``processes`` leak check, with real child processes."""
+
+import subprocess
+import sys
+import textwrap
+import threading
+
+import psutil
+import testtools
+from testtools.matchers import Contains, MatchesRegex
+
+from fixturestmp import leaks
+from fixturestmp.leaks import proc
+from fixturestmp.tests.helpers import run_python
+from fixturestmp.tests.leak_helpers import (
+    LeakTestCase,
+    StartsThenFails,
+    details_text,
+    gone,
+    run_case,
+)
+
+
+class TestProcessLeakCheck(LeakTestCase):
+    def test_reports_running_children_with_command_lines(self):
+        with leaks.ProcessLeakCheck(test_id="t") as check:
+            process, _ = self.child()
+            finished = subprocess.Popen([sys.executable, "-c", "pass"])
+            finished.wait()
+        [leak] = check.leaks
+        self.assertEqual(("processes", 1), (leak.check, leak.size))
+        self.assertThat(
+            leak.summary,
+            MatchesRegex(rf"LEAKED process {process.pid} \(python\S* -c .*\) in t$"),
+        )
+        self.assertThat(leak.detail, Contains(f"pid {process.pid}: {sys.executable}"))
+        self.assertThat(leak.detail, Contains("still running"))
+        self.assertIsNone(process.poll())
+
+    def test_children_started_before_are_not_reported(self):
+        self.child()
+        with leaks.ProcessLeakCheck() as check:
+            pass
+        self.assertEqual([], check.leaks)
+
+    def test_fixture_failing_half_way_is_reported_and_killed(self):
+        failing = StartsThenFails(lambda: self.child(grandchild=True))
+
+        class UsesFailingFixture(testtools.TestCase):
+            def test_it(self):
+                self.useFixture(leaks.ProcessLeakCheck(kill=True))
+                self.useFixture(failing)
+
+        case = UsesFailingFixture("test_it")
+        result = run_case(case)
+        [(_, error)] = result.errors
+        self.assertThat(error, Contains("setUp failed half-way"))
+        [(child, grandchild_pid)] = failing.started
+        grandchild = psutil.Process(int(grandchild_pid))
+        text = details_text(case)["leak-processes"]
+        self.assertThat(text, Contains(f"LEAKED process {child.pid} ("))
+        self.assertThat(text, Contains(f"pid {child.pid}: "))
+        self.assertThat(text, Contains(f"  pid {grandchild.pid}: "))
+        self.assertThat(text, Contains("terminated by SIGTERM"))
+        self.assertFalse(psutil.pid_exists(child.pid))
+        self.assertTrue(gone(grandchild))
+        [record] = self.leak_records()
+        self.assertEqual((case.id(), 1), (record["id"], record["size"]))
+
+    def test_fixture_failing_half_way_without_kill_leaves_it_running(self):
+        failing = StartsThenFails(self.child)
+
+        class UsesFailingFixture(testtools.TestCase):
+            def test_it(self):
+                self.useFixture(leaks.ProcessLeakCheck())
+                self.useFixture(failing)
+
+        case = UsesFailingFixture("test_it")
+        run_case(case)
+        [(child, _)] = failing.started
+        self.assertThat(
+            details_text(case)["leak-processes"],
+            Contains(f"LEAKED process {child.pid} "),
+        )
+        self.assertIsNone(child.poll())
+
+    def test_kill_uses_sigkill_when_sigterm_is_ignored(self):
+        check = leaks.ProcessLeakCheck(kill=True)
+        check.term_grace = 0.2
+        with check:
+            process, _ = self.child(ignore_term=True)
+        self.assertThat(check.leaks[0].detail, Contains("killed by SIGKILL"))
+        self.assertFalse(psutil.pid_exists(process.pid))
+
+    def test_several_processes_are_one_leak(self):
+        with leaks.ProcessLeakCheck(test_id="t") as check:
+            first, _ = self.child()
+            self.child()
+        [leak] = check.leaks
+        self.assertEqual(2, leak.size)
+        self.assertThat(leak.summary, Contains(f"LEAKED 2 processes {first.pid} ("))
+
+    def test_children_of_other_threads_are_found(self):
+        started = []
+        with leaks.ProcessLeakCheck() as check:
+            thread = threading.Thread(target=lambda: started.append(self.child()))
+            thread.start()
+            thread.join()
+        [(process, _)] = started
+        self.assertThat(check.leaks[0].summary, Contains(f"process {process.pid} "))
+
+    def test_multiprocessing_helpers_are_not_reported(self):
+        script = textwrap.dedent(
+            """
+            import multiprocessing
+            from multiprocessing import forkserver, resource_tracker
+            from fixturestmp.leaks import ProcessLeakCheck
+
+            with ProcessLeakCheck(action="fail"):
+                resource_tracker.ensure_running()
+                forkserver.ensure_running()
+            print("children", len(multiprocessing.active_children()))
+            """
+        )
+        env = {"FIXTURESTMP_ROOT": str(self.root)}
+        done = run_python(["-c", script], cwd=self.workdir, env=env)
+        self.assertEqual(0, done.returncode, done.stderr)
+
+
+class TestProc(testtools.TestCase):
+    def test_child_pids_and_descendants(self):
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import subprocess, sys; "
+                "g = subprocess.Popen([sys.executable, '-c', "
+                "'import sys; sys.stdin.read()']); "
+                "print(g.pid, flush=True); sys.stdin.read()",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.wait)
+        self.addCleanup(process.stdin.close)
+        self.addCleanup(process.stdout.close)
+        grandchild = int(process.stdout.readline())
+        self.assertIn(process.pid, proc.child_pids())
+        self.assertEqual([(grandchild, 1)], proc.descendants(process.pid))
+        info = proc.info(process.pid)
+        self.assertTrue(info.running)
+        self.assertEqual(info.key, proc.info(process.pid).key)
+        self.assertNotEqual(info.key, proc.info(grandchild).key)
+        self.assertIsNone(proc.info(2**22 + 1))
