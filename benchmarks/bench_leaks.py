@@ -1,0 +1,135 @@
+"""Benchmark: per-test cost of each leak check, and of the cheap set together.
+
+Run from the repository root::
+
+    python -m benchmarks.bench_leaks [--processes 120] [--rounds 30]
+
+It first starts ``--processes`` sleeping processes that are *not* children of
+this one (their shell exits, so they are adopted elsewhere), as on a busy
+build machine. One "test" is one ``start()`` plus one ``stop()`` of a check
+around nothing; each round times a batch of them, variants take turns round
+by round, and the median over rounds is printed, in microseconds per test.
+For comparison it also times what the ``processes`` check would cost if it
+asked psutil for the children (``Process().children(recursive=True)``, twice
+per test), the reason it reads ``/proc/self/task/*/children`` instead.
+
+The goal (issue 4): the cheap set (files, processes, fds, threads, environ)
+under 300 µs per test.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+import psutil
+
+from benchmarks.common import interleave, report
+from fixturestmp.leaks import CHEAP_CHECKS, CHECKS, LeakCheck
+from fixturestmp.leaks.base import Check
+
+GOAL_US = 300.0
+
+
+def start_sleepers(count: int) -> list[psutil.Process]:
+    """Start ``count`` sleeping processes that are not our descendants."""
+    shell = subprocess.run(
+        ["sh", "-c", f"for i in $(seq {count}); do sleep 600 >/dev/null 2>&1 & echo $!; done"],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        check=True,
+        start_new_session=True,
+    )
+    sleepers = []
+    for line in shell.stdout.split():
+        try:
+            sleepers.append(psutil.Process(int(line)))
+        except psutil.NoSuchProcess:
+            continue
+    return sleepers
+
+
+def stop_sleepers(sleepers: list[psutil.Process]) -> None:
+    for process in sleepers:
+        try:
+            process.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+
+
+def per_test(check: Check, batch: int) -> Callable[[], float]:
+    """Return a sampler: the mean µs of one start+stop over ``batch`` tests."""
+
+    def sample() -> float:
+        begin = time.perf_counter()
+        for _ in range(batch):
+            check.start()
+            check.stop("bench")
+        return (time.perf_counter() - begin) / batch * 1e6
+
+    return sample
+
+
+def psutil_children(batch: int) -> Callable[[], float]:
+    """What the processes check would cost with psutil's children()."""
+    me = psutil.Process()
+
+    def sample() -> float:
+        begin = time.perf_counter()
+        for _ in range(batch):
+            for _ in range(2):  # before and after the test
+                {(c.pid, c.create_time()) for c in me.children(recursive=True)}
+        return (time.perf_counter() - begin) / batch * 1e6
+
+    return sample
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--processes", type=int, default=120)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=100)
+    options = parser.parse_args(argv)
+
+    tmpdir = tempfile.mkdtemp(prefix="fixturestmp-bench-leaks-")
+    # A temp directory as a test run sees it: some entries already there.
+    for number in range(50):
+        open(os.path.join(tmpdir, f"existing-{number}"), "w").close()
+    tempfile.tempdir = tmpdir
+    sleepers = start_sleepers(options.processes)
+    try:
+        variants = {
+            name: per_test(CHECKS[name](), options.batch) for name in sorted(CHECKS)
+        }
+        # Each garbage collection walks the whole heap: fewer per batch.
+        variants["memory"] = per_test(CHECKS["memory"](), max(1, options.batch // 10))
+        variants["cheap set"] = per_test(LeakCheck(CHEAP_CHECKS), options.batch)
+        variants["processes via psutil"] = psutil_children(options.batch)
+        medians = interleave(variants, options.rounds)
+        rows = [("processes on the machine", str(len(psutil.pids())), "")]
+        for name, value in medians.items():
+            note = ""
+            if name == "cheap set":
+                verdict = "ok" if value < GOAL_US else "OVER GOAL"
+                note = f"goal < {GOAL_US:.0f} µs: {verdict}"
+            rows.append((name, f"{value:.1f} µs/test", note))
+        report(
+            f"leak checks, median of {options.rounds} rounds "
+            f"(Python {sys.version.split()[0]})",
+            rows,
+        )
+    finally:
+        stop_sleepers(sleepers)
+        for name in os.listdir(tmpdir):
+            os.unlink(os.path.join(tmpdir, name))
+        os.rmdir(tmpdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
