@@ -33,12 +33,15 @@ from fixturestmp.leaks import CHEAP_CHECKS, CHECKS, LeakCheck
 from fixturestmp.leaks.base import Check
 
 GOAL_US = 300.0
+SLEEPER = "sleep 600 >/dev/null 2>&1"
 
 
 def start_sleepers(count: int) -> list[psutil.Process]:
     """Start ``count`` sleeping processes that are not our descendants."""
     shell = subprocess.run(
-        ["sh", "-c", f"for i in $(seq {count}); do sleep 600 >/dev/null 2>&1 & echo $!; done"],
+        # Their output goes elsewhere, so that the shell's pipe closes when
+        # the shell exits.
+        ["sh", "-c", f"for i in $(seq {count}); do {SLEEPER} & echo $!; done"],
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
