@@ -44,4 +44,7 @@ def setup(app):
 
 html_theme = "alabaster"
 html_title = "fixturestmp"
-html_theme_options = {"description": "Temporary directories for test suites"}
+html_theme_options = {
+    "description": "Temporary directories for test suites",
+    "page_width": "1100px",
+}
