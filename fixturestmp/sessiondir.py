@@ -297,9 +297,13 @@ class SessionDir:
         # Never removed wholesale: remove only what fixturestmp made.
         if self.keeps_session():
             return
-        for name in sorted(self._created | _OWN_ENTRIES):
+        for name in sorted(self._created | _OWN_ENTRIES - {MARKER_NAME}):
             remove_tree(self.path / name)
         self._created.clear()
+        # The marker says the directory is fixturestmp's: it goes only with
+        # the last entry, or the next session would refuse what is left.
+        if os.listdir(self.path) == [MARKER_NAME]:
+            os.unlink(self.path / MARKER_NAME)
 
 
 def _check_basetemp(path: Path, explicit: bool) -> None:

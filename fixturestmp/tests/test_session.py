@@ -168,7 +168,18 @@ class TestBasetemp(IsolatedTestCase):
             made = session.mktemp("made")
             (target / "added-by-user").write_text("keep me")
         self.assertThat(str(made), Not(DirExists()))
-        self.assertEqual(["added-by-user"], os.listdir(target))
+        # The marker stays with the user's file, so the directory is still
+        # known as fixturestmp's and can be used again.
+        self.assertEqual([MARKER_NAME, "added-by-user"], sorted(os.listdir(target)))
+        with self.session(basetemp=target, retention_policy="none") as again:
+            again.mktemp("made")
+        self.assertEqual([MARKER_NAME, "added-by-user"], sorted(os.listdir(target)))
+
+    def test_emptied_basetemp_loses_its_marker(self):
+        target = self.workdir / "bt"
+        with self.session(basetemp=target, retention_policy="none") as session:
+            session.mktemp("made")
+        self.assertEqual([], os.listdir(target))
 
 
 class TestJoin(IsolatedTestCase):
