@@ -1,6 +1,8 @@
 """The ``processes`` check: child processes still running after the test."""
 
+import contextlib
 import os
+import signal
 import time
 
 import psutil
@@ -119,24 +121,14 @@ def _terminate(pids: list[int], grace: float, wait: float) -> dict[int, str]:
     fates = dict.fromkeys(pids, "exited by itself")
     processes = []
     for pid in pids:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             processes.append(psutil.Process(pid))
-        except psutil.NoSuchProcess:
-            continue
-    for process in processes:
-        try:
-            process.terminate()
-        except psutil.NoSuchProcess:
-            continue
+    _signal(processes, signal.SIGTERM)
     alive = _wait(processes, grace)
     for process in processes:
         if process not in alive:
             fates[process.pid] = "terminated by SIGTERM"
-    for process in alive:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            continue
+    _signal(alive, signal.SIGKILL)
     survivors = _wait(alive, wait)
     for process in alive:
         fates[process.pid] = (
@@ -145,6 +137,13 @@ def _terminate(pids: list[int], grace: float, wait: float) -> dict[int, str]:
             else "killed by SIGKILL"
         )
     return fates
+
+
+def _signal(processes: list[psutil.Process], signum: int) -> None:
+    for process in processes:
+        # psutil checks that the pid still names the same process.
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.send_signal(signum)
 
 
 def _wait(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
