@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the command's argument parser."""
     parser = argparse.ArgumentParser(
         prog="fixturestmp",
-        description="Temporary directories for test suites, with retention: "
+        description="Temporary directories for test suites, with retention:\n"
         "keep failed tests' directories, drop the rest, catch leaks.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run COMMAND (e.g. stestr run) in one session shared by its workers",
-        description="Make one session, export FIXTURESTMP_SESSION so every "
-        "worker of COMMAND joins it, run COMMAND, then end the session from "
+        description="Make one session, export FIXTURESTMP_SESSION so every\n"
+        "worker of COMMAND joins it, run COMMAND, then end the session from\n"
         "COMMAND's exit status and print what was kept and what leaked.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
