@@ -11,7 +11,7 @@ test, fixtures and cleanups included.
 import os
 import sys
 import unittest
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import fixtures
 
@@ -19,6 +19,9 @@ from fixturestmp.config import resolve
 from fixturestmp.leaks.findings import Leak
 from fixturestmp.leaks.report import settle
 from fixturestmp.outcome import find_case
+
+if TYPE_CHECKING:
+    from fixturestmp.session import SessionTempFixture
 
 __all__ = ["Check"]
 
@@ -52,7 +55,7 @@ class Check(fixtures.Fixture):
         self,
         *,
         action: str | None = None,
-        session: Any = None,
+        session: "SessionTempFixture | None" = None,
         test_id: str | None = None,
     ) -> None:
         """Check the options; nothing is measured until setUp.

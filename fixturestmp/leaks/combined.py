@@ -1,6 +1,6 @@
 """LeakCheck: several checks, by name, as one fixture."""
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fixturestmp.config import resolve
 from fixturestmp.leaks.base import Check
@@ -11,6 +11,9 @@ from fixturestmp.leaks.findings import Leak
 from fixturestmp.leaks.memory import MemoryLeakCheck
 from fixturestmp.leaks.processes import ProcessLeakCheck
 from fixturestmp.leaks.threads import ThreadLeakCheck
+
+if TYPE_CHECKING:
+    from fixturestmp.session import SessionTempFixture
 
 __all__ = ["CHEAP_CHECKS", "CHECKS", "LeakCheck"]
 
@@ -57,7 +60,7 @@ class LeakCheck(Check):
         clean: bool = False,
         memory_leak_limit: int | str | None = None,
         *,
-        session: Any = None,
+        session: "SessionTempFixture | None" = None,
         test_id: str | None = None,
     ) -> None:
         """Check the options; nothing is measured until setUp.

@@ -1,6 +1,7 @@
 """The ``environ`` check: environment variables and the working directory."""
 
 import os
+from typing import Any
 
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
@@ -36,10 +37,12 @@ class EnvironLeakCheck(Check):
     name = "environ"
     options = frozenset({"clean"})
 
-    def __init__(self, clean: bool = False, **kwargs) -> None:
-        """:param clean: Restore the variables and working directory.
+    def __init__(self, clean: bool = False, **kwargs: Any) -> None:
+        """Check the options; nothing is measured until setUp.
 
         Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
+
+        :param clean: Restore the variables and working directory.
         """
         super().__init__(**kwargs)
         self.clean = clean

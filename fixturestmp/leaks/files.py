@@ -11,6 +11,7 @@ run with ``fixturestmp run --clean-leaks``.
 import os
 import stat
 import tempfile
+from typing import Any
 
 from fixturestmp.basedir import base_name
 from fixturestmp.leaks.base import Check
@@ -42,11 +43,13 @@ class FileLeakCheck(Check):
     name = "files"
     options = frozenset({"clean"})
 
-    def __init__(self, clean: bool = False, **kwargs) -> None:
-        """:param clean: Remove exactly the entries the test added (symlinks
-            are removed, never followed).
+    def __init__(self, clean: bool = False, **kwargs: Any) -> None:
+        """Check the options; nothing is measured until setUp.
 
         Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
+
+        :param clean: Remove exactly the entries the test added (symlinks
+            are removed, never followed).
         """
         super().__init__(**kwargs)
         self.clean = clean

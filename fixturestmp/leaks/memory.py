@@ -12,6 +12,7 @@ import ctypes
 import gc
 import os
 from collections.abc import Callable
+from typing import Any
 
 import psutil
 
@@ -61,12 +62,15 @@ class MemoryLeakCheck(Check):
     name = "memory"
     options = frozenset({"memory_leak_limit"})
 
-    def __init__(self, memory_leak_limit: int | str | None = None, **kwargs) -> None:
-        """:param memory_leak_limit: Bytes, or a size like ``10MiB``
-            (default: the configured value, 10 MiB unless set).
+    def __init__(
+        self, memory_leak_limit: int | str | None = None, **kwargs: Any
+    ) -> None:
+        """Check the options; nothing is measured until setUp.
 
         Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
 
+        :param memory_leak_limit: Bytes, or a size like ``10MiB``
+            (default: the configured value, 10 MiB unless set).
         :raises ConfigError: ``memory_leak_limit`` is not valid.
         """
         super().__init__(**kwargs)

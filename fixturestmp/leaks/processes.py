@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 import time
+from typing import Any
 
 import psutil
 
@@ -40,10 +41,12 @@ class ProcessLeakCheck(Check):
     #: Seconds to wait for the processes to go after SIGKILL.
     kill_wait = 5.0
 
-    def __init__(self, kill: bool = False, **kwargs) -> None:
-        """:param kill: Terminate leaked process trees: SIGTERM, then SIGKILL.
+    def __init__(self, kill: bool = False, **kwargs: Any) -> None:
+        """Check the options; nothing is measured until setUp.
 
         Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
+
+        :param kill: Terminate leaked process trees: SIGTERM, then SIGKILL.
         """
         super().__init__(**kwargs)
         self.kill = kill

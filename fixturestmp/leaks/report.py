@@ -1,10 +1,13 @@
 """Reporting leaks: test details, the session manifest, failures."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from testtools.content import text_content
 
 from fixturestmp.leaks.findings import Leak, LeakError
+
+if TYPE_CHECKING:
+    from fixturestmp.session import SessionTempFixture
 
 __all__ = ["DETAIL_MAX_CHARS", "detail_name", "record", "settle"]
 
@@ -26,7 +29,7 @@ def detail_text(leak: Leak) -> str:
     return text
 
 
-def record(leaks: list[Leak], session: Any = None) -> None:
+def record(leaks: list[Leak], session: "SessionTempFixture | None" = None) -> None:
     """Append one ``kind: leak`` record per leak to the session manifest.
 
     :param session: A :class:`~fixturestmp.SessionTempFixture`; default: the
@@ -43,7 +46,11 @@ def record(leaks: list[Leak], session: Any = None) -> None:
 
 
 def settle(
-    leaks: list[Leak], *, case: Any = None, session: Any = None, action: str
+    leaks: list[Leak],
+    *,
+    case: Any = None,
+    session: "SessionTempFixture | None" = None,
+    action: str,
 ) -> None:
     """Report ``leaks`` as details of ``case``, record them, fail if asked.
 
