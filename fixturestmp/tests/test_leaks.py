@@ -50,10 +50,9 @@ class TestFileLeakCheck(LeakTestCase):
 
     def test_own_base_directories_are_not_reported(self):
         with leaks.FileLeakCheck() as check:
-            fixturestmp.TempDirFixture(
-                session=self.useFixture(self.session(root=self.tmpdir))
-            )
+            session = self.useFixture(self.session(root=self.tmpdir))
             os.mkdir(self.tmpdir / "pytest-of-someone")
+        self.assertTrue(session.path.is_relative_to(self.tmpdir))
         self.assertEqual([], check.leaks)
 
     def test_nothing_added_nothing_reported(self):

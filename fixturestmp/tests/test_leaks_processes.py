@@ -122,7 +122,7 @@ class TestProcessLeakCheck(LeakTestCase):
             print("children", len(multiprocessing.active_children()))
             """
         )
-        env = {"FIXTURESTMP_ROOT": str(self.root)}
+        env = {"FIXTURESTMP_ROOT": str(self.root), "TMPDIR": str(self.tmpdir)}
         done = run_python(["-c", script], cwd=self.workdir, env=env)
         self.assertEqual(0, done.returncode, done.stderr)
 
