@@ -46,7 +46,13 @@ _MODULES = {
 }
 
 
+# Public submodules, reachable as fixturestmp.<name> after import fixturestmp.
+_SUBMODULES = frozenset({"leaks"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"fixturestmp.{name}")
     module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module 'fixturestmp' has no attribute {name!r}")
@@ -56,4 +62,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

@@ -10,6 +10,7 @@ from testtools.matchers import Contains, HasLength, MatchesRegex
 
 import fixturestmp
 from fixturestmp import leaks
+from fixturestmp.tests.helpers import run_python
 from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
 
 ENV_NAME = "FIXTURESTMP_TEST_LEAKED_VARIABLE"
@@ -283,3 +284,18 @@ class TestReporting(LeakTestCase):
         self.assertRaises(
             fixturestmp.ConfigError, leaks.MemoryLeakCheck, memory_leak_limit="lots"
         )
+
+
+class TestPublicNames(LeakTestCase):
+    def test_reachable_after_import_fixturestmp(self):
+        done = run_python(
+            [
+                "-c",
+                "import fixturestmp; "
+                "print(fixturestmp.leaks.ProcessLeakCheck(kill=True).kill, "
+                "fixturestmp.LeakCheck is fixturestmp.leaks.LeakCheck, "
+                "issubclass(fixturestmp.LeakError, AssertionError))",
+            ],
+            self.workdir,
+        )
+        self.assertEqual("True True True\n", done.stdout, done.stderr)
