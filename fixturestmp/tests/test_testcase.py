@@ -21,8 +21,9 @@ from fixturestmp.tests.leak_helpers import (
 ENV_NAME = "FIXTURESTMP_TEST_LEAKED_VARIABLE"
 
 
-class Leaky(fixturestmp.TestCase):
-    """Tests that leak one thing each; run by the tests below."""
+class LeakyTests:
+    """Tests that leak one thing each, run by the tests below through
+    :func:`leaky`: not a test case itself, so that no runner finds them."""
 
     release = threading.Event()
 
@@ -33,7 +34,9 @@ class Leaky(fixturestmp.TestCase):
         os.environ[ENV_NAME] = "1"
 
     def test_leaves_thread(self):
-        threading.Thread(target=self.release.wait, name="left-behind").start()
+        threading.Thread(
+            target=self.release.wait, name="left-behind", daemon=True
+        ).start()
 
     def test_leaves_file(self):
         open(os.path.join(tempfile.gettempdir(), "left.txt"), "w").close()
@@ -50,9 +53,18 @@ class Leaky(fixturestmp.TestCase):
         os.environ[ENV_NAME] = "1"
 
 
+def leaky(name: str) -> fixturestmp.TestCase:
+    """Return the test ``name`` of :class:`LeakyTests`, ready to run."""
+
+    class Leaky(LeakyTests, fixturestmp.TestCase):
+        pass
+
+    return Leaky(name)
+
+
 class TestTmpPath(LeakTestCase):
     def test_tmp_path_is_made_on_first_use_and_removed_after_a_pass(self):
-        case = Leaky("test_clean")
+        case = leaky("test_clean")
         self.assertTrue(run_case(case).wasSuccessful())
         [record] = [r for r in read_manifest(self.sess.path) if r["kind"] == "test"]
         self.assertEqual(("passed", False), (record["outcome"], record["retained"]))
@@ -63,15 +75,15 @@ class TestConfiguredLeakChecks(LeakTestCase):
     def setUp(self):
         super().setUp()
         self.useFixture(fixtures.EnvironmentVariable(ENV_NAME))
-        Leaky.release.clear()
-        self.addCleanup(Leaky.release.set)
+        LeakyTests.release.clear()
+        self.addCleanup(LeakyTests.release.set)
 
     def configure(self, checks, action=None):
         self.useFixture(fixtures.EnvironmentVariable("FIXTURESTMP_LEAK_CHECKS", checks))
         self.useFixture(fixtures.EnvironmentVariable("FIXTURESTMP_LEAK_ACTION", action))
 
     def run_leaky(self, name):
-        case = Leaky(name)
+        case = leaky(name)
         result = run_case(case)
         return case, result
 
@@ -97,7 +109,7 @@ class TestConfiguredLeakChecks(LeakTestCase):
             )
             os.environ.pop(ENV_NAME, None)
         self.assertEqual(
-            sorted((check, Leaky(name).id()) for name, (check, _) in expected.items()),
+            sorted((check, leaky(name).id()) for name, (check, _) in expected.items()),
             sorted((r["check"], r["id"]) for r in self.leak_records()),
         )
 
