@@ -107,7 +107,20 @@ class SessionDir:
         return session
 
     def open(self) -> None:
-        """Create (or join) the session directory."""
+        """Create (or join) the session directory.
+
+        If it fails, what it did so far is undone before the error is raised.
+        """
+        try:
+            self._open()
+        except BaseException:
+            try:
+                self.close()
+            except Exception:
+                pass  # The first error is the one to report.
+            raise
+
+    def _open(self) -> None:
         self._cleanups: list[Callable[[], None]] = []
         self._names: dict[str, int] = {}
         self._created: set[str] = set()
@@ -125,9 +138,9 @@ class SessionDir:
             self.path = self.basetemp
             _check_basetemp(self.path, True)
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._cleanups.append(self._finish)
             _write_marker(self.path)
             owners.add_owner(self.path)
-            self._cleanups.append(self._finish)
         else:
             self._base = BaseDir(self.root)
             self._cleanups.append(self._base.close)
