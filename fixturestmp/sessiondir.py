@@ -32,6 +32,7 @@ __all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
 SESSION_ENV = "FIXTURESTMP_SESSION"
 MARKER_NAME = ".fixturestmp"
 _NUMBER_FILE = ".last-number"
+_NUMBER_TRIES = 10
 _OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
 
 
@@ -210,9 +211,16 @@ class SessionDir:
                     known = max(known, int(stream.read().strip() or -1))
             except (FileNotFoundError, ValueError):
                 pass
-            number = known + 1
-            name = session_name(number)
-            os.mkdir(name, 0o700, dir_fd=base.fd)
+            for number in range(known + 1, known + _NUMBER_TRIES):
+                # A taken name that is no session (a file, a symlink) must
+                # not block every later session: take the next number.
+                name = session_name(number)
+                try:
+                    os.mkdir(name, 0o700, dir_fd=base.fd)
+                    break
+                except FileExistsError:
+                    if number == known + _NUMBER_TRIES - 1:
+                        raise
             path = base.path / name
             try:
                 _write_marker(path)

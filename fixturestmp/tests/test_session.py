@@ -85,6 +85,15 @@ class TestNumberedSessions(IsolatedTestCase):
             pass
         self.assertEqual(["run-0", "run-1"], [first.path.name, second.path.name])
 
+    def test_a_file_named_like_the_next_session_does_not_block(self):
+        self.base.mkdir(mode=0o700)
+        (self.base / "run-0").write_text("not a session")
+        (self.base / "run-1").symlink_to("nowhere")
+        with self.session(retention_policy="all") as session:
+            pass
+        self.assertEqual("run-2", session.path.name)
+        self.assertEqual("not a session", (self.base / "run-0").read_text())
+
     def test_manifest_records_each_directory(self):
         with self.session(retention_policy="failed") as session:
             with fixturestmp.TempDirFixture("kept", session=session) as tmp:
