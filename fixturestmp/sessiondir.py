@@ -354,15 +354,27 @@ def _write_marker(path: Path) -> None:
 
 def _replace_file(path: Path, text: str) -> None:
     temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except BaseException:
+        _unlink_quietly(temporary)
+        raise
 
 
 def _replace_symlink(path: Path, target: str) -> None:
     temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    _unlink_quietly(temporary)
     try:
-        os.unlink(temporary)
-    except FileNotFoundError:
+        os.symlink(target, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        _unlink_quietly(temporary)
+        raise
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
         pass
-    os.symlink(target, temporary)
-    os.replace(temporary, path)
