@@ -16,7 +16,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from fixturestmp.errors import UnsafeRootError
+from fixturestmp.errors import UnsafeRootError, explain
 
 __all__ = ["BaseDir", "base_name"]
 
@@ -110,10 +110,16 @@ class BaseDir:
 
         The lock is an ``flock``, released by the kernel if its holder dies.
         """
-        fd = os.open(_LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600,
-                     dir_fd=self.fd)  # fmt: skip
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fd = os.open(_LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600,
+                         dir_fd=self.fd)  # fmt: skip
+        except OSError as error:
+            raise explain(error, self.path / _LOCK_NAME, "open the lock") from error
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError as error:
+                raise explain(error, self.path / _LOCK_NAME, "lock") from error
             yield
         finally:
             os.close(fd)

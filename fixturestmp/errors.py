@@ -1,6 +1,10 @@
-"""Exceptions raised by fixturestmp."""
+"""Exceptions raised by fixturestmp, and clearer messages for OS errors."""
 
-__all__ = ["ConfigError", "UnsafeRootError"]
+import errno
+import os
+from pathlib import Path
+
+__all__ = ["ConfigError", "UnsafeRootError", "explain"]
 
 
 class ConfigError(ValueError):
@@ -18,3 +22,54 @@ class UnsafeRootError(OSError):
     The message says what is wrong (a symlink, another user's directory, not a
     directory) and how to fix it.
     """
+
+
+_FULL = {errno.ENOSPC: "is full", errno.EDQUOT: "is over your disk quota"}
+
+
+def explain(error: OSError, path: os.PathLike[str] | str, doing: str) -> OSError:
+    """Return ``error`` as an error of the same kind that says what failed.
+
+    The message names what fixturestmp was doing and the path; when the
+    filesystem is out of space or inodes it names the filesystem, says which
+    ran out, and what to do.
+
+    :param doing: What was being done, e.g. ``"create the test directory"``.
+    """
+    message = f"fixturestmp could not {doing} {path}: {error.strerror or error}"
+    if error.errno in _FULL:
+        message += "; " + _full_filesystem(Path(path), error.errno)
+    return OSError(error.errno, message)
+
+
+def _full_filesystem(path: Path, number: int) -> str:
+    """Say which filesystem holding ``path`` ran out of what."""
+    while not os.path.lexists(path) and path != path.parent:
+        path = path.parent
+    mount = path.resolve()
+    while mount != mount.parent and not os.path.ismount(mount):
+        mount = mount.parent
+    kind = "filesystem"
+    try:
+        with open("/proc/self/mounts") as mounts:
+            for line in mounts:
+                fields = line.split()
+                if len(fields) > 2 and fields[1] == str(mount):
+                    kind = f"{fields[2]} filesystem"
+    except OSError:
+        pass
+    what = _FULL[number]
+    try:
+        info = os.statvfs(mount)
+        if info.f_files and info.f_favail == 0:
+            what = f"has no free inodes (all {info.f_files} used)"
+        elif number == errno.ENOSPC:
+            free = info.f_bavail * info.f_frsize
+            total = info.f_blocks * info.f_frsize
+            what = f"is full ({free // 1024} KiB free of {total // 1024} KiB)"
+    except OSError:
+        pass
+    return (
+        f"the {kind} mounted at {mount} {what}. Free space there, or set "
+        f"FIXTURESTMP_ROOT (or root=) to a directory on a filesystem with room."
+    )

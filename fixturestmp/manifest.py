@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fixturestmp.errors import explain
+
 __all__ = ["MANIFEST_NAME", "ManifestWriter", "read_manifest"]
 
 MANIFEST_NAME = ".manifest.jsonl"
@@ -32,15 +34,18 @@ class ManifestWriter:
     def append(self, record: dict[str, Any]) -> None:
         """Append ``record`` as one line, in one ``write``."""
         line = (_ENCODER.encode(record) + "\n").encode()
-        if self._pid != os.getpid():
-            # Opened lazily, and again in a forked child, which must not share
-            # the parent's descriptor state.
-            self._fd = os.open(
-                self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
-                0o600,
-            )  # fmt: skip
-            self._pid = os.getpid()
-        written = os.write(self._fd, line)
+        try:
+            if self._pid != os.getpid():
+                # Opened lazily, and again in a forked child, which must not
+                # share the parent's descriptor state.
+                self._fd = os.open(
+                    self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
+                    0o600,
+                )  # fmt: skip
+                self._pid = os.getpid()
+            written = os.write(self._fd, line)
+        except OSError as error:
+            raise explain(error, self.path, "write the session manifest") from error
         if written != len(line):
             raise OSError(f"short write to {self.path}: {written} of {len(line)}")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir
+from fixturestmp.errors import explain
 from fixturestmp.removal import RemovalError, remove_entry
 from fixturestmp.trash import TRASH_DIR
 
@@ -45,12 +46,19 @@ def trash_name(name: str) -> str:
 def list_sessions(base: BaseDir) -> dict[int, Path]:
     """Return ``{number: path}`` for the session directories in ``base``."""
     found = {}
-    with os.scandir(base.fd) as entries:
-        for entry in entries:
-            match = _SESSION.match(entry.name)
-            if match and entry.is_dir(follow_symlinks=False):
-                found[int(match.group(1))] = base.path / entry.name
+    for entry in _entries(base):
+        match = _SESSION.match(entry.name)
+        if match and entry.is_dir(follow_symlinks=False):
+            found[int(match.group(1))] = base.path / entry.name
     return found
+
+
+def _entries(base: BaseDir) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(base.fd) as entries:
+            return list(entries)
+    except OSError as error:
+        raise explain(error, base.path, "list the base directory") from error
 
 
 def select_victims(base: BaseDir, keep: int) -> tuple[list[Path], list[Path]]:
@@ -96,14 +104,13 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
             name = trash_name(path.name)
             os.rename(path.name, name, src_dir_fd=base.fd, dst_dir_fd=base.fd)
             garbage.append(name)
-        with os.scandir(base.fd) as entries:
-            for entry in entries:
-                if entry.name.startswith(_GARBAGE_PREFIX) and entry.name not in garbage:
-                    token = "-".join(entry.name[len(_GARBAGE_PREFIX) :].split("-")[:2])
-                    if not owners.token_is_live(token):
-                        garbage.append(entry.name)
-                elif entry.is_symlink() and not os.path.exists(base.path / entry.name):
-                    os.unlink(entry.name, dir_fd=base.fd)
+        for entry in _entries(base):
+            if entry.name.startswith(_GARBAGE_PREFIX) and entry.name not in garbage:
+                token = "-".join(entry.name[len(_GARBAGE_PREFIX) :].split("-")[:2])
+                if not owners.token_is_live(token):
+                    garbage.append(entry.name)
+            elif entry.is_symlink() and not os.path.exists(base.path / entry.name):
+                os.unlink(entry.name, dir_fd=base.fd)
     for name in garbage:
         try:
             remove_entry(base.fd, name, shown=str(base.path / name))

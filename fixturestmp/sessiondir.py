@@ -13,7 +13,7 @@ from typing import Any
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir
 from fixturestmp.config import resolve
-from fixturestmp.errors import ConfigError
+from fixturestmp.errors import ConfigError, explain
 from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter
 from fixturestmp.naming import safe_name
 from fixturestmp.policy import RetentionPolicy
@@ -33,6 +33,7 @@ SESSION_ENV = "FIXTURESTMP_SESSION"
 MARKER_NAME = ".fixturestmp"
 _NUMBER_FILE = ".last-number"
 _NUMBER_TRIES = 10
+_FULL = (errno.ENOSPC, errno.EDQUOT)
 _OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
 
 
@@ -114,11 +115,14 @@ class SessionDir:
         """
         try:
             self._open()
-        except BaseException:
+        except BaseException as error:
             try:
                 self.close()
             except Exception:
                 pass  # The first error is the one to report.
+            if isinstance(error, OSError) and error.errno in _FULL:
+                where = self.path or self.basetemp or self.root
+                raise explain(error, where, "create the session in") from error
             raise
 
     def _open(self) -> None:
@@ -244,7 +248,7 @@ class SessionDir:
         name = safe_name(basename)
         if not numbered:
             path = self.path / name
-            path.mkdir(mode=0o700)
+            _make_test_dir(path)
             self._note_created(path)
             return path
         with self._lock:
@@ -253,7 +257,7 @@ class SessionDir:
                 path = self.path / f"{name}{number}"
                 number += 1
                 try:
-                    path.mkdir(mode=0o700)
+                    _make_test_dir(path)
                 except FileExistsError:
                     continue
                 self._names[name] = number
@@ -345,6 +349,15 @@ def _check_basetemp(path: Path, explicit: bool) -> None:
             f"{sorted(names)[0]!r}), which could be lost; choose a new or "
             f"empty directory"
         )
+
+
+def _make_test_dir(path: Path) -> None:
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        raise explain(error, path, "create the test directory") from error
 
 
 def _write_marker(path: Path) -> None:
