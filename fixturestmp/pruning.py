@@ -6,20 +6,24 @@ the rename is instant, so no other process ever sees a half-deleted session,
 and garbage whose deleter died is finished by the next prune.
 """
 
+import contextlib
 import os
 import re
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir
 from fixturestmp.errors import explain
-from fixturestmp.removal import RemovalError, remove_entry
+from fixturestmp.removal import remove_entry
 from fixturestmp.trash import TRASH_DIR
 
 __all__ = [
     "CURRENT_LINK",
     "SESSION_PREFIX",
+    "claimed",
     "list_sessions",
     "prune",
     "select_victims",
@@ -31,6 +35,9 @@ SESSION_PREFIX = "run-"
 CURRENT_LINK = "run-current"
 _GARBAGE_PREFIX = ".garbage-"
 _SESSION = re.compile(r"^run-(\d+)$")
+# Garbage names this process is deleting now, in any thread.
+_deleting: set[str] = set()
+_deleting_lock = threading.Lock()
 
 
 def session_name(number: int) -> str:
@@ -88,34 +95,82 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
     """Remove dead sessions beyond the ``keep`` newest; return what went.
 
     See :func:`select_victims`. Dead symlinks (``run-current``) and
-    abandoned garbage go too.
+    abandoned garbage go too: garbage of dead processes, and this process's
+    own garbage that no thread of it is deleting (a failed earlier attempt).
+    A step that fails does not stop the others.
 
     :param errors: Where to add messages for entries that could not be
-        removed; without it the first such error is raised.
+        removed; without it the first such error is raised at the end.
     """
+    failures: list[OSError] = []
     garbage = []
+    removed = []
+    own = owners.owner_token()
     with base.locked():
         victims, kept_trash = select_victims(base, keep)
-        for path in kept_trash:
-            name = trash_name(f"{path.name}-trash")
-            os.rename(path / TRASH_DIR, base.path / name)
+        for path in kept_trash + victims:
+            try:
+                if path in victims:
+                    name = trash_name(path.name)
+                    os.rename(path.name, name, src_dir_fd=base.fd,
+                              dst_dir_fd=base.fd)  # fmt: skip
+                    removed.append(path)
+                else:
+                    name = trash_name(f"{path.name}-trash")
+                    os.rename(path / TRASH_DIR, base.path / name)
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                failures.append(error)
+                continue
             garbage.append(name)
-        for path in victims:
-            name = trash_name(path.name)
-            os.rename(path.name, name, src_dir_fd=base.fd, dst_dir_fd=base.fd)
-            garbage.append(name)
-        for entry in _entries(base):
-            if entry.name.startswith(_GARBAGE_PREFIX) and entry.name not in garbage:
-                token = "-".join(entry.name[len(_GARBAGE_PREFIX) :].split("-")[:2])
-                if not owners.token_is_live(token):
-                    garbage.append(entry.name)
-            elif entry.is_symlink() and not os.path.exists(base.path / entry.name):
-                os.unlink(entry.name, dir_fd=base.fd)
-    for name in garbage:
+        with _deleting_lock:
+            _deleting.update(garbage)
+            busy = set(_deleting)
         try:
-            remove_entry(base.fd, name, shown=str(base.path / name))
-        except RemovalError as error:
-            if errors is None:
-                raise
-            errors.append(str(error))
-    return victims
+            entries = _entries(base)
+        except OSError as error:
+            failures.append(error)
+            entries = []
+        for entry in entries:
+            try:
+                if entry.name.startswith(_GARBAGE_PREFIX) and entry.name not in busy:
+                    token = "-".join(entry.name[len(_GARBAGE_PREFIX) :].split("-")[:2])
+                    if token == own or not owners.token_is_live(token):
+                        with _deleting_lock:
+                            _deleting.add(entry.name)
+                        garbage.append(entry.name)
+                elif entry.is_symlink() and not os.path.exists(base.path / entry.name):
+                    os.unlink(entry.name, dir_fd=base.fd)
+            except OSError as error:
+                failures.append(error)
+    try:
+        for name in garbage:
+            try:
+                remove_entry(base.fd, name, shown=str(base.path / name))
+            except OSError as error:
+                failures.append(error)
+    finally:
+        with _deleting_lock:
+            _deleting.difference_update(garbage)
+    for error in failures:
+        if errors is None:
+            raise error
+        errors.append(str(error))
+    return removed
+
+
+@contextlib.contextmanager
+def claimed(names: list[str]) -> Iterator[None]:
+    """Mark garbage ``names`` as being deleted by this process meanwhile.
+
+    A :func:`prune` in another thread then leaves them alone. Claim a name
+    before the base directory's lock is released after making it.
+    """
+    with _deleting_lock:
+        _deleting.update(names)
+    try:
+        yield
+    finally:
+        with _deleting_lock:
+            _deleting.difference_update(names)

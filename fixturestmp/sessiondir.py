@@ -19,6 +19,7 @@ from fixturestmp.naming import safe_name
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.pruning import (
     CURRENT_LINK,
+    claimed,
     list_sessions,
     prune,
     session_name,
@@ -307,10 +308,11 @@ class SessionDir:
             return
         if not self.keeps_session() and not owners.is_live(self.path):
             name = trash_name(self.path.name)
-            with self._base.locked():
-                os.rename(self.path.name, name, src_dir_fd=self._base.fd,
-                          dst_dir_fd=self._base.fd)  # fmt: skip
-            remove_entry(self._base.fd, name, shown=str(self.path))
+            with claimed([name]):
+                with self._base.locked():
+                    os.rename(self.path.name, name, src_dir_fd=self._base.fd,
+                              dst_dir_fd=self._base.fd)  # fmt: skip
+                remove_entry(self._base.fd, name, shown=str(self.path))
         errors: list[str] = []
         prune(self._base, self.retention_count, errors)
         for error in errors:
