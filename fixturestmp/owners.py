@@ -11,6 +11,8 @@ from pathlib import Path
 
 import psutil
 
+from fixturestmp.errors import explain
+
 __all__ = [
     "OWNERS_DIR",
     "add_owner",
@@ -24,6 +26,8 @@ __all__ = [
 OWNERS_DIR = ".owners"
 
 _token_cache: dict[int, str] = {}
+# Records of this process it could not delete: no longer live to it.
+_withdrawn: set[str] = set()
 
 
 def owner_token(pid: int | None = None) -> str:
@@ -65,11 +69,20 @@ def add_owner(session: Path) -> str:
 
 
 def remove_owner(session: Path, token: str) -> None:
-    """Withdraw the record ``token`` from ``session``."""
+    """Withdraw the record ``token`` from ``session``.
+
+    If the record cannot be deleted, this process stops counting it as live
+    (so its own later sessions may prune ``session``; other processes see it
+    live until this process ends), and the error is raised.
+    """
+    record = session / OWNERS_DIR / token
     try:
-        os.unlink(session / OWNERS_DIR / token)
+        os.unlink(record)
     except FileNotFoundError:
         pass
+    except OSError as error:
+        _withdrawn.add(str(record))
+        raise explain(error, record, "delete the owner record") from error
 
 
 def live_owners(session: Path) -> list[str]:
@@ -79,6 +92,8 @@ def live_owners(session: Path) -> list[str]:
             tokens = [entry.name for entry in entries]
     except (FileNotFoundError, NotADirectoryError):
         return []
+    if _withdrawn:
+        tokens = [t for t in tokens if str(session / OWNERS_DIR / t) not in _withdrawn]
     return [token for token in tokens if token_is_live(token)]
 
 

@@ -299,7 +299,20 @@ class SessionDir:
     def _finish(self) -> None:
         if os.getpid() != self._pid:
             return  # A forked child must not end its parent's session.
-        owners.remove_owner(self.path, self._token)
+        failure = None
+        try:
+            owners.remove_owner(self.path, self._token)
+        except OSError as error:
+            # No longer live to this process: end the session all the same,
+            # then report it.
+            failure = error
+        try:
+            self._end()
+        finally:
+            if failure is not None:
+                raise failure
+
+    def _end(self) -> None:
         if not self._trash_failed and not owners.is_live(self.path):
             # Left by workers that died before draining their own trash.
             remove_tree(self.path / TRASH_DIR)
