@@ -2,16 +2,19 @@
 
 Run from the repository root::
 
-    python -m benchmarks.bench_leaks [--processes 120] [--rounds 30]
+    python -m benchmarks.bench_leaks [--processes 120] [--temp-entries 2000]
 
 It first starts ``--processes`` sleeping processes that are *not* children of
-this one (their shell exits, so they are adopted elsewhere), as on a busy
+this one (their shell exits, so they are adopted elsewhere), and fills a
+private temporary directory with ``--temp-entries`` entries, as on a busy
 build machine. One "test" is one ``start()`` plus one ``stop()`` of a check
 around nothing; each round times a batch of them, variants take turns round
 by round, and the median over rounds is printed, in microseconds per test.
 For comparison it also times what the ``processes`` check would cost if it
 asked psutil for the children (``Process().children(recursive=True)``, twice
-per test), the reason it reads ``/proc/self/task/*/children`` instead.
+per test), the reason it reads ``/proc/self/task/*/children`` instead; and
+the ``files`` check when every test adds and removes a temporary file, so
+that the directory must be listed again each time (the worst case).
 
 The goal (issue 4): the cheap set (files, processes, fds, threads, environ)
 under 300 µs per test.
@@ -78,6 +81,22 @@ def per_test(check: Check, batch: int) -> Callable[[], float]:
     return sample
 
 
+def files_changing(batch: int) -> Callable[[], float]:
+    """The files check when each test adds and removes a temporary file."""
+    check = CHECKS["files"]()
+
+    def sample() -> float:
+        begin = time.perf_counter()
+        for _ in range(batch):
+            check.start()
+            with tempfile.NamedTemporaryFile():
+                pass
+            check.stop("bench")
+        return (time.perf_counter() - begin) / batch * 1e6
+
+    return sample
+
+
 def psutil_children(batch: int) -> Callable[[], float]:
     """What the processes check would cost with psutil's children()."""
     me = psutil.Process()
@@ -95,13 +114,14 @@ def psutil_children(batch: int) -> Callable[[], float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--processes", type=int, default=120)
+    parser.add_argument("--temp-entries", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--batch", type=int, default=100)
     options = parser.parse_args(argv)
 
     tmpdir = tempfile.mkdtemp(prefix="fixturestmp-bench-leaks-")
-    # A temp directory as a test run sees it: some entries already there.
-    for number in range(50):
+    # A temp directory as a build machine has it: many entries already there.
+    for number in range(options.temp_entries):
         open(os.path.join(tmpdir, f"existing-{number}"), "w").close()
     tempfile.tempdir = tmpdir
     sleepers = start_sleepers(options.processes)
@@ -113,8 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         variants["memory"] = per_test(CHECKS["memory"](), max(1, options.batch // 10))
         variants["cheap set"] = per_test(LeakCheck(CHEAP_CHECKS), options.batch)
         variants["processes via psutil"] = psutil_children(options.batch)
+        variants["files, temp dir changed by each test"] = files_changing(
+            max(1, options.batch // 10)
+        )
         medians = interleave(variants, options.rounds)
-        rows = [("processes on the machine", str(len(psutil.pids())), "")]
+        rows = [
+            ("processes on the machine", str(len(psutil.pids())), ""),
+            ("entries in the temp dir", str(len(os.listdir(tmpdir))), ""),
+        ]
         for name, value in medians.items():
             note = ""
             if name == "cheap set":

@@ -1,7 +1,9 @@
 """The ``files`` check: entries the test left in the temporary directory.
 
-One ``os.scandir`` of :func:`tempfile.gettempdir` before and one after; an
-entry is new when its name and inode were not there before. The temporary
+A listing of :func:`tempfile.gettempdir` before and one after (each a
+``stat`` only, while the directory does not change: see
+:mod:`~fixturestmp.leaks.dirlisting`); an entry is new when its name and
+inode were not there before. The temporary
 directory is shared: when parallel workers use the same one, an entry that
 another worker makes during the test counts too, and ``clean`` would remove
 it. Give each worker its own ``TMPDIR``, or clean up once at the end of the
@@ -15,6 +17,7 @@ from typing import Any
 
 from fixturestmp.basedir import base_name
 from fixturestmp.leaks.base import Check
+from fixturestmp.leaks.dirlisting import listing
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.removal import RemovalError, remove_tree
 
@@ -23,11 +26,6 @@ __all__ = ["FileLeakCheck"]
 # Directories that test tools keep on purpose across tests and runs.
 _KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-")
 _MAX_LISTED = 200
-
-
-def _entries(directory: str) -> set[tuple[str, int]]:
-    with os.scandir(directory) as scan:
-        return {(entry.name, entry.inode()) for entry in scan}
 
 
 class FileLeakCheck(Check):
@@ -57,12 +55,12 @@ class FileLeakCheck(Check):
 
     def start(self) -> None:
         self.directory = tempfile.gettempdir()
-        self._before = _entries(self.directory)
+        self._before = listing(self.directory)
 
     def stop(self, test_id: str) -> list[Leak]:
         added = sorted(
             name
-            for name, inode in _entries(self.directory) - self._before
+            for name, _ in listing(self.directory) - self._before
             if name != self._own and not name.startswith(_KEPT_PREFIXES)
         )
         if not added:

@@ -10,6 +10,7 @@ from testtools.matchers import Contains, HasLength, MatchesRegex
 
 import fixturestmp
 from fixturestmp import leaks
+from fixturestmp.leaks import dirlisting
 from fixturestmp.tests.helpers import run_python
 from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
 
@@ -62,6 +63,46 @@ class TestFileLeakCheck(LeakTestCase):
             (self.tmpdir / "before.txt").write_text("changed content is fine")
         self.assertEqual([], check.leaks)
         self.assertEqual([], self.leak_records())
+
+
+class TestDirListing(LeakTestCase):
+    def make_old(self, path):
+        """Set ``path``'s times an hour back: its listing is settled."""
+        old = os.stat(path).st_mtime_ns - 3600 * 10**9
+        os.utime(path, ns=(old, old))
+        return old
+
+    def test_unchanged_settled_directory_is_not_listed_again(self):
+        (self.tmpdir / "a").write_text("x")
+        self.make_old(self.tmpdir)
+        first = dirlisting.listing(str(self.tmpdir))
+        self.assertIs(first, dirlisting.listing(str(self.tmpdir)))
+        self.assertEqual({"a"}, {name for name, _ in first})
+
+    def test_a_change_is_seen(self):
+        self.make_old(self.tmpdir)
+        dirlisting.listing(str(self.tmpdir))
+        (self.tmpdir / "new").write_text("x")
+        names = {name for name, _ in dirlisting.listing(str(self.tmpdir))}
+        self.assertEqual({"new"}, names)
+
+    def test_a_change_within_the_same_clock_tick_is_seen(self):
+        # A coarse clock can give a change the time of the change before it:
+        # a listing taken while that time was recent is not trusted.
+        (self.tmpdir / "a").write_text("x")
+        listed = os.stat(self.tmpdir).st_mtime_ns
+        dirlisting.listing(str(self.tmpdir))
+        (self.tmpdir / "b").write_text("x")
+        os.utime(self.tmpdir, ns=(listed, listed))
+        names = {name for name, _ in dirlisting.listing(str(self.tmpdir))}
+        self.assertEqual({"a", "b"}, names)
+
+    def test_fast_consecutive_tests_each_see_their_file(self):
+        for number in range(50):
+            with leaks.FileLeakCheck(clean=True) as check:
+                (self.tmpdir / f"f{number}").write_text("x")
+            self.assertEqual(1, len(check.leaks), number)
+        self.assertEqual([], os.listdir(self.tmpdir))
 
 
 class TestFdLeakCheck(LeakTestCase):
