@@ -1,0 +1,154 @@
+"""Helpers for the reliability tests: user data, leak probes and figures."""
+
+import fcntl
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+from testtools.content import text_content
+
+from fixturestmp import owners
+from fixturestmp.trash import THREAD_NAME
+
+__all__ = [
+    "FIGURES_ENV",
+    "LeakProbe",
+    "make_user_tree",
+    "messages",
+    "record_figures",
+    "snapshot",
+]
+
+#: Append each test's figures, one JSON line, to the file this names.
+FIGURES_ENV = "RELIABILITY_FIGURES"
+_FIGURES_FILE = os.environ.get(FIGURES_ENV)
+
+
+def record_figures(case, name: str, figures: dict) -> None:
+    """Attach ``figures`` to ``case`` as a detail; append them to the file."""
+    text = json.dumps({"test": name, **figures}, sort_keys=True)
+    case.addDetail(f"figures-{name}", text_content(text))
+    if _FIGURES_FILE:
+        fd = os.open(_FIGURES_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (text + "\n").encode())
+        finally:
+            os.close(fd)
+
+
+def make_user_tree(top: Path) -> dict[str, str]:
+    """Create a tree of "user files" at ``top``; return its :func:`snapshot`."""
+    (top / "docs" / "deep").mkdir(parents=True)
+    (top / "thesis.tex").write_text("years of work")
+    (top / "docs" / "notes.txt").write_text("do not lose")
+    (top / "docs" / "deep" / "data.bin").write_bytes(bytes(range(256)))
+    (top / "docs" / "link").symlink_to("notes.txt")
+    return snapshot(top, contents=True)
+
+
+def snapshot(top: Path, contents: bool = False) -> dict[str, str]:
+    """Return ``{relative path: kind}`` for everything below ``top``.
+
+    Symlinks are never followed; with ``contents`` files map to their text.
+    """
+    found: dict[str, str] = {}
+    if not os.path.lexists(top):
+        return found
+    for directory, dirnames, filenames in os.walk(top):
+        for name in dirnames + filenames:
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, top)
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                found[relative] = "-> " + os.readlink(path)
+            elif stat.S_ISDIR(mode):
+                found[relative] = "dir"
+            elif contents:
+                found[relative] = Path(path).read_bytes().hex()
+            else:
+                found[relative] = "file"
+    return found
+
+
+def messages(error: BaseException) -> str:
+    """Return what a user is shown of ``error``: every message in its chain.
+
+    ``MultipleExceptions`` (fixtures) is opened up; tracebacks are left out,
+    so a path only counts if a message names it.
+    """
+    parts: list[str] = []
+    seen: set[int] = set()
+
+    def walk(item: BaseException | None) -> None:
+        if item is None or id(item) in seen:
+            return
+        seen.add(id(item))
+        if type(item).__name__ == "MultipleExceptions":
+            for info in item.args:
+                walk(info[1])
+            return
+        parts.append(f"{type(item).__name__}: {item}")
+        walk(item.__cause__)
+        walk(item.__context__)
+
+    walk(error)
+    return "\n".join(parts)
+
+
+def _open_fds() -> dict[str, str]:
+    fds = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            fds[name] = os.readlink(f"/proc/self/fd/{name}")
+        except OSError:
+            pass
+    return fds
+
+
+class LeakProbe:
+    """What fixturestmp may hold between sessions: none of it may remain."""
+
+    def __init__(self) -> None:
+        self.fds = _open_fds()
+
+    def problems(self, base: Path, sessions=()) -> list[str]:
+        """Return what leaked since the probe was made, owner records aside."""
+        found = []
+        new = {k: v for k, v in _open_fds().items() if k not in self.fds}
+        # The listing itself opens one descriptor, gone by now but listed.
+        new = {k: v for k, v in new.items() if not v.startswith("/proc/")}
+        if new:
+            found.append(f"file descriptors leaked: {sorted(new.values())}")
+        threads = [t.name for t in threading.enumerate() if t.name == THREAD_NAME]
+        if threads:
+            found.append(f"trash threads still running: {threads}")
+        lock = base / ".lock"
+        if lock.exists():
+            with open(lock) as stream:
+                try:
+                    fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    found.append(f"{lock} is still locked")
+        for session in sessions:
+            pending = getattr(getattr(session, "_dir", None), "_pending", None)
+            if pending:
+                found.append(f"{len(pending)} registrations pending in {session}")
+        return found
+
+    def owner_records(self, base: Path, session_dirs=()) -> list[str]:
+        """Return the sessions still holding an owner record of this process."""
+        token = owners.owner_token()
+        dirs = list(session_dirs)
+        if base.is_dir():
+            dirs += [
+                p
+                for p in base.iterdir()
+                if p.name.startswith("run-") and not p.is_symlink()
+            ]
+        return [
+            f"an owner record of this process is left in {path}"
+            for path in dirs
+            if (path / owners.OWNERS_DIR / token).exists()
+        ]

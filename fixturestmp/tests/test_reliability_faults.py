@@ -1,0 +1,289 @@
+"""Fault injection: every filesystem call of a whole lifecycle fails in turn.
+
+For each errno, run a complete lifecycle (three sessions: numbered with
+failures, numbered without, explicit basetemp; small, big and failing test
+directories; testtools cases; pruning of old sessions, abandoned trash and
+garbage) once per eligible call k, making the k-th call fail, until a run
+completes without reaching k. After every run: the fault was reported with
+a message naming what failed, or had no effect; nothing is held (descriptor,
+lock, thread, owner record, registration); no user data and no retained
+test directory was lost; and the next session, without faults, works and
+leaves nothing behind.
+"""
+
+import errno
+import os
+import re
+import shutil
+import warnings
+
+import testtools
+
+import fixturestmp
+from fixturestmp import owners
+from fixturestmp.manifest import read_manifest
+from fixturestmp.tests.faults import ERRNOS, FaultInjector
+from fixturestmp.tests.helpers import IsolatedTestCase
+from fixturestmp.tests.reliability import (
+    LeakProbe,
+    make_user_tree,
+    messages,
+    record_figures,
+    snapshot,
+)
+
+DEAD = "99999999-1.00"  # an owner token no process can have
+
+
+class Boom(Exception):
+    """The failure of a test under test."""
+
+
+class Case(testtools.TestCase):
+    session = None
+    kept: list = []
+
+    def fails(self):
+        tmp = self.useFixture(fixturestmp.TempDirFixture(session=self.session))
+        (tmp.path / "evidence").write_text("failed")
+        self.kept.append(tmp.path)
+        raise Boom("the test under test fails")
+
+    def passes(self):
+        tmp = self.useFixture(fixturestmp.TempDirFixture(session=self.session))
+        (tmp.path / "evidence").write_text("passed")
+
+
+class Scenario:
+    """One lifecycle in a private root, what it reported and what it kept."""
+
+    def __init__(self, root) -> None:
+        self.root = root
+        self.base = root / fixturestmp.basedir.base_name()
+        self.user = root / "user-data"
+        self.explicit = root / "explicit"
+        self.user_snapshot = make_user_tree(self.user)
+
+    def prepare(self) -> None:
+        """Lay out what earlier, dead runs left: sessions, trash, garbage."""
+        for path in (self.base, self.explicit):
+            if path.exists():
+                shutil.rmtree(path)
+        self.base.mkdir(mode=0o700)
+        for number, kept in ((0, "old_failed0"), (1, "failed0")):
+            session = self.base / f"run-{number}"
+            (session / owners.OWNERS_DIR).mkdir(parents=True)
+            (session / ".fixturestmp").touch()
+            (session / owners.OWNERS_DIR / DEAD).touch()
+            (session / kept).mkdir()
+            (session / kept / "evidence").write_text("old")
+            (session / kept / "to-user").symlink_to(self.user)
+        (self.base / "run-1" / ".trash" / f"{DEAD}-1" / "sub").mkdir(parents=True)
+        garbage = self.base / f".garbage-{DEAD}-0badf00d-run-x" / "sub"
+        garbage.mkdir(parents=True)
+        (garbage / "to-user").symlink_to(self.user)
+        (self.base / ".last-number").write_text("1\n")
+        (self.base / "run-current").symlink_to("run-1")
+        self.explicit.mkdir()
+        (self.explicit / ".fixturestmp").touch()
+        (self.explicit / "notes.txt").write_text("mine")
+        self.kept = [self.base / "run-1" / "failed0"]
+        self.sessions = []
+        self.reports: list[str] = []
+
+    def run(self) -> None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for step in (self.failing_session, self.passing_session, self.basetemp):
+                try:
+                    step()
+                except Exception as error:
+                    self.reports.append(messages(error))
+        self.reports += [f"{w.category.__name__}: {w.message}" for w in caught]
+
+    def fill(self, path, big: bool) -> None:
+        (path / "evidence").write_text("evidence")
+        (path / "to-user").symlink_to(self.user)
+        if big:
+            (path / "sub" / "ro").mkdir(parents=True)
+            (path / "sub" / "ro" / "f").write_text("f")
+            os.chmod(path / "sub" / "ro", 0o500)
+
+    def failing_session(self) -> None:
+        session = fixturestmp.SessionTempFixture(
+            root=self.root, retention_count=2, retention_policy="failed"
+        )
+        self.sessions.append(session)
+        with session:
+            with fixturestmp.TempDirFixture("small", session=session) as tmp:
+                self.fill(tmp.path, big=False)
+            with fixturestmp.TempDirFixture("big", session=session) as tmp:
+                self.fill(tmp.path, big=True)
+            try:
+                with fixturestmp.TempDirFixture("failing", session=session) as tmp:
+                    self.fill(tmp.path, big=True)
+                    self.kept.append(tmp.path)
+                    raise Boom("a with block fails")
+            except Boom:
+                pass
+            Case.session, Case.kept = session, self.kept
+            result = testtools.TestResult()
+            for name in ("fails", "passes"):
+                Case(name).run(result)
+            self.reports += [text for _, text in result.errors + result.failures]
+
+    def passing_session(self) -> None:
+        session = fixturestmp.SessionTempFixture(
+            root=self.root, retention_count=3, retention_policy="none"
+        )
+        self.sessions.append(session)
+        with session:
+            with fixturestmp.TempDirFixture("big", session=session) as tmp:
+                self.fill(tmp.path, big=True)
+
+    def basetemp(self) -> None:
+        session = fixturestmp.SessionTempFixture(self.explicit, retention_policy="none")
+        self.sessions.append(session)
+        with session:
+            with fixturestmp.TempDirFixture("in_explicit", session=session) as tmp:
+                self.fill(tmp.path, big=False)
+
+    def state(self, foreign=()) -> list[tuple[str, str]]:
+        """The root's entries, numbers left out, manifests as their test ids.
+
+        Numbers are left out because a name taken by someone else (an
+        ``EEXIST``) rightly moves a directory to the next number; what
+        someone else made (``foreign``) is left out too.
+        """
+        found = snapshot(self.root)
+        for relative in list(found):
+            if relative.endswith(".manifest.jsonl"):
+                ids = [r["id"] for r in read_manifest((self.root / relative).parent)]
+                found[relative] = ",".join(ids)
+        skip = [os.path.relpath(path, self.root) for path in foreign]
+        return sorted(
+            (re.sub(r"\d+", "N", key), re.sub(r"\d+", "N", value))
+            for key, value in found.items()
+            if not any(key == s or key.startswith(s + "/") for s in skip)
+        )
+
+    def lost(self) -> list[str]:
+        """Return user data or retained test directories that are gone."""
+        lost = []
+        if snapshot(self.user, contents=True) != self.user_snapshot:
+            lost.append(f"user files changed: {self.user}")
+        if not (self.explicit / "notes.txt").is_file():
+            lost.append("the user's file inside the explicit basetemp")
+        for path in self.kept:
+            if not (path / "evidence").is_file():
+                lost.append(f"retained directory {path}")
+        return lost
+
+    def next_sessions_clean_up(self, foreign=()) -> list[str]:
+        """Run fault-free sessions; return what they failed to clean."""
+        problems = []
+        try:
+            with fixturestmp.SessionTempFixture(
+                root=self.root, retention_count=0, retention_policy="none"
+            ) as session:
+                with fixturestmp.TempDirFixture(session=session):
+                    pass
+            with fixturestmp.SessionTempFixture(
+                self.explicit, retention_policy="none"
+            ) as session:
+                with fixturestmp.TempDirFixture(session=session):
+                    pass
+        except Exception as error:
+            return [f"the next session failed: {messages(error)}"]
+        foreign = {os.path.basename(p) for p in foreign}
+        left = sorted(set(os.listdir(self.base)) - {".lock", ".last-number"} - foreign)
+        if left:
+            problems.append(f"left in the base directory: {left}")
+        said = "\n".join(self.reports)
+        own = {"notes.txt", ".fixturestmp"} | foreign
+        for name in sorted(set(os.listdir(self.explicit)) - own):
+            if name not in said:
+                problems.append(f"left in the explicit basetemp, unreported: {name}")
+        return problems
+
+
+class TestFaultInjection(IsolatedTestCase):
+    def inject_each(self, number: int) -> None:
+        scenario = Scenario(self.root)
+        scenario.prepare()
+        scenario.run()  # Warm up lazy imports and caches before counting fds.
+        scenario.prepare()
+        scenario.run()
+        self.assertEqual([], [r for r in scenario.reports if "Boom" not in r])
+        self.assertEqual(3, len(scenario.kept))
+        expected = scenario.state()
+        scenario.prepare()
+        with FaultInjector(number, 0) as counter:
+            scenario.run()
+        probe = LeakProbe()
+        strerror = self.why = os.strerror(number)
+        figures = {"runs": 0, "faults": 0, "reported": 0, "harmless": 0, "lost": 0}
+        by_operation: dict[str, int] = {}
+        problems: list[str] = []
+        k = 0
+        while True:
+            k += 1
+            scenario.prepare()
+            injector = FaultInjector(number, k)
+            with injector:
+                scenario.run()
+            figures["runs"] += 1
+            if injector.injected is None:
+                self.assertEqual([], [r for r in scenario.reports if "Boom" not in r])
+                break
+            op, args = injector.injected
+            where = f"fault {k}: {errno.errorcode[number]} from {op}{args!r}"
+            figures["faults"] += 1
+            by_operation[op] = by_operation.get(op, 0) + 1
+            found = scenario.lost()
+            figures["lost"] += len(found)
+            said = [r for r in scenario.reports if strerror in r]
+            if said:
+                figures["reported"] += 1
+                found += self.unclear(said, args)
+            else:
+                figures["harmless"] += 1
+                state = scenario.state(injector.created)
+                if expected not in (state, scenario.state()):
+                    changed = sorted(set(state) ^ set(expected))
+                    found.append(f"silent, yet the result differs: {changed}")
+            found += probe.problems(scenario.base, scenario.sessions)
+            found += scenario.next_sessions_clean_up(injector.created)
+            found += probe.owner_records(scenario.base, [scenario.explicit])
+            problems += [f"{where}: {problem}" for problem in found]
+        figures["by_operation"] = by_operation
+        record_figures(self, f"faults-{errno.errorcode[number]}", figures)
+        self.assertEqual([], problems[:20], f"{len(problems)} problems")
+        # Every eligible call failed once (the trash thread may shift a few).
+        self.assertGreaterEqual(figures["faults"], counter.calls - 2)
+        self.assertGreater(figures["faults"], 0)
+
+    def unclear(self, said, args) -> list[str]:
+        """The report must name the path (or file) the failed call was about."""
+        names = [os.fspath(a) for a in args[:2] if isinstance(a, (str, os.PathLike))]
+        names = [os.path.basename(n.rstrip("/")) or n for n in names]
+        # Only the lines that give the error count, not the test's details.
+        text = "\n".join(
+            line for r in said for line in r.splitlines() if self.why in line
+        )
+        if any(name in text for name in names) or str(self.root) in text:
+            return []
+        return [f"the error does not say what failed: {text!r}"]
+
+
+def _make_test(number):
+    def test(self):
+        self.inject_each(number)
+
+    test.__name__ = f"test_{errno.errorcode[number].lower()}"
+    test.__doc__ = f"Every eligible call fails with {errno.errorcode[number]}."
+    return test
+
+
+for _number in ERRNOS:
+    setattr(TestFaultInjection, _make_test(_number).__name__, _make_test(_number))
