@@ -148,6 +148,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _ls(args: argparse.Namespace) -> int:
     from fixturestmp.inventory import read_sessions
+    from fixturestmp.naming import printable
 
     sessions = read_sessions(args.root)
     if args.failed:
@@ -159,21 +160,24 @@ def _ls(args: argparse.Namespace) -> int:
     for info in sessions:
         failed = sum(1 for t in info.tests if t["outcome"] == "failed")
         state = "live" if info.live else "ended"
-        print(f"{info.path}  ({state}, {len(info.tests)} tests, {failed} failed)")
+        print(f"{printable(str(info.path))}  ({state}, {len(info.tests)} tests, "
+              f"{failed} failed)")  # fmt: skip
         for test in info.tests:
             if test["retained"]:
-                print(f"  {test['outcome']:<7} {test['id']}  {test['path']}")
+                print(f"  {test['outcome']:<7} {printable(test['id'])}  "
+                      f"{printable(test['path'])}")  # fmt: skip
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
     from fixturestmp.inventory import read_sessions
+    from fixturestmp.naming import printable
 
     found = 0
     for info in read_sessions(args.root):
         for test in info.tests:
             if args.pattern in test["id"] and test["retained"]:
-                print(test["path"])
+                print(printable(test["path"]))
                 found += 1
     if not found:
         print(f"fixturestmp show: no kept directory of a test matching "

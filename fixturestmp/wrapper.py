@@ -17,6 +17,7 @@ from typing import TextIO
 
 from fixturestmp.config import env_name
 from fixturestmp.inventory import SessionInfo, read_session
+from fixturestmp.naming import printable
 from fixturestmp.sessiondir import SESSION_ENV, SessionDir
 from fixturestmp.tempscan import TempEntry, TempSnapshot
 
@@ -151,8 +152,8 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
                 f"{len(failed)} failed ({kept} kept)"
             )
         for test in failed:
-            where = test["path"] if test["retained"] else "(removed)"
-            lines.append(f"FAILED {test['id']}  {where}")
+            where = printable(test["path"]) if test["retained"] else "(removed)"
+            lines.append(f"FAILED {printable(test['id'])}  {where}")
         for leak in sorted(info.leaks, key=lambda r: -float(r.get("size", 0))):
             lines.append(str(leak.get("summary", leak)))
     for entry in outcome.temp_leaks:

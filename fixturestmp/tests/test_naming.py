@@ -2,7 +2,7 @@
 
 import testtools
 
-from fixturestmp.naming import safe_name
+from fixturestmp.naming import printable, safe_name
 
 
 class TestSafeName(testtools.TestCase):
@@ -20,3 +20,18 @@ class TestSafeName(testtools.TestCase):
             ("\udcff", "_"),
         ]:
             self.assertEqual(safe, safe_name(raw), raw)
+
+
+class TestPrintable(testtools.TestCase):
+    def test_examples(self):
+        for raw, shown in [
+            ("pkg.TestX.test_y", "pkg.TestX.test_y"),
+            ("ünïcødé 名前", "ünïcødé 名前"),
+            ("line\nFAILED fake", "line\\nFAILED fake"),
+            ("\x1b[31mred", "\\x1b[31mred"),
+            ("nul\0", "nul\\x00"),
+            ("\udcff", "\\udcff"),
+            ("sep\u2028", "sep\\u2028"),
+        ]:
+            self.assertEqual(shown, printable(raw), raw)
+            printable(raw).encode("utf-8")
