@@ -4,6 +4,11 @@ It is opened once with ``O_NOFOLLOW | O_DIRECTORY`` and checked with
 ``fstat`` on that descriptor, so the directory that is checked is the one
 that is used: there is no window in which a symlink could be swapped in.
 Everything below it is reached relative to the descriptor.
+
+In the default temporary root (shared by every user), anyone can create
+``fixturestmp-of-<user>`` before that user does. Rather than refuse to run
+(the denial of service pytest is open to), :func:`open_base_dir` then uses
+a private directory of the user's own next to it, and warns once.
 """
 
 import contextlib
@@ -11,14 +16,23 @@ import errno
 import fcntl
 import getpass
 import os
+import pwd
 import re
+import secrets
 import stat
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 from fixturestmp.errors import UnsafeRootError, explain
 
-__all__ = ["BaseDir", "base_name"]
+__all__ = [
+    "BaseDir",
+    "BaseDirFallbackWarning",
+    "base_name",
+    "is_base_name",
+    "open_base_dir",
+]
 
 _LOCK_NAME = ".lock"
 
@@ -32,6 +46,79 @@ def base_name() -> str:
     return "fixturestmp-of-" + (re.sub(r"[^\w.-]", "_", user) or str(os.getuid()))
 
 
+def is_base_name(name: str) -> bool:
+    """Return whether ``name`` may be this user's base directory."""
+    own = base_name()
+    return name == own or name.startswith(f"{own}.{os.getuid()}")
+
+
+class BaseDirFallbackWarning(UserWarning):
+    """The usual base directory is unsafe: a private one is used instead."""
+
+
+_warned: set[str] = set()
+
+
+def open_base_dir(
+    root: Path, *, create: bool = True, fallback: bool = False
+) -> "BaseDir":
+    """Open the base directory in ``root``.
+
+    With ``fallback`` (``root`` is the system's temporary directory, not one
+    the user chose), a base directory that cannot be used safely because
+    someone else made it (another user's, a symlink, not a directory) does
+    not stop the run: ``fixturestmp-of-<user>.<uid>`` is used instead, or if
+    that is taken too, the user's own ``fixturestmp-of-<user>.<uid>-<random>``
+    (made like :func:`tempfile.mkdtemp`, found again by later runs). A
+    :class:`BaseDirFallbackWarning` says so, once per process.
+
+    :param create: Create the directory if it is missing; otherwise raise
+        :class:`FileNotFoundError`.
+    :raises UnsafeRootError: Without ``fallback``, as :class:`BaseDir`.
+    """
+    try:
+        return BaseDir(root, create)
+    except UnsafeRootError as error:
+        if not fallback:
+            raise
+        refusal = error
+    name = f"{base_name()}.{os.getuid()}"
+    try:
+        base = BaseDir(root, create, name=name)
+    except UnsafeRootError:
+        base = _private_base(Path(root), name, create)
+    usual = str(Path(root) / base_name())
+    if usual not in _warned:
+        _warned.add(usual)
+        warnings.warn(
+            f"fixturestmp: {refusal.strerror} "
+            f"Meanwhile your temporary directories go to {base.path}, which "
+            f"only you can use.",
+            BaseDirFallbackWarning,
+            stacklevel=3,
+        )
+    return base
+
+
+def _private_base(root: Path, prefix: str, create: bool) -> "BaseDir":
+    """Return the user's first safe ``<prefix>-*`` base, or make one."""
+    for entry in sorted(os.listdir(root)):
+        if entry.startswith(prefix + "-"):
+            try:
+                return BaseDir(root, create=False, name=entry)
+            except (UnsafeRootError, FileNotFoundError):
+                continue
+    if not create:
+        raise FileNotFoundError(errno.ENOENT, "no private base directory", root)
+    while True:
+        name = f"{prefix}-{secrets.token_hex(4)}"
+        try:
+            os.mkdir(root / name, 0o700)
+        except FileExistsError:
+            continue
+        return BaseDir(root, create=False, name=name)
+
+
 class BaseDir:
     """An open, checked base directory.
 
@@ -39,15 +126,16 @@ class BaseDir:
     :ivar fd: A descriptor open on it; every operation is relative to it.
     """
 
-    def __init__(self, root: Path, create: bool = True) -> None:
+    def __init__(self, root: Path, create: bool = True, name: str = "") -> None:
         """Open (creating if needed) the base directory inside ``root``.
 
         :param create: Create it if it is missing; otherwise raise
             :class:`FileNotFoundError`.
+        :param name: Its name (default: :func:`base_name`).
         :raises UnsafeRootError: It is a symlink, not a directory, or owned by
             another user.
         """
-        self.path = Path(root) / base_name()
+        self.path = Path(root) / (name or base_name())
         root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             if create:
@@ -75,15 +163,18 @@ class BaseDir:
 
     def _refusal(self, error: OSError, root_fd: int) -> UnsafeRootError:
         try:
-            is_link = stat.S_ISLNK(os.lstat(self.path.name, dir_fd=root_fd).st_mode)
+            info = os.lstat(self.path.name, dir_fd=root_fd)
         except OSError:
-            is_link = False
+            info = None
+        is_link = info is not None and stat.S_ISLNK(info.st_mode)
         if is_link or error.errno == errno.ELOOP:
             what = "is a symlink"
         elif error.errno == errno.ENOTDIR:
             what = "is not a directory"
         else:
             what = f"cannot be opened ({error.strerror})"
+        if info is not None and info.st_uid != os.getuid():
+            what = f"(owned by uid {info.st_uid}{_user(info.st_uid)}) {what}"
         return UnsafeRootError(
             error.errno,
             f"the fixturestmp base directory {self.path} {what}; someone else "
@@ -97,9 +188,10 @@ class BaseDir:
             raise UnsafeRootError(
                 errno.EPERM,
                 f"the fixturestmp base directory {self.path} is owned by uid "
-                f"{info.st_uid}, not by you (uid {os.getuid()}); another user "
-                f"could read or replace your temporary files. Remove it as its "
-                f"owner or root, or set FIXTURESTMP_ROOT to a private directory.",
+                f"{info.st_uid}{_user(info.st_uid)}, not by you (uid "
+                f"{os.getuid()}); another user could read or replace your "
+                f"temporary files. Remove it as its owner or root, or set "
+                f"FIXTURESTMP_ROOT to a private directory.",
             )
         if stat.S_IMODE(info.st_mode) & 0o077:
             os.fchmod(self.fd, stat.S_IMODE(info.st_mode) & 0o700)
@@ -129,3 +221,10 @@ class BaseDir:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+def _user(uid: int) -> str:
+    try:
+        return f" ({pwd.getpwuid(uid).pw_name})"
+    except KeyError:
+        return ""

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fixturestmp import owners
-from fixturestmp.basedir import BaseDir
+from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.config import resolve
 from fixturestmp.manifest import read_manifest
 from fixturestmp.pruning import list_sessions
@@ -44,10 +44,17 @@ class SessionInfo:
 
 
 def open_base(root: str | os.PathLike[str] | None = None) -> BaseDir | None:
-    """Open the base directory under ``root`` (configured); None if missing."""
-    resolved = resolve("root", root) or Path(tempfile.gettempdir()).absolute()
+    """Open the base directory under ``root`` (configured); None if missing.
+
+    In the default root, an unsafe base directory is worked around as
+    sessions do (see :func:`~fixturestmp.basedir.open_base_dir`).
+    """
+    resolved = resolve("root", root)
+    fallback = resolved is None
+    if resolved is None:
+        resolved = Path(tempfile.gettempdir()).absolute()
     try:
-        return BaseDir(resolved, create=False)
+        return open_base_dir(resolved, create=False, fallback=fallback)
     except FileNotFoundError:
         return None
 

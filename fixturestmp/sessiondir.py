@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fixturestmp import owners
-from fixturestmp.basedir import BaseDir
+from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.config import resolve
 from fixturestmp.errors import ConfigError, explain
 from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter
@@ -82,6 +82,9 @@ class SessionDir:
         self.retention_count: int = resolve("retention_count", retention_count)
         self.basetemp: Path | None = resolve("basetemp", basetemp)
         configured_root = resolve("root", root)
+        # Only in the shared default root may an unsafe base directory be
+        # worked around; a root the user chose is refused as it is.
+        self._default_root = configured_root is None
         if configured_root is None:
             configured_root = Path(tempfile.gettempdir()).absolute()
         self.root: Path = configured_root
@@ -148,7 +151,7 @@ class SessionDir:
             _write_marker(self.path)
             owners.add_owner(self.path)
         else:
-            self._base = BaseDir(self.root)
+            self._base = open_base_dir(self.root, fallback=self._default_root)
             self._cleanups.append(self._base.close)
             self.path = self._create_numbered()
             self._cleanups.append(self._finish)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from fixturestmp.basedir import base_name
+from fixturestmp.basedir import is_base_name
 from fixturestmp.removal import RemovalError, remove_tree
 
 __all__ = ["TempEntry", "TempSnapshot"]
@@ -56,10 +56,9 @@ class TempSnapshot:
 
     def new_entries(self) -> list[TempEntry]:
         """Return the entries added since the snapshot, ours only, sorted."""
-        ignored = base_name()
         found = []
         for name in sorted(self._list() - self._entries):
-            if name == ignored:
+            if is_base_name(name):
                 continue
             path = self.directory / name
             try:

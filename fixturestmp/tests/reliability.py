@@ -5,6 +5,7 @@ import json
 import os
 import stat
 import threading
+import traceback
 from pathlib import Path
 
 from testtools.content import text_content
@@ -15,6 +16,7 @@ from fixturestmp.trash import THREAD_NAME
 __all__ = [
     "FIGURES_ENV",
     "LeakProbe",
+    "as_user",
     "make_user_tree",
     "messages",
     "record_figures",
@@ -152,3 +154,35 @@ class LeakProbe:
             for path in dirs
             if (path / owners.OWNERS_DIR / token).exists()
         ]
+
+
+def as_user(uid: int, function, *args):
+    """Run ``function(*args)`` in a forked child as ``uid``; return its result.
+
+    The result travels back as JSON; an exception in the child is raised
+    here as an ``AssertionError`` carrying the child's traceback. A fork, not
+    a new interpreter: the other user may not be able to run ours.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read_end)
+        try:
+            for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+                os.environ.pop(name, None)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            reply = {"result": function(*args)}
+        except BaseException:
+            reply = {"error": traceback.format_exc()}
+        os.write(write_end, json.dumps(reply).encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as stream:
+        data = stream.read()
+    os.waitpid(pid, 0)
+    reply = json.loads(data or b'{"error": "the child died"}')
+    if "error" in reply:
+        raise AssertionError(f"in the child as uid {uid}:\n{reply['error']}")
+    return reply["result"]
