@@ -73,7 +73,8 @@ def remove_entry(
             + f" under {shown}: "
             + "; ".join(failures[:5])
             + ("; ..." if len(failures) > 5 else "")
-            + ". Fix their permissions or owners and remove them by hand.",
+            + ". Fix their permissions or owners (or immutable attributes: "
+            "lsattr, chattr -i) and remove them by hand.",
         )
 
 
@@ -108,11 +109,13 @@ def _remove_directory(
         else:
             failures.append(f"{shown}: {error.strerror}")
         return
-    stack: list[tuple[int, str, str, list[os.DirEntry[str]] | None]] = [
-        (top_fd, name, shown, None)
+    # (fd, name, shown, entries, failures before it): a directory left
+    # non-empty by a failure already reported is not reported again.
+    stack: list[tuple[int, str, str, list[os.DirEntry[str]] | None, int]] = [
+        (top_fd, name, shown, None, len(failures))
     ]
     while stack:
-        fd, dir_name, dir_shown, entries = stack[-1]
+        fd, dir_name, dir_shown, entries, known = stack[-1]
         if entries is None:
             try:
                 mode = os.fstat(fd).st_mode
@@ -123,7 +126,7 @@ def _remove_directory(
             except OSError as error:
                 failures.append(f"{dir_shown}: {error.strerror}")
                 entries = []
-            stack[-1] = (fd, dir_name, dir_shown, entries)
+            stack[-1] = (fd, dir_name, dir_shown, entries, known)
         if entries:
             entry = entries.pop()
             entry_shown = f"{dir_shown}/{entry.name}"
@@ -144,7 +147,7 @@ def _remove_directory(
                 else:
                     failures.append(f"{entry_shown}: {error.strerror}")
                 continue
-            stack.append((child_fd, entry.name, entry_shown, None))
+            stack.append((child_fd, entry.name, entry_shown, None, len(failures)))
             continue
         stack.pop()
         os.close(fd)
@@ -154,7 +157,8 @@ def _remove_directory(
         except FileNotFoundError:
             pass
         except OSError as error:
-            failures.append(f"{dir_shown}: {error.strerror}")
+            if error.errno != errno.ENOTEMPTY or len(failures) == known:
+                failures.append(f"{dir_shown}: {error.strerror}")
 
 
 def _unlink(dir_fd: int, name: str, shown: str, failures: list[str]) -> None:

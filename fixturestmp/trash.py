@@ -69,7 +69,8 @@ class Trash:
         if self._pid != os.getpid():
             self._start()
         self._count += 1
-        name = f"{self._prefix}{self._count}"
+        # The test directory's name stays visible, in errors too.
+        name = f"{self._prefix}{self._count}-{path.name}"
         os.rename(path, self.path / name)
         with self._condition:
             self._pending.append(name)
