@@ -316,37 +316,53 @@ class SessionDir:
                 raise failure
 
     def _end(self) -> None:
+        # Every step is tried, so that one undeletable file does not stop
+        # the pruning of other sessions; the first failure is raised.
+        failures: list[OSError] = []
         if not self._trash_failed and not owners.is_live(self.path):
             # Left by workers that died before draining their own trash.
-            remove_tree(self.path / TRASH_DIR)
+            _attempt(failures, remove_tree, self.path / TRASH_DIR)
         if self._base is None:
-            self._finish_basetemp()
-            return
-        if not self.keeps_session() and not owners.is_live(self.path):
+            self._finish_basetemp(failures)
+        else:
             name = trash_name(self.path.name)
-            with claimed([name]):
-                with self._base.locked():
-                    os.rename(self.path.name, name, src_dir_fd=self._base.fd,
-                              dst_dir_fd=self._base.fd)  # fmt: skip
-                remove_entry(self._base.fd, name, shown=str(self.path))
-        errors: list[str] = []
-        prune(self._base, self.retention_count, errors)
-        for error in errors:
-            # Not this session's failure, and raising would fail every later
-            # session too: say it, every time, until someone fixes it.
-            warnings.warn(f"fixturestmp: {error}", PruneWarning, stacklevel=2)
+            errors: list[str] = []
+            with claimed([name]):  # A failure is reported once, not retried.
+                if not self.keeps_session() and not owners.is_live(self.path):
+                    _attempt(failures, self._remove_own, name)
+                _attempt(failures, prune, self._base, self.retention_count, errors)
+            for error in errors:
+                # Not this session's failure, and raising would fail every
+                # later session too: say it, every time, until it is fixed.
+                warnings.warn(f"fixturestmp: {error}", PruneWarning, stacklevel=2)
+        if failures:
+            raise failures[0]
 
-    def _finish_basetemp(self) -> None:
+    def _remove_own(self, name: str) -> None:
+        assert self._base is not None
+        with self._base.locked():
+            os.rename(self.path.name, name, src_dir_fd=self._base.fd,
+                      dst_dir_fd=self._base.fd)  # fmt: skip
+        remove_entry(self._base.fd, name, shown=str(self.path))
+
+    def _finish_basetemp(self, failures: list[OSError]) -> None:
         # Never removed wholesale: remove only what fixturestmp made.
         if self.keeps_session():
             return
         for name in sorted(self._created | _OWN_ENTRIES - {MARKER_NAME}):
-            remove_tree(self.path / name)
+            _attempt(failures, remove_tree, self.path / name)
         self._created.clear()
         # The marker says the directory is fixturestmp's: it goes only with
         # the last entry, or the next session would refuse what is left.
         if os.listdir(self.path) == [MARKER_NAME]:
             os.unlink(self.path / MARKER_NAME)
+
+
+def _attempt(failures: list[OSError], step: Callable[..., Any], *args: Any) -> None:
+    try:
+        step(*args)
+    except OSError as error:
+        failures.append(error)
 
 
 def _check_basetemp(path: Path, explicit: bool) -> None:
