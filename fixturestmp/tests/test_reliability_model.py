@@ -1,0 +1,288 @@
+"""Model-based test: random histories of sessions against a model of the disk.
+
+Hypothesis plays random sequences of: sessions started (numbered, random
+policy and retention count; or an explicit basetemp holding a user's file),
+test directories used (passing or failing), sessions ended, sessions held
+by a real child process that is then SIGKILLed mid-session, and
+``fixturestmp clean``. After every step the disk must match a small model
+of which session and test directories must remain.
+"""
+
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+import testtools
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+import fixturestmp
+from fixturestmp.basedir import base_name
+from fixturestmp.inventory import open_base
+from fixturestmp.policy import RetentionPolicy
+from fixturestmp.pruning import prune
+from fixturestmp.sessiondir import SessionDir
+from fixturestmp.tests.reliability import record_figures
+
+POLICIES = st.sampled_from(["all", "failed", "none"])
+COUNTS = st.integers(0, 3)
+FIGURES = {"examples": 0, "steps": 0, "sessions": 0, "test_dirs": 0, "killed": 0}
+
+
+class Session:
+    """What the model knows of one session."""
+
+    def __init__(self, number, policy, count, path=None) -> None:
+        self.number = number  # None for an explicit basetemp
+        self.policy = RetentionPolicy(policy)
+        self.count = count
+        self.path = path
+        self.state = "open"  # open, ended, held (by a child), dead
+        self.failed = False
+        self.exists = True
+        self.dirs: dict[Path, bool] = {}  # path: must exist
+        self.fixture = None
+        self.pid = 0
+        self.may_have_trash = False
+
+
+def _hold(root: str, policy: str, count: int, outcomes, write_fd: int) -> None:
+    """In a child: hold a session with some directories, until killed."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: never outlive the test
+    session = SessionDir(root=root, retention_count=count, retention_policy=policy)
+    session.open()
+    made = []
+    for failed in outcomes:
+        path = session.mktemp("held")
+        for number in range(20 if not failed else 1):
+            (path / f"f{number}").write_text("x")
+        if session.retention_policy.keeps(failed):
+            made.append([str(path), True])
+        else:
+            session.discard(path)  # to the trash: the kill may catch it there
+            made.append([str(path), False])
+    os.write(write_fd, json.dumps([str(session.path), made]).encode())
+    while True:
+        time.sleep(60)
+
+
+class SessionMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="fixturestmp-model-"))
+        self.base = self.root / base_name()
+        self.next_number = 0
+        self.sessions: list[Session] = []
+        self.basetemps = {0: None, 1: None}  # slot: session using it
+        FIGURES["examples"] += 1
+
+    def teardown(self) -> None:
+        for session in self.sessions:
+            if session.state == "held":
+                os.kill(session.pid, signal.SIGKILL)
+                os.waitpid(session.pid, 0)
+            elif session.state == "open":
+                try:
+                    session.fixture.cleanUp()
+                except Exception:
+                    pass
+        shutil.rmtree(self.root)
+
+    def step(self) -> None:
+        FIGURES["steps"] += 1
+
+    def running(self, state):
+        return [s for s in self.sessions if s.state == state]
+
+    # -- rules ---------------------------------------------------------
+
+    @precondition(lambda self: len(self.running("open")) < 3)
+    @rule(policy=POLICIES, count=COUNTS)
+    def start(self, policy, count):
+        self.step()
+        fixture = fixturestmp.SessionTempFixture(
+            root=self.root, retention_count=count, retention_policy=policy
+        )
+        fixture.setUp()
+        session = Session(self.next_number, policy, count, fixture.path)
+        session.fixture = fixture
+        self.next_number += 1
+        self.sessions.append(session)
+        FIGURES["sessions"] += 1
+        assert fixture.path == self.base / f"run-{session.number}", fixture.path
+
+    @rule(policy=POLICIES, slot=st.sampled_from([0, 1]))
+    def start_basetemp(self, policy, slot):
+        if self.basetemps[slot] is not None:
+            return
+        self.step()
+        path = self.root / f"explicit{slot}"
+        fixture = fixturestmp.SessionTempFixture(path, retention_policy=policy)
+        fixture.setUp()
+        (path / "user-file").write_text("mine")
+        session = Session(None, policy, 0, path)
+        session.fixture = fixture
+        session.dirs[path / "user-file"] = True
+        self.basetemps[slot] = session
+        self.sessions.append(session)
+        FIGURES["sessions"] += 1
+
+    @precondition(lambda self: self.running("open"))
+    @rule(data=st.data(), failed=st.booleans(), big=st.booleans())
+    def use_dir(self, data, failed, big):
+        self.step()
+        session = data.draw(st.sampled_from(self.running("open")))
+        with fixturestmp.TempDirFixture("t", session=session.fixture) as tmp:
+            (tmp.path / "sub" if big else tmp.path).mkdir(exist_ok=True)
+            for number in range(30 if big else 2):
+                (tmp.path / f"f{number}").write_text("x")
+            if failed:
+                tmp.mark_failed()
+        session.dirs[tmp.path] = session.policy.keeps(failed)
+        session.failed = session.failed or failed
+        FIGURES["test_dirs"] += 1
+
+    @precondition(lambda self: self.running("open"))
+    @rule(data=st.data())
+    def end(self, data):
+        self.step()
+        session = data.draw(st.sampled_from(self.running("open")))
+        session.fixture.cleanUp()
+        session.state = "ended"
+        if not session.policy.keeps(session.failed):
+            if session.number is None:  # only what it made goes
+                for path in session.dirs:
+                    session.dirs[path] = path.name == "user-file"
+            else:
+                session.exists = False
+        if session.number is None:
+            slot = int(session.path.name[-1])
+            self.basetemps[slot] = None
+        else:
+            self.model_prune(session.count)
+
+    @precondition(lambda self: len(self.running("held")) < 2)
+    @rule(policy=POLICIES, count=COUNTS, outcomes=st.lists(st.booleans(), max_size=3))
+    def hold(self, policy, count, outcomes):
+        self.step()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                _hold(str(self.root), policy, count, outcomes, write_end)
+            finally:
+                os._exit(1)
+        os.close(write_end)
+        ready, _, _ = select.select([read_end], [], [], 30)
+        reply = os.read(read_end, 65536) if ready else b""
+        os.close(read_end)
+        assert reply, "the child holding a session never became ready"
+        path, made = json.loads(reply)
+        session = Session(self.next_number, policy, count, Path(path))
+        self.next_number += 1
+        session.state, session.pid = "held", pid
+        session.dirs = {Path(p): keep for p, keep in made}
+        session.may_have_trash = True
+        self.sessions.append(session)
+        FIGURES["sessions"] += 1
+        FIGURES["test_dirs"] += len(made)
+        assert session.path == self.base / f"run-{session.number}", path
+
+    @precondition(lambda self: self.running("held"))
+    @rule(data=st.data())
+    def kill(self, data):
+        self.step()
+        session = data.draw(st.sampled_from(self.running("held")))
+        os.kill(session.pid, signal.SIGKILL)
+        os.waitpid(session.pid, 0)
+        session.state = "dead"
+        FIGURES["killed"] += 1
+
+    @rule(count=COUNTS)
+    def clean(self, count):
+        self.step()
+        base = open_base(self.root)
+        if base is None:
+            return
+        try:
+            prune(base, count)
+        finally:
+            base.close()
+        self.model_prune(count)
+
+    def model_prune(self, keep: int) -> None:
+        dead = [
+            s
+            for s in self.sessions
+            if s.number is not None and s.exists and s.state in ("ended", "dead")
+        ]
+        for index, session in enumerate(sorted(dead, key=lambda s: -s.number)):
+            session.may_have_trash = False
+            if index >= keep:
+                session.exists = False
+
+    # -- what the disk must look like ------------------------------------
+
+    @invariant()
+    def disk_matches_model(self):
+        if not self.base.exists():
+            assert not [s for s in self.sessions if s.number is not None]
+            return
+        actual = sorted(
+            int(p.name[4:])
+            for p in self.base.iterdir()
+            if p.name.startswith("run-") and p.name[4:].isdigit()
+        )
+        expected = sorted(
+            s.number for s in self.sessions if s.number is not None and s.exists
+        )
+        assert actual == expected, (actual, expected)
+        assert not [p for p in self.base.iterdir() if p.name.startswith(".garbage")]
+        for session in self.sessions:
+            if session.number is None or not session.exists:
+                continue
+            must = {p.name for p, keep in session.dirs.items() if keep}
+            entries = set(os.listdir(session.path))
+            found = {e for e in entries if not e.startswith(".")}
+            assert found == must, (session.path, sorted(found), sorted(must))
+            if not session.may_have_trash and session.state != "open":
+                assert ".trash" not in entries, session.path
+        # An explicit basetemp keeps what any of its sessions kept, and the
+        # user's own file, whatever the policies.
+        for slot in self.basetemps:
+            path = self.root / f"explicit{slot}"
+            users = [s for s in self.sessions if s.path == path]
+            if not users:
+                continue
+            must = {p.name for s in users for p, keep in s.dirs.items() if keep}
+            found = {e for e in os.listdir(path) if not e.startswith(".")}
+            assert found == must, (path, sorted(found), sorted(must))
+
+
+class TestSessionModel(testtools.TestCase):
+    def test_random_histories_match_the_model(self):
+        run_state_machine_as_test(
+            SessionMachine,
+            settings=settings(
+                max_examples=30,
+                stateful_step_count=25,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+        record_figures(self, "model", {**FIGURES, "lost": 0})
