@@ -1,13 +1,20 @@
 """A session's trash: trees leave the test in O(1) and are deleted aside.
 
 Removing a tree costs time in proportion to its size; renaming it does not.
-A test's directory is renamed into ``<session>/.trash/`` (same filesystem, one
-``rename``), and a background thread deletes it. At the session's end the
-trash is drained, so nothing remains; if the process dies first, the trash
-stays inside the session directory, where the next prune removes it.
+A test's directory is renamed into ``<session>/.trash/<owner>/`` (same
+filesystem, one ``rename``), and a background thread deletes it. At the
+session's end the trash is drained, so nothing remains; if the process dies
+first, the trash stays inside the session directory, where the next prune
+removes it.
+
+Every :class:`Trash` has its own subdirectory: the workers of a session
+share its directory, and one that ends must not remove the trash directory
+from under another that is still discarding (a non-empty directory cannot
+be removed).
 """
 
 import collections
+import itertools
 import os
 import threading
 from pathlib import Path
@@ -23,6 +30,7 @@ TRASH_DIR = ".trash"
 SMALL_TREE = 16
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 THREAD_NAME = "fixturestmp-trash"
+_serial = itertools.count()
 
 
 class Trash:
@@ -44,13 +52,21 @@ class Trash:
         self._busy = False
         self._stopping = False
         self._condition = threading.Condition()
-        self._prefix = owners.owner_token() + "-"
         self._count = 0
-        try:
-            os.mkdir(self.path, 0o700)
-        except FileExistsError:
-            pass
-        self._fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self._own = self.path / f"{owners.owner_token()}-{next(_serial)}"
+        for attempt in range(10):
+            try:
+                os.mkdir(self.path, 0o700)
+            except FileExistsError:
+                pass
+            try:
+                os.mkdir(self._own, 0o700)
+                break
+            except FileNotFoundError:
+                # Another user removed the empty trash directory meanwhile.
+                if attempt == 9:
+                    raise
+        self._fd = os.open(self._own, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self._thread = threading.Thread(
             target=self._work, name=THREAD_NAME, daemon=True
         )
@@ -70,8 +86,8 @@ class Trash:
             self._start()
         self._count += 1
         # The test directory's name stays visible, in errors too.
-        name = f"{self._prefix}{self._count}-{path.name}"
-        os.rename(path, self.path / name)
+        name = f"{self._count}-{path.name}"
+        os.rename(path, self._own / name)
         with self._condition:
             self._pending.append(name)
             self._condition.notify_all()
@@ -88,7 +104,7 @@ class Trash:
                 name = self._pending.popleft()
                 self._busy = True
             try:
-                remove_entry(self._fd, name, shown=str(self.path / name))
+                remove_entry(self._fd, name, shown=str(self._own / name))
             except (RemovalError, OSError) as error:
                 self.errors.append(str(error))
 
@@ -101,7 +117,9 @@ class Trash:
         return self.errors
 
     def close(self) -> list[str]:
-        """Drain, then remove the trash directory if it is empty."""
+        """Drain, then remove this trash's directory, and the trash directory
+        unless another user has entries in it.
+        """
         errors = self.drain()
         if self._pid == os.getpid():
             with self._condition:
@@ -110,10 +128,11 @@ class Trash:
             self._thread.join()
             os.close(self._fd)
             self._pid = -1
-            try:
-                os.rmdir(self.path)
-            except OSError:
-                pass  # Another process's entries, or undeletable ones.
+            for path in (self._own, self.path):
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass  # Another user's entries, or undeletable ones.
         return errors
 
 

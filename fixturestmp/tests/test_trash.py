@@ -9,7 +9,7 @@ from testtools.matchers import Contains, DirExists, Not
 from fixturestmp.removal import RemovalError
 from fixturestmp.session import PruneWarning
 from fixturestmp.tests.helpers import IsolatedTestCase
-from fixturestmp.trash import SMALL_TREE, THREAD_NAME, TRASH_DIR
+from fixturestmp.trash import SMALL_TREE, THREAD_NAME, TRASH_DIR, Trash
 
 
 def fill(path, files: int, subdir: bool = False) -> None:
@@ -84,4 +84,25 @@ class TestTrash(IsolatedTestCase):
         self.assertEqual(0, os.waitstatus_to_exitcode(status))
         session.discard(path)
         session.trash.drain()
-        self.assertEqual([], os.listdir(session.path / TRASH_DIR))
+        # Each user's own trash directory is empty.
+        self.assertEqual([], list((session.path / TRASH_DIR).glob("*/*")))
+
+
+class TestSharedTrash(IsolatedTestCase):
+    def test_one_user_closing_does_not_pull_the_trash_from_another(self):
+        # Workers of one session share its directory: when one ends, its
+        # trash must not vanish under another that is still discarding.
+        with self.session(retention_policy="all") as session:
+            first, second = Trash(session.path), Trash(session.path)
+            for trash in (first, second):
+                path = session.mktemp("big")
+                fill(path, 3, subdir=True)
+                trash.discard(path)
+            second.drain()
+            self.assertEqual([], first.close())
+            path = session.mktemp("big")
+            fill(path, 3, subdir=True)
+            second.discard(path)
+            self.assertEqual([], second.close())
+            self.assertFalse((session.path / TRASH_DIR).exists())
+            self.assertEqual([], [p for p in session.path.iterdir() if "big" in p.name])
