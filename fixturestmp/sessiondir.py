@@ -292,7 +292,8 @@ class SessionDir:
                 "pid": os.getpid(),
                 "time": round(time.time(), 3),
                 **extra,
-            }
+            },
+            urgent=outcome == "failed" or retained,
         )
 
     def keeps_session(self) -> bool:

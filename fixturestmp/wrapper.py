@@ -10,11 +10,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from fixturestmp import owners
 from fixturestmp.config import env_name
 from fixturestmp.inventory import SessionInfo, read_session
 from fixturestmp.naming import printable
@@ -73,6 +75,7 @@ def run_command(
     session.open()
     try:
         status = _run(command, _child_environment(session), cwd)
+        _wait_for_workers(session.path)
         info = read_session(session.path, _number_of(session.path))
         session.failed = status != 0 or any(
             test["outcome"] == "failed" for test in info.tests
@@ -89,6 +92,21 @@ def run_command(
     if fail_on_leak and leaked and status == 0:
         outcome.status = LEAK_EXIT_STATUS
     return outcome
+
+
+def _wait_for_workers(session: Path, timeout: float = 30.0) -> None:
+    """Wait until no other live process uses ``session``, ``timeout`` at most.
+
+    A runner may finish as soon as its workers close their output, a moment
+    before they run their exit handlers, which write their last manifest
+    records and withdraw their owner records.
+    """
+    mine = owners.owner_token()
+    deadline = time.monotonic() + timeout
+    while any(token != mine for token in owners.live_owners(session)):
+        if time.monotonic() > deadline:
+            return  # Orphans outliving the command: their session is kept.
+        time.sleep(0.01)
 
 
 def _number_of(path: Path) -> int:

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter, read_manifest
+from fixturestmp.manifest import BATCH, MANIFEST_NAME, ManifestWriter, read_manifest
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
 
 WORKER = """
@@ -38,6 +38,28 @@ class TestManifest(IsolatedTestCase):
         records = [json.loads(line) for line in lines]
         self.assertEqual(2000, len({r["path"] for r in records}))
         self.assertEqual(4 * 72, sum(r["outcome"] == "failed" for r in records))
+
+    def test_batched_records_are_written_once_and_not_by_forked_children(self):
+        writer = ManifestWriter(self.root)
+        for number in range(BATCH - 1):
+            writer.append({"n": number}, urgent=False)
+        self.assertEqual([], list(read_manifest(self.root)))
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            writer.append({"n": "child"}, urgent=True)
+            writer.close()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        self.assertEqual([{"n": "child"}], list(read_manifest(self.root)))
+        writer.append({"n": "last of the batch"}, urgent=False)
+        records = list(read_manifest(self.root))
+        self.assertEqual(1 + BATCH, len(records))
+        writer.append({"n": "late"}, urgent=False)
+        writer.close()
+        self.assertEqual(
+            [*range(BATCH - 1), "last of the batch", "late"],
+            [r["n"] for r in list(read_manifest(self.root))[1:]],
+        )
 
     def test_partial_last_line_is_skipped(self):
         writer = ManifestWriter(self.root)
