@@ -1,0 +1,294 @@
+"""Load and crashes: real ``fixturestmp run -- stestr run`` processes.
+
+Slow tests (marked ``[slow]`` in their ids): 3 x 1000 tests under load,
+and runs killed with SIGKILL mid-way. They run in the normal suite.
+"""
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+from testtools.testcase import WithAttributes, attr
+
+from fixturestmp import owners
+from fixturestmp.manifest import read_manifest
+from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, write_files
+from fixturestmp.tests.reliability import record_figures
+
+TESTS = 1000
+FAIL_EVERY = 50  # test i fails when i % FAIL_EVERY == 7: 20 per run
+
+SUITE = """
+    import os
+    import time
+
+    import testtools
+    from fixturestmp import TempDirFixture
+
+    SLEEP = float(os.environ.get("LOAD_SLEEP", "0"))
+
+
+    class TestLoad(testtools.TestCase):
+        pass
+
+
+    def _make(number):
+        def test(self):
+            tmp = self.useFixture(TempDirFixture())
+            (tmp.path / "evidence").write_text(self.id())
+            if number % 10 == 3:  # big: goes through the trash
+                (tmp.path / "sub").mkdir()
+                for part in range(20):
+                    (tmp.path / "sub" / str(part)).write_text("x")
+            time.sleep(SLEEP)
+            if number % {fail_every} == 7:
+                self.fail("planned failure")
+
+        return test
+
+
+    for _number in range({tests}):
+        setattr(TestLoad, "test_%04d" % _number, _make(_number))
+"""
+
+
+def expected_ids(tests: int) -> dict[str, str]:
+    """Return ``{test id: outcome}`` of the generated suite."""
+    return {
+        f"suite.test_load.TestLoad.test_{n:04d}": (
+            "failed" if n % FAIL_EVERY == 7 else "passed"
+        )
+        for n in range(tests)
+    }
+
+
+class LoadTestCase(WithAttributes, IsolatedTestCase):
+    def make_suite(self, name: str, tests: int = TESTS):
+        workdir = self.workdir / name
+        write_files(
+            workdir,
+            {
+                ".stestr.conf": "[DEFAULT]\ntest_path=./suite\ntop_dir=./\n",
+                "suite/__init__.py": "",
+                "suite/test_load.py": SUITE.format(tests=tests, fail_every=FAIL_EVERY),
+            },
+        )
+        return workdir
+
+    def env(self, **extra) -> dict[str, str]:
+        env = dict(os.environ, FIXTURESTMP_ROOT=str(self.root))
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")])
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.update(extra)
+        return env
+
+    def start(self, workdir, *run_args, concurrency=4, **env):
+        command = [
+            sys.executable, "-m", "fixturestmp.cli", "run", *run_args, "--",
+            sys.executable, "-m", "stestr", "run", "--concurrency", str(concurrency),
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=self.env(**env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+        return process
+
+    def fixturestmp(self, *args, workdir=None):
+        return subprocess.run(
+            [sys.executable, "-m", "fixturestmp.cli", *args],
+            cwd=workdir or self.workdir,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def leftovers(self) -> list[str]:
+        """Trash, garbage, live owners: what no ended run may leave."""
+        found = [p.name for p in self.base.iterdir() if p.name.startswith(".garbage")]
+        for session in self.base.glob("run-[0-9]*"):
+            if (session / ".trash").exists():
+                found.append(f"{session.name}/.trash")
+            found += [f"{session.name}: {t}" for t in owners.live_owners(session)]
+        return found
+
+
+class TestLoad(LoadTestCase):
+    @attr("slow")
+    def test_three_runs_of_a_thousand_tests_share_one_root(self):
+        started = time.monotonic()
+        runs = [
+            self.start(self.make_suite(f"w{n}"), "--retention-count", "3")
+            for n in range(3)
+        ]
+        for run in runs:
+            _, stderr = run.communicate(timeout=900)
+            self.assertEqual(1, run.returncode, stderr[-3000:])
+            self.assertIn(f"{TESTS} tests used temporary directories", stderr)
+        elapsed = time.monotonic() - started
+        sessions = sorted(self.base.glob("run-[0-9]*"))
+        self.assertEqual(["run-0", "run-1", "run-2"], [p.name for p in sessions])
+        expected = expected_ids(TESTS)
+        all_paths = set()
+        for session in sessions:
+            records = [r for r in read_manifest(session) if r["kind"] == "test"]
+            self.assertEqual(expected, {r["id"]: r["outcome"] for r in records})
+            self.assertEqual(TESTS, len(records))  # one each, no duplicate
+            for record in records:
+                path = record["path"]
+                self.assertNotIn(path, all_paths)  # no collision, anywhere
+                all_paths.add(path)
+                kept = record["outcome"] == "failed"
+                self.assertEqual(kept, record["retained"], record)
+                self.assertEqual(kept, os.path.isdir(path), record)
+                if kept:  # the directory is the test's own
+                    with open(os.path.join(path, "evidence")) as stream:
+                        self.assertEqual(record["id"], stream.read())
+            left = [n for n in os.listdir(session) if not n.startswith(".")]
+            self.assertEqual(TESTS // FAIL_EVERY, len(left))
+        self.assertEqual([], self.leftovers())
+        # Retention is exact: a passing run with count 2 leaves the newest two.
+        final = self.fixturestmp("run", "--retention-count", "2", "--", "true")
+        self.assertEqual(0, final.returncode, final.stderr)
+        self.assertEqual(
+            ["run-1", "run-2"], sorted(p.name for p in self.base.glob("run-[0-9]*"))
+        )
+        self.assertEqual([], self.leftovers())
+        record_figures(
+            self,
+            "load",
+            {"tests": 3 * TESTS, "runs": 4, "seconds": round(elapsed, 1), "lost": 0},
+        )
+
+
+HUGE_SESSION = """
+import sys
+import fixturestmp
+
+session = fixturestmp.SessionTempFixture(retention_policy="none")
+session.setUp()
+huge = session.mktemp("huge")
+for number in range(40000):
+    (huge / str(number)).touch()
+print("ending", flush=True)
+session.cleanUp()
+"""
+
+
+def _hold_lock(root: str, write_fd: int) -> None:  # pragma: no cover - child
+    from fixturestmp.basedir import BaseDir
+
+    with BaseDir(root).locked():
+        os.write(write_fd, b"locked")
+        time.sleep(600)
+
+
+class TestCrash(LoadTestCase):
+    @attr("slow")
+    def test_killed_wrapper_and_worker_hold_nothing_once_gone(self):
+        crashed = self.base / "run-0"
+        run = self.start(
+            self.make_suite("crash", tests=300),
+            "--retention-count", "1", concurrency=2, LOAD_SLEEP="0.1",
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not any(crashed.glob("test_*")):  # tests are running
+            self.assertIsNone(run.poll(), "the run ended before it was killed")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        time.sleep(1)
+        job = psutil.Process(run.pid).children(recursive=True)
+        self.addCleanup(lambda: [p.kill() for p in job if p.is_running()])
+        workers = [p for p in job if "--load-list" in " ".join(p.cmdline())]
+        self.assertTrue(workers, [p.cmdline() for p in job])
+        workers[0].kill()
+        run.kill()
+        run.wait()
+        # The rest of the job runs on, orphaned, and still uses its session:
+        # another run neither waits for it nor takes its directory.
+        started = time.monotonic()
+        other = self.start(self.make_suite("other", tests=20), "--retention-count", "1")
+        _, stderr = other.communicate(timeout=120)
+        self.assertEqual(1, other.returncode, stderr)  # test_0007 fails: kept
+        self.assertLess(time.monotonic() - started, 60)
+        self.assertTrue(crashed.is_dir())
+        self.assertTrue(any(p.is_running() for p in job))
+        # The job's end: all of it is killed. Nothing it held remains live.
+        for process in job:
+            if process.is_running():
+                process.kill()
+        psutil.wait_procs(job, timeout=30)
+        self.assertEqual([], owners.live_owners(crashed))
+        # Left by the killed: directories of tests that were running.
+        orphans = [p for p in crashed.glob("test_*") if int(p.name[5:9]) % 50 != 7]
+        self.assertTrue(orphans)
+        with open(self.base / ".lock") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # The next run recovers at once: the crashed session is pruned,
+        # with its trash; the kept failure of the other run stays.
+        started = time.monotonic()
+        final = self.fixturestmp("run", "--retention-count", "1", "--", "true")
+        self.assertEqual(0, final.returncode, final.stderr)
+        recovery = time.monotonic() - started
+        self.assertLess(recovery, 20)
+        self.assertEqual(["run-1"], [p.name for p in self.base.glob("run-[0-9]*")])
+        self.assertEqual([], self.leftovers())
+        kept = [p.name for p in (self.base / "run-1").iterdir()]
+        self.assertEqual(["test_00070"], [n for n in kept if not n.startswith(".")])
+        record_figures(
+            self, "crash-run", {"killed": len(job) + 1, "orphans": len(orphans),
+                                "recovery_seconds": round(recovery, 2), "lost": 0},
+        )  # fmt: skip
+
+    @attr("slow")
+    def test_killed_while_deleting_its_session(self):
+        process = subprocess.Popen(
+            [sys.executable, "-c", HUGE_SESSION],
+            env=self.env(),
+            cwd=self.workdir,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+        self.assertEqual("ending\n", process.stdout.readline())
+        deadline = time.monotonic() + 60
+        while not list(self.base.glob(".garbage-*")):
+            self.assertIsNone(process.poll(), "deleted before it could be killed")
+            self.assertLess(time.monotonic(), deadline)
+        process.kill()
+        process.wait()
+        garbage = list(self.base.glob(".garbage-*"))
+        self.assertEqual(1, len(garbage))
+        self.assertTrue(any(garbage[0].glob("huge0/*")))  # half deleted
+        with self.session(retention_count=3):
+            pass
+        self.assertEqual([], list(self.base.glob(".garbage-*")))
+        record_figures(self, "crash-deleting", {"killed": 1, "lost": 0})
+
+    def test_killed_lock_holder_blocks_nothing(self):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                _hold_lock(str(self.root), write_end)
+            finally:
+                os._exit(1)
+        os.close(write_end)
+        self.assertEqual(b"locked", os.read(read_end, 6))
+        os.close(read_end)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        started = time.monotonic()
+        with self.session():
+            pass
+        self.assertLess(time.monotonic() - started, 5)
+        record_figures(self, "crash-lock", {"killed": 1, "lost": 0})
