@@ -23,7 +23,7 @@ from fixturestmp.tests.reliability import (
     snapshot,
 )
 
-RACE_ROUNDS = 150
+RACE_ROUNDS = 100
 
 
 def _race(top: str, target: str, counter, parent: int) -> None:  # pragma: no cover
