@@ -4,7 +4,7 @@ import errno
 import os
 from pathlib import Path
 
-__all__ = ["ConfigError", "UnsafeRootError", "explain"]
+__all__ = ["ConfigError", "UnsafeRootError", "explain", "message"]
 
 
 class ConfigError(ValueError):
@@ -24,6 +24,20 @@ class UnsafeRootError(OSError):
     """
 
 
+def message(error: OSError) -> str:
+    """Return what ``error`` says, without ``[Errno N]`` if fixturestmp wrote it.
+
+    fixturestmp's own messages name the path themselves.
+    """
+    if (
+        error.strerror
+        and error.filename is None
+        and error.strerror.startswith(("fixturestmp ", "could not "))
+    ):
+        return error.strerror
+    return str(error)
+
+
 _FULL = {errno.ENOSPC: "is full", errno.EDQUOT: "is over your disk quota"}
 
 
@@ -36,10 +50,10 @@ def explain(error: OSError, path: os.PathLike[str] | str, doing: str) -> OSError
 
     :param doing: What was being done, e.g. ``"create the test directory"``.
     """
-    message = f"fixturestmp could not {doing} {path}: {error.strerror or error}"
+    text = f"fixturestmp could not {doing} {path}: {error.strerror or error}"
     if error.errno in _FULL:
-        message += "; " + _full_filesystem(Path(path), error.errno)
-    return OSError(error.errno, message)
+        text += "; " + _full_filesystem(Path(path), error.errno)
+    return OSError(error.errno, text)
 
 
 def _full_filesystem(path: Path, number: int) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir
-from fixturestmp.errors import explain
+from fixturestmp.errors import explain, message
 from fixturestmp.removal import remove_entry
 from fixturestmp.trash import TRASH_DIR
 
@@ -156,7 +156,7 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
     for error in failures:
         if errors is None:
             raise error
-        errors.append(str(error))
+        errors.append(message(error))
     return removed
 
 

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from fixturestmp import owners
+from fixturestmp.errors import message
 from fixturestmp.removal import RemovalError, remove_entry
 
 __all__ = ["SMALL_TREE", "TRASH_DIR", "Trash"]
@@ -106,7 +107,7 @@ class Trash:
             try:
                 remove_entry(self._fd, name, shown=str(self._own / name))
             except (RemovalError, OSError) as error:
-                self.errors.append(str(error))
+                self.errors.append(message(error))
 
     def drain(self) -> list[str]:
         """Wait until everything discarded so far is deleted; return errors."""
