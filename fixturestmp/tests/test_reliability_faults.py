@@ -116,11 +116,15 @@ class Scenario:
             (path / "sub" / "ro" / "f").write_text("f")
             os.chmod(path / "sub" / "ro", 0o500)
 
+    def new_session(self, *args, **kwargs) -> fixturestmp.SessionTempFixture:
+        session = fixturestmp.SessionTempFixture(*args, **kwargs)
+        self.sessions.append(session)
+        return session
+
     def failing_session(self) -> None:
-        session = fixturestmp.SessionTempFixture(
+        session = self.new_session(
             root=self.root, retention_count=2, retention_policy="failed"
         )
-        self.sessions.append(session)
         with session:
             with fixturestmp.TempDirFixture("small", session=session) as tmp:
                 self.fill(tmp.path, big=False)
@@ -140,17 +144,15 @@ class Scenario:
             self.reports += [text for _, text in result.errors + result.failures]
 
     def passing_session(self) -> None:
-        session = fixturestmp.SessionTempFixture(
+        session = self.new_session(
             root=self.root, retention_count=3, retention_policy="none"
         )
-        self.sessions.append(session)
         with session:
             with fixturestmp.TempDirFixture("big", session=session) as tmp:
                 self.fill(tmp.path, big=True)
 
     def basetemp(self) -> None:
-        session = fixturestmp.SessionTempFixture(self.explicit, retention_policy="none")
-        self.sessions.append(session)
+        session = self.new_session(self.explicit, retention_policy="none")
         with session:
             with fixturestmp.TempDirFixture("in_explicit", session=session) as tmp:
                 self.fill(tmp.path, big=False)
