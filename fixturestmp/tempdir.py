@@ -54,6 +54,9 @@ class TempDirFixture(fixtures.Fixture):
             resolve("retention_policy", policy) if policy is not None else None
         )
         self.path: Path = None  # type: ignore[assignment]
+        # Set before setUp: fixtures reads the details when setUp fails.
+        self._state = "pending"
+        self._outcome = "pending"
         self.session: SessionTempFixture = None  # type: ignore[assignment]
 
     def _setUp(self) -> None:

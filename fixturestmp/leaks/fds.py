@@ -7,7 +7,7 @@ number that was open before counts as old even if it now points elsewhere.
 
 import os
 
-from fixturestmp.basedir import base_name
+from fixturestmp.basedir import is_base_name
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
 
@@ -54,13 +54,12 @@ class FdLeakCheck(Check):
         new = sorted(_open_fds() - self._before)
         if not new:
             return []
-        own = os.sep + base_name()
         leaked = []
         for fd in new:
             target = _target(fd)
             if target is None:
                 continue  # Closed since it was listed.
-            if own + os.sep in target or target.endswith(own):
+            if any(is_base_name(part) for part in target.split(os.sep)):
                 continue
             leaked.append((fd, target))
         if not leaked:

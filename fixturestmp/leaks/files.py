@@ -15,7 +15,7 @@ import stat
 import tempfile
 from typing import Any
 
-from fixturestmp.basedir import base_name
+from fixturestmp.basedir import is_base_name
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.dirlisting import listing
 from fixturestmp.leaks.findings import Leak, several
@@ -51,7 +51,6 @@ class FileLeakCheck(Check):
         """
         super().__init__(**kwargs)
         self.clean = clean
-        self._own = base_name()
 
     def start(self) -> None:
         self.directory = tempfile.gettempdir()
@@ -61,7 +60,7 @@ class FileLeakCheck(Check):
         added = sorted(
             name
             for name, _ in listing(self.directory) - self._before
-            if name != self._own and not name.startswith(_KEPT_PREFIXES)
+            if not is_base_name(name) and not name.startswith(_KEPT_PREFIXES)
         )
         if not added:
             return []

@@ -209,15 +209,7 @@ class TestFullFilesystem(IsolatedTestCase):
         self.assertEqual([], probe.problems(self.base, [session]))
         self.assertEqual([], [p for p in os.listdir(self.base) if p.startswith("run")])
         record_figures(self, "out-of-inodes", {"dirs": made, "lost": 0})
-        self.expectFailure(
-            "TempDirFixture.getDetails() reads self._state, which _setUp sets "
-            "only after mktemp: when mktemp (or default_session) fails, "
-            "fixtures' setUp calls getDetails and an AttributeError hides "
-            "the real error. tempdir.py is not ours to edit: reported.",
-            self.assertIsInstance,
-            error,
-            fixtures.MultipleExceptions,
-        )
+        self.assertIsInstance(error, fixtures.MultipleExceptions)
         self.assertExplained(error, "has no free inodes")
 
     def test_out_of_space(self):
