@@ -13,16 +13,19 @@ from typing import Any
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.config import resolve
+from fixturestmp.creation import (
+    MARKER_NAME,
+    check_basetemp,
+    create_numbered,
+    write_marker,
+)
 from fixturestmp.errors import ConfigError, explain
 from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter
 from fixturestmp.naming import safe_name
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.pruning import (
-    CURRENT_LINK,
     claimed,
-    list_sessions,
     prune,
-    session_name,
     trash_name,
 )
 from fixturestmp.removal import RemovalError, remove_entry, remove_tree
@@ -31,9 +34,6 @@ from fixturestmp.trash import TRASH_DIR, Trash
 __all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
 
 SESSION_ENV = "FIXTURESTMP_SESSION"
-MARKER_NAME = ".fixturestmp"
-_NUMBER_FILE = ".last-number"
-_NUMBER_TRIES = 10
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 _OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
 
@@ -89,7 +89,7 @@ class SessionDir:
             configured_root = Path(tempfile.gettempdir()).absolute()
         self.root: Path = configured_root
         if self.basetemp is not None:
-            _check_basetemp(self.basetemp, basetemp is not None)
+            check_basetemp(self.basetemp, basetemp is not None)
         self.failed = False
         self.path: Path = None  # type: ignore[assignment]
         self._joined: Path | None = None
@@ -145,15 +145,15 @@ class SessionDir:
             self._cleanups.append(lambda: owners.remove_owner(self.path, token))
         elif self.basetemp is not None:
             self.path = self.basetemp
-            _check_basetemp(self.path, True)
+            check_basetemp(self.path, True)
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._cleanups.append(self._finish)
-            _write_marker(self.path)
+            write_marker(self.path)
             owners.add_owner(self.path)
         else:
             self._base = open_base_dir(self.root, fallback=self._default_root)
             self._cleanups.append(self._base.close)
-            self.path = self._create_numbered()
+            self.path = create_numbered(self._base)
             self._cleanups.append(self._finish)
         self.manifest = ManifestWriter(self.path)
         self._cleanups.append(self.manifest.close)
@@ -208,37 +208,6 @@ class SessionDir:
         while self._pending:
             _, settle = self._pending.popitem()
             settle()
-
-    def _create_numbered(self) -> Path:
-        base = self._base
-        assert base is not None
-        with base.locked():
-            known = max(list_sessions(base), default=-1)
-            try:
-                with open(base.path / _NUMBER_FILE) as stream:
-                    known = max(known, int(stream.read().strip() or -1))
-            except (FileNotFoundError, ValueError):
-                pass
-            for number in range(known + 1, known + _NUMBER_TRIES):
-                # A taken name that is no session (a file, a symlink) must
-                # not block every later session: take the next number.
-                name = session_name(number)
-                try:
-                    os.mkdir(name, 0o700, dir_fd=base.fd)
-                    break
-                except FileExistsError:
-                    if number == known + _NUMBER_TRIES - 1:
-                        raise
-            path = base.path / name
-            try:
-                _write_marker(path)
-                owners.add_owner(path)
-                _replace_file(base.path / _NUMBER_FILE, f"{number}\n")
-                _replace_symlink(base.path / CURRENT_LINK, name)
-            except BaseException:
-                remove_entry(base.fd, name)
-                raise
-        return path
 
     def mktemp(self, basename: str, numbered: bool = True) -> Path:
         """Create a new directory in the session and return its path.
@@ -366,26 +335,6 @@ def _attempt(failures: list[OSError], step: Callable[..., Any], *args: Any) -> N
         failures.append(error)
 
 
-def _check_basetemp(path: Path, explicit: bool) -> None:
-    origin = "argument basetemp=" if explicit else "configuration"
-    try:
-        names = os.listdir(path)
-    except FileNotFoundError:
-        return
-    except NotADirectoryError:
-        raise ConfigError(
-            f"basetemp: {str(path)!r} from {origin} is not valid: it is a file, "
-            f"not a directory; choose a new or empty directory"
-        ) from None
-    if names and MARKER_NAME not in names:
-        raise ConfigError(
-            f"basetemp: {str(path)!r} from {origin} is not valid: it holds "
-            f"{len(names)} entries fixturestmp did not make (e.g. "
-            f"{sorted(names)[0]!r}), which could be lost; choose a new or "
-            f"empty directory"
-        )
-
-
 def _make_test_dir(path: Path) -> None:
     try:
         os.mkdir(path, 0o700)
@@ -393,36 +342,3 @@ def _make_test_dir(path: Path) -> None:
         raise
     except OSError as error:
         raise explain(error, path, "create the test directory") from error
-
-
-def _write_marker(path: Path) -> None:
-    fd = os.open(path / MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    os.close(fd)
-
-
-def _replace_file(path: Path, text: str) -> None:
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    try:
-        temporary.write_text(text)
-        os.replace(temporary, path)
-    except BaseException:
-        _unlink_quietly(temporary)
-        raise
-
-
-def _replace_symlink(path: Path, target: str) -> None:
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    _unlink_quietly(temporary)
-    try:
-        os.symlink(target, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        _unlink_quietly(temporary)
-        raise
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
