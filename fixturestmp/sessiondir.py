@@ -289,8 +289,11 @@ class SessionDir:
         # Every step is tried, so that one undeletable file does not stop
         # the pruning of other sessions; the first failure is raised.
         failures: list[OSError] = []
-        if not self._trash_failed and not owners.is_live(self.path):
-            # Left by workers that died before draining their own trash.
+        live = owners.is_live(self.path)
+        removing = self._base is not None and not live and not self.keeps_session()
+        if not self._trash_failed and not live and not removing:
+            # Left by workers that died before draining their own trash (a
+            # session about to be removed whole takes it along).
             _attempt(failures, remove_tree, self.path / TRASH_DIR)
         if self._base is None:
             self._finish_basetemp(failures)
@@ -298,7 +301,7 @@ class SessionDir:
             name = trash_name(self.path.name)
             errors: list[str] = []
             with claimed([name]):  # A failure is reported once, not retried.
-                if not self.keeps_session() and not owners.is_live(self.path):
+                if removing:
                     _attempt(failures, self._remove_own, name)
                 _attempt(failures, prune, self._base, self.retention_count, errors)
             for error in errors:
