@@ -12,12 +12,19 @@ at most one batch of such records. Readers skip a partial last line.
 import json
 import os
 from collections.abc import Iterator
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
 from fixturestmp.errors import explain
 
-__all__ = ["BATCH", "MANIFEST_NAME", "ManifestWriter", "read_manifest"]
+__all__ = [
+    "BATCH",
+    "MANIFEST_NAME",
+    "ManifestWriter",
+    "read_manifest",
+    "test_record_line",
+]
 
 MANIFEST_NAME = ".manifest.jsonl"
 # ASCII-only, so a line is the same length in bytes and characters.
@@ -45,11 +52,18 @@ class ManifestWriter:
         :param urgent: Write it now (with any batched lines); otherwise it
             may wait for the batch to fill or for :meth:`flush`.
         """
+        self.append_line(_ENCODER.encode(record) + "\n", urgent)
+
+    def append_line(self, line: str, urgent: bool = True) -> None:
+        """Append ``line``, one ASCII JSON object ending in a newline.
+
+        :param urgent: As for :meth:`append`.
+        """
         if self._batch_pid != os.getpid():
             # A forked child must not write the parent's batch a second time.
             self._batch = []
             self._batch_pid = os.getpid()
-        self._batch.append(_ENCODER.encode(record) + "\n")
+        self._batch.append(line)
         if urgent or len(self._batch) >= BATCH:
             self.flush()
 
@@ -83,6 +97,25 @@ class ManifestWriter:
                 os.close(self._fd)
             self._fd = -1
             self._pid = -1
+
+
+def test_record_line(
+    test_id: str, path: str, outcome: str, retained: bool, pid: int, when: float
+) -> str:
+    """Return the manifest line of a finished test directory.
+
+    The same object :meth:`ManifestWriter.append` writes for the record
+    ``{"kind": "test", "id": ..., "path": ..., "outcome": ..., "retained": ...,
+    "pid": ..., "time": ...}``, made without the general encoder: it is
+    written once per test.
+    """
+    return (
+        f'{{"kind":"test","id":{encode_basestring_ascii(test_id)},'
+        f'"path":{encode_basestring_ascii(path)},'
+        f'"outcome":{encode_basestring_ascii(outcome)},'
+        f'"retained":{"true" if retained else "false"},'
+        f'"pid":{pid:d},"time":{when:.3f}}}\n'
+    )
 
 
 def read_manifest(session: Path) -> Iterator[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Safe directory names from test names, and test names safe to print."""
 
+import functools
 import re
 
 __all__ = ["MAX_NAME_LENGTH", "printable", "safe_name"]
@@ -9,6 +10,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+@functools.lru_cache(maxsize=1024)  # Test method names repeat, per test.
 def safe_name(name: str | bytes) -> str:
     """Return ``name`` made into a short, portable directory name.
 

@@ -150,6 +150,9 @@ def default_session() -> SessionTempFixture:
     joins its parent's session.
     """
     global _default
+    session = _default
+    if session is not None and session._dir._pid == os.getpid():
+        return session  # Once per test: no lock for the common case.
     with _default_lock:
         session = _default
         if session is not None and session._pid == os.getpid():

@@ -20,7 +20,7 @@ from fixturestmp.creation import (
     write_marker,
 )
 from fixturestmp.errors import ConfigError, explain
-from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter
+from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter, test_record_line
 from fixturestmp.naming import safe_name
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.pruning import (
@@ -180,7 +180,8 @@ class SessionDir:
         background thread; the session's end waits for that.
         """
         self.trash.discard(path)
-        self._created.discard(path.name)
+        if self._created:
+            self._created.discard(path.name)
 
     def _close_trash(self) -> None:
         errors = self.trash.close()
@@ -251,19 +252,26 @@ class SessionDir:
         """
         if outcome == "failed":
             self.failed = True
-        self.manifest.append(
-            {
-                "kind": "test",
-                "id": test_id,
-                "path": str(path),
-                "outcome": outcome,
-                "retained": retained,
-                "pid": os.getpid(),
-                "time": round(time.time(), 3),
-                **extra,
-            },
-            urgent=outcome == "failed" or retained,
-        )
+        urgent = outcome == "failed" or retained
+        if extra:
+            self.manifest.append(
+                {
+                    "kind": "test",
+                    "id": test_id,
+                    "path": str(path),
+                    "outcome": outcome,
+                    "retained": retained,
+                    "pid": os.getpid(),
+                    "time": round(time.time(), 3),
+                    **extra,
+                },
+                urgent=urgent,
+            )
+        else:
+            line = test_record_line(
+                test_id, str(path), outcome, retained, os.getpid(), time.time()
+            )
+            self.manifest.append_line(line, urgent)
 
     def keeps_session(self) -> bool:
         """Return whether the session directory survives its end."""

@@ -7,6 +7,8 @@ from typing import Any
 
 import fixtures
 import testtools
+from testtools.content import Content
+from testtools.content_type import UTF8_TEXT
 
 from fixturestmp.config import resolve
 from fixturestmp.details import listing, text_detail
@@ -17,6 +19,12 @@ from fixturestmp.session import SessionTempFixture, default_session
 __all__ = ["TempDirFixture"]
 
 _FIXTURE_SETUP = fixtures.Fixture.setUp.__code__
+_WHY = {
+    # outcome: (under a test case, used directly)
+    "failed": ("the test failed", "its user failed"),
+    "skipped": ("the test was skipped", "the test was skipped"),
+    "passed": ("the test passed", "its user passed"),
+}
 
 
 class TempDirFixture(fixtures.Fixture):
@@ -62,22 +70,26 @@ class TempDirFixture(fixtures.Fixture):
     def _setUp(self) -> None:
         case = find_case()
         self.session = self._session_arg or default_session()
-        self.policy: RetentionPolicy = self._policy_arg or self.session.retention_policy
+        # The session's directory directly: its methods run once per test.
+        self._dir = self.session._dir
+        self.policy: RetentionPolicy = self._policy_arg or self._dir.retention_policy
         name = self._name or (case._testMethodName if case is not None else "tmp")
-        self.path = self.session.mktemp(name)
+        self.path = self._dir.mktemp(name)
         self._state = "pending"
         self._outcome = "pending"
         self._marked = False
         self._case = case
         self._tracker: CaseOutcome | None = None
         self.addCleanup(self._cleanup)
-        self.addDetail("tmp-path", text_detail(self._describe))
+        self._given: bytes | None = None
+        self._detail = Content(UTF8_TEXT, self._describe_bytes)
+        self.addDetail("tmp-path", self._detail)
         if case is not None:
             self._test_id = case.id()
             self._tracker = outcome_of(case)
             if self._tracker is not None:
                 self._tracker.wait(self._decide)
-                self.session.hold(id(self), self._settle_early)
+                self._dir.hold(id(self), self._settle_early)
         else:
             self._test_id = str(self.path.name)
 
@@ -119,45 +131,53 @@ class TempDirFixture(fixtures.Fixture):
     def _decide(self, outcome: str, why: str | None = None) -> None:
         if self._state != "pending":
             return
-        self.session.release(id(self))
+        self._dir.release(id(self))
         if self._marked and outcome != "failed":
             outcome, why = "failed", "it was marked failed"
-        why = (
-            why
-            or {
-                "failed": "the test failed" if self._case else "its user failed",
-                "skipped": "the test was skipped",
-                "passed": "the test passed" if self._case else "its user passed",
-            }[outcome]
-        )
+        why = why or _WHY[outcome][self._case is None]
         self._outcome = outcome
+        self._why = why
         retained = self.policy.keeps(outcome == "failed")
-        if retained:
-            self._state = f"retained: {why} and retention_policy is {self.policy}"
-        else:
-            self.session.discard(self.path)
-            self._state = f"removed: {why} and retention_policy is {self.policy}"
+        if not retained:
+            self._dir.discard(self.path)
+        self._state = "retained" if retained else "removed"
         if isinstance(self._case, testtools.TestCase):
             self._attach_to_case(retained and outcome == "failed")
-        self.session.record(self._test_id, self.path, outcome, retained)
+        self._dir.record(self._test_id, self.path, outcome, retained)
 
     def _attach_to_case(self, with_listing: bool) -> None:
         # testtools copied our details into the case before we knew the
-        # outcome: replace that copy with the live one, and add the listing.
+        # outcome: replace that copy with the live detail, and add the listing.
         details = self._case.getDetails()  # type: ignore[union-attr]
-        first_line = str(self.path).encode()
-        name = "tmp-path"
-        for key, content in list(details.items()):
-            if key.startswith("tmp-path") and not key.startswith("tmp-path-listing"):
-                if b"".join(content.iter_bytes()).split(b"\n", 1)[0] == first_line:
-                    name = key
-                    break
-        details[name] = text_detail(self._describe)
+        name = self._copy_name(details)
+        details[name] = self._detail
         if with_listing:
             suffix = name[len("tmp-path") :]
             details["tmp-path-listing" + suffix] = text_detail(
                 lambda: listing(self.path)
             )
+
+    def _copy_name(self, details: dict[str, Any]) -> str:
+        """Return the name of testtools' copy of our detail in ``details``."""
+        copies = [
+            key
+            for key in details
+            if key.startswith("tmp-path") and not key.startswith("tmp-path-listing")
+        ]
+        # The copy holds the very bytes we last gave: no need to read them.
+        if self._given is not None:
+            for key in copies:
+                if next(details[key].iter_bytes(), None) is self._given:
+                    return key
+        first_line = str(self.path).encode()
+        for key in copies:
+            if b"".join(details[key].iter_bytes()).split(b"\n", 1)[0] == first_line:
+                return key
+        return "tmp-path"
+
+    def _describe_bytes(self) -> list[bytes]:
+        self._given = self._describe().encode("utf-8", "replace")
+        return [self._given]
 
     def _describe(self) -> str:
         state = self._state
@@ -169,11 +189,13 @@ class TempDirFixture(fixtures.Fixture):
             )
         elif state == "pending":
             state = "pending: retention is decided when the test ends"
+        else:
+            state = f"{state}: {self._why} and retention_policy is {self.policy}"
         return f"{self.path}\n{state}\n"
 
     def getDetails(self) -> dict[str, Any]:
         """Return the details; ``tmp-path-listing`` once a failure is known."""
         details = super().getDetails()
-        if self._state.startswith("retained") and self._outcome == "failed":
+        if self._state == "retained" and self._outcome == "failed":
             details["tmp-path-listing"] = text_detail(lambda: listing(self.path))
         return details

@@ -77,8 +77,8 @@ class Trash:
     def discard(self, path: Path) -> None:
         """Delete ``path`` (inside the session) now if small, else move it aside.
 
-        A directory of at most :data:`SMALL_TREE` plain entries is deleted at
-        once (cheaper than waking the thread); anything bigger, deeper or
+        A directory of at most :data:`SMALL_TREE` entries and no subdirectory
+        is deleted at once (cheaper than waking the thread); anything bigger, deeper or
         awkward is renamed into the trash in O(1).
         """
         if _delete_if_small(path):
@@ -138,22 +138,23 @@ class Trash:
 
 
 def _delete_if_small(path: Path) -> bool:
-    """Delete ``path`` if it is small and plain; return whether it was."""
+    """Delete ``path`` if it is small and plain; return whether it was.
+
+    A subdirectory makes ``unlink`` fail (``EISDIR``): what is left goes the
+    careful way, through the trash.
+    """
     try:
         fd = os.open(path, _DIR_FLAGS)
     except OSError:
         return False
     try:
-        names = []
-        with os.scandir(fd) as entries:
-            for entry in entries:
-                if len(names) == SMALL_TREE or entry.is_dir(follow_symlinks=False):
-                    return False
-                names.append(entry.name)
+        names = os.listdir(fd)
+        if len(names) > SMALL_TREE:
+            return False
         for name in names:
             os.unlink(name, dir_fd=fd)
     except OSError:
-        return False  # Read-only, or changing under us: the careful way.
+        return False  # A subdirectory, read-only, or changing under us.
     finally:
         os.close(fd)
     try:

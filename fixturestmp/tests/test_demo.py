@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from testtools.matchers import Contains, DirExists
@@ -28,8 +29,12 @@ class TestDemo(IsolatedTestCase):
         for name in PROJECT_FILES:
             shutil.copy(REPO_ROOT / name, source / name)
         venv = self.workdir / "venv"
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages",
-                        str(venv)], check=True)  # fmt: skip
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        # This interpreter's packages are the dependencies, wherever they are
+        # (a tox env, a venv made by venv or virtualenv, the system).
+        (venv_site,) = (venv / "lib").glob("python*/site-packages")
+        paths = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+        (venv_site / "dependencies.pth").write_text("\n".join(sorted(paths)) + "\n")
         install = subprocess.run(
             [venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps",
              str(source)],
