@@ -5,7 +5,13 @@ import os
 import subprocess
 import sys
 
-from fixturestmp.manifest import BATCH, MANIFEST_NAME, ManifestWriter, read_manifest
+from fixturestmp.manifest import (
+    BATCH,
+    MANIFEST_NAME,
+    ManifestWriter,
+    read_manifest,
+    test_record_line,
+)
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
 
 WORKER = """
@@ -68,3 +74,21 @@ class TestManifest(IsolatedTestCase):
         with open(self.root / MANIFEST_NAME, "ab") as stream:
             stream.write(b'{"id": "torn')
         self.assertEqual([{"id": "a"}], list(read_manifest(self.root)))
+
+
+class TestRecordLine(IsolatedTestCase):
+    def test_same_object_as_the_general_encoder(self):
+        for test_id, path, outcome, retained in [
+            ("pkg.Test.test_it", "/tmp/s/test_it0", "passed", False),
+            ('a "quoted"\\ \n id', "/tmp/ümlaut/\udcff", "failed", True),
+            ("", "/", "skipped", False),
+        ]:
+            line = test_record_line(test_id, path, outcome, retained, 1234, 5.0004)
+            self.assertTrue(line.endswith("\n"))
+            self.assertTrue(line.isascii())
+            self.assertEqual(1, line.count("\n"))
+            expected = {
+                "kind": "test", "id": test_id, "path": path, "outcome": outcome,
+                "retained": retained, "pid": 1234, "time": 5.0,
+            }  # fmt: skip
+            self.assertEqual(expected, json.loads(line))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import fixtures
 import testtools
+from testtools.content import text_content
 from testtools.matchers import Contains, DirExists, Not
 
 import fixturestmp
@@ -288,3 +289,62 @@ class TestUnittestMixin(IsolatedTestCase):
             if not p.name.startswith(".")
         )
         self.assertEqual(["test_cleanup_error", "test_fail"], kept)
+
+
+class TestCaseDetails(IsolatedTestCase):
+    """The case's ``tmp-path`` details say how each directory ended."""
+
+    def run_case(self, body) -> dict[str, str]:
+        session = self.useFixture(self.session(retention_policy="failed"))
+
+        class Case(testtools.TestCase):
+            def test_it(self):
+                body(self, session)
+
+        result = testtools.TestResult()
+        case = Case("test_it")
+        case.run(result)
+        return {name: content.as_text() for name, content in case.getDetails().items()}
+
+    def test_failed_test_has_one_final_detail_and_a_listing(self):
+        def body(case, session):
+            tmp = case.useFixture(fixturestmp.TempDirFixture(session=session))
+            (tmp.path / "evidence.txt").write_text("x")
+            case.fail("fails")
+
+        details = self.run_case(body)
+        self.assertEqual(["tmp-path", "tmp-path-listing", "traceback"], sorted(details))
+        self.assertThat(details["tmp-path"], Contains("retained: the test failed"))
+        self.assertThat(details["tmp-path-listing"], Contains("evidence.txt"))
+
+    def test_two_directories_each_keep_their_own_detail(self):
+        paths = []
+
+        def body(case, session):
+            for _ in range(2):
+                tmp = case.useFixture(fixturestmp.TempDirFixture(session=session))
+                paths.append(str(tmp.path))
+
+        details = self.run_case(body)
+        self.assertEqual(["tmp-path", "tmp-path-1"], sorted(details))
+        # The later fixture is cleaned up first: its copy takes the plain name.
+        firsts = sorted(text.splitlines()[0] for text in details.values())
+        self.assertEqual(sorted(paths), firsts)
+        for text in details.values():
+            self.assertThat(text, Contains("removed: the test passed"))
+
+    def test_detail_read_again_by_a_later_cleanup_is_still_replaced(self):
+        # Reading the fixture's detail after testtools copied it changes the
+        # bytes we remember; the copy must still be found and replaced, and a
+        # detail of the same name that is not ours left alone.
+        def body(case, session):
+            case.addDetail("tmp-path", text_content("someone else's"))
+            read_later: list = []
+            case.addCleanup(lambda: read_later[0].as_text())
+            tmp = case.useFixture(fixturestmp.TempDirFixture(session=session))
+            read_later.append(tmp.getDetails()["tmp-path"])
+
+        details = self.run_case(body)
+        self.assertEqual(["tmp-path", "tmp-path-1"], sorted(details))
+        self.assertEqual("someone else's", details["tmp-path"])
+        self.assertThat(details["tmp-path-1"], Contains("removed: the test passed"))
