@@ -22,6 +22,7 @@ import fixtures
 import testtools
 
 from benchmarks.common import interleave, isolated_root, report
+from fixturestmp import TempDirFixture
 
 TESTS = 2000
 BATCH = 100
@@ -45,8 +46,6 @@ def empty(case) -> None:
 
 
 def ours(case) -> None:
-    from fixturestmp import TempDirFixture
-
     _write(str(case.useFixture(TempDirFixture()).path))
 
 

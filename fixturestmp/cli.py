@@ -160,7 +160,7 @@ def _ls(args: argparse.Namespace) -> int:
     for info in sessions:
         failed = sum(1 for t in info.tests if t["outcome"] == "failed")
         state = "live" if info.live else "ended"
-        print(f"{printable(str(info.path))}  ({state}, {len(info.tests)} tests, "
+        print(f"{printable(str(info.path))}  ({state}, {info.directory_count()} tests, "
               f"{failed} failed)")  # fmt: skip
         for test in info.tests:
             if test["retained"]:

@@ -20,8 +20,11 @@ class SessionInfo:
     :ivar path: The session directory.
     :ivar number: Its number (-1 for an explicit basetemp).
     :ivar live: Whether a live process uses it.
-    :ivar tests: One dict per test directory: ``id``, ``path``, ``outcome``
-        (``passed``, ``failed`` or ``skipped``), ``retained``.
+    :ivar tests: One dict per retained directory or failed test: ``id``,
+        ``path``, ``outcome`` (``passed``, ``failed`` or ``skipped``),
+        ``retained``.
+    :ivar removed: How many directories of passed or skipped tests were
+        removed (counted, not listed).
     :ivar leaks: The leak records of the session.
     """
 
@@ -30,7 +33,12 @@ class SessionInfo:
         self.number = number
         self.live = live
         self.tests: list[dict[str, Any]] = []
+        self.removed = 0
         self.leaks: list[dict[str, Any]] = []
+
+    def directory_count(self) -> int:
+        """Return how many test directories the session has had."""
+        return len(self.tests) + self.removed
 
     def as_json(self) -> dict[str, Any]:
         """Return the JSON form ``fixturestmp ls --json`` prints."""
@@ -39,6 +47,7 @@ class SessionInfo:
             "number": self.number,
             "live": self.live,
             "tests": self.tests,
+            "removed": self.removed,
             "leaks": self.leaks,
         }
 
@@ -64,9 +73,13 @@ def read_session(path: Path, number: int) -> SessionInfo:
     info = SessionInfo(path, number, owners.is_live(path))
     by_path: dict[str, dict[str, Any]] = {}
     for record in read_manifest(path):
-        if record.get("kind", "test") == "leak":
+        kind = record.get("kind", "test")
+        if kind == "leak":
             info.leaks.append(record)
-        elif record.get("kind", "test") == "test":
+        elif kind == "removed":
+            count = record.get("count", 0)
+            info.removed += count if isinstance(count, int) else 0
+        elif kind == "test":
             by_path[record.get("path", "")] = {
                 "id": record.get("id", ""),
                 "path": record.get("path", ""),

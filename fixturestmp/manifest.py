@@ -1,12 +1,15 @@
-"""The session manifest: one JSON line per finished test directory.
+"""The session manifest: what became of the session's test directories.
 
 Every process appends with ``O_APPEND``, whole lines in a single ``write``, so
-concurrent workers never tear or interleave records. Records that matter
-after a crash (failed tests, kept directories, leaks) are written at once;
-records of passed tests, whose directories are gone anyway, are gathered and
-written in batches (a ``write`` per test is a measurable share of a
-test's cost), and at the session's end. A process killed with SIGKILL loses
-at most one batch of such records. Readers skip a partial last line.
+concurrent workers never tear or interleave records. A directory that stays
+(retained) or belongs to a failed test gets a JSON line of its own, written at
+once, as do leaks. Directories of passed and skipped tests that were removed
+are only counted: their ids are in the test runner's results, the directories
+are gone, and a line per test would be a measurable share of a test's cost.
+The count is written as a ``{"kind": "removed", "count": N, "pid": P}`` line
+with the next write, every :data:`COUNT_BATCH` tests and at the session's end;
+a process killed with SIGKILL loses at most that many from the count. Readers
+skip a partial last line.
 """
 
 import json
@@ -20,6 +23,7 @@ from fixturestmp.errors import explain
 
 __all__ = [
     "BATCH",
+    "COUNT_BATCH",
     "MANIFEST_NAME",
     "ManifestWriter",
     "read_manifest",
@@ -29,8 +33,10 @@ __all__ = [
 MANIFEST_NAME = ".manifest.jsonl"
 # ASCII-only, so a line is the same length in bytes and characters.
 _ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
-#: Passed tests' records are written by this many at a time.
+#: Records appended as not urgent are written by this many at a time.
 BATCH = 64
+#: Removed directories are counted by this many before the count is written.
+COUNT_BATCH = 256
 
 
 class ManifestWriter:
@@ -45,6 +51,7 @@ class ManifestWriter:
         self._pid = -1
         self._batch: list[str] = []
         self._batch_pid = os.getpid()
+        self._removed = 0
 
     def append(self, record: dict[str, Any], urgent: bool = True) -> None:
         """Append ``record`` as one line.
@@ -59,16 +66,32 @@ class ManifestWriter:
 
         :param urgent: As for :meth:`append`.
         """
-        if self._batch_pid != os.getpid():
-            # A forked child must not write the parent's batch a second time.
-            self._batch = []
-            self._batch_pid = os.getpid()
+        self._own_batch()
         self._batch.append(line)
         if urgent or len(self._batch) >= BATCH:
             self.flush()
 
+    def count_removed(self) -> None:
+        """Count one removed directory of a passed or skipped test."""
+        self._own_batch()
+        self._removed += 1
+        if self._removed >= COUNT_BATCH:
+            self.flush()
+
+    def _own_batch(self) -> None:
+        if self._batch_pid != os.getpid():
+            # A forked child must not write the parent's batch a second time.
+            self._batch = []
+            self._removed = 0
+            self._batch_pid = os.getpid()
+
     def flush(self) -> None:
-        """Write the batched lines, in one ``write``."""
+        """Write the batched lines and the count, in one ``write``."""
+        if self._removed:
+            self._batch.append(
+                f'{{"kind":"removed","count":{self._removed},"pid":{os.getpid()}}}\n'
+            )
+            self._removed = 0
         if not self._batch:
             return
         data = "".join(self._batch).encode()

@@ -155,6 +155,7 @@ class SessionDir:
             self._cleanups.append(self._base.close)
             self.path = create_numbered(self._base)
             self._cleanups.append(self._finish)
+        self._path_str = str(self.path)
         self.manifest = ManifestWriter(self.path)
         self._cleanups.append(self.manifest.close)
         self.trash = Trash(self.path)
@@ -173,7 +174,7 @@ class SessionDir:
         if errors:
             raise errors[0]
 
-    def discard(self, path: Path) -> None:
+    def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
 
         It is renamed into the session's trash at once and deleted by a
@@ -181,7 +182,7 @@ class SessionDir:
         """
         self.trash.discard(path)
         if self._created:
-            self._created.discard(path.name)
+            self._created.discard(os.path.basename(path))
 
     def _close_trash(self) -> None:
         errors = self.trash.close()
@@ -219,40 +220,57 @@ class SessionDir:
             (``name0``, ``name1``); otherwise use the name as it is.
         :raises FileExistsError: ``numbered`` is false and the name exists.
         """
+        return Path(self.make_dir(basename, numbered))
+
+    def make_dir(self, basename: str, numbered: bool = True) -> str:
+        """Like :meth:`mktemp`, returning the path as a string.
+
+        Cheaper, for callers that make a directory per test.
+        """
         name = safe_name(basename)
         if not numbered:
-            path = self.path / name
+            path = f"{self._path_str}/{name}"
             _make_test_dir(path)
-            self._note_created(path)
+            self._note_created(name)
             return path
         with self._lock:
             number = self._names.get(name, 0)
             while True:
-                path = self.path / f"{name}{number}"
+                numbered_name = f"{name}{number}"
+                path = f"{self._path_str}/{numbered_name}"
                 number += 1
                 try:
                     _make_test_dir(path)
                 except FileExistsError:
                     continue
                 self._names[name] = number
-                self._note_created(path)
+                self._note_created(numbered_name)
                 return path
 
-    def _note_created(self, path: Path) -> None:
+    def _note_created(self, name: str) -> None:
         # Only an explicit basetemp needs to know: it is never removed whole.
         if self._base is None and self._joined is None:
-            self._created.add(path.name)
+            self._created.add(name)
 
     def record(
-        self, test_id: str, path: Path, outcome: str, retained: bool, **extra: Any
+        self,
+        test_id: str,
+        path: str | os.PathLike[str],
+        outcome: str,
+        retained: bool,
+        **extra: Any,
     ) -> None:
         """Note a finished directory in the session manifest.
+
+        A removed directory of a test that did not fail is only counted.
 
         :param outcome: ``passed``, ``failed`` or ``skipped``.
         """
         if outcome == "failed":
             self.failed = True
-        urgent = outcome == "failed" or retained
+        elif not retained and not extra:
+            self.manifest.count_removed()
+            return
         if extra:
             self.manifest.append(
                 {
@@ -264,14 +282,14 @@ class SessionDir:
                     "pid": os.getpid(),
                     "time": round(time.time(), 3),
                     **extra,
-                },
-                urgent=urgent,
+                }
             )
         else:
-            line = test_record_line(
-                test_id, str(path), outcome, retained, os.getpid(), time.time()
+            self.manifest.append_line(
+                test_record_line(
+                    test_id, str(path), outcome, retained, os.getpid(), time.time()
+                )
             )
-            self.manifest.append_line(line, urgent)
 
     def keeps_session(self) -> bool:
         """Return whether the session directory survives its end."""
@@ -346,7 +364,7 @@ def _attempt(failures: list[OSError], step: Callable[..., Any], *args: Any) -> N
         failures.append(error)
 
 
-def _make_test_dir(path: Path) -> None:
+def _make_test_dir(path: str) -> None:
     try:
         os.mkdir(path, 0o700)
     except FileExistsError:

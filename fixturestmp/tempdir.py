@@ -1,5 +1,6 @@
 """TempDirFixture: a temporary directory kept only when it is worth keeping."""
 
+import os
 import sys
 import unittest
 from pathlib import Path
@@ -34,7 +35,6 @@ class TempDirFixture(fixtures.Fixture):
     outcome by itself; in a ``with`` block, an exception out of the block
     counts as a failure; anywhere, :meth:`mark_failed` does.
 
-    :ivar path: The directory, an absolute :class:`pathlib.Path`.
     :ivar session: The :class:`SessionTempFixture` holding it.
     :ivar policy: The :class:`RetentionPolicy` applied at cleanUp.
     """
@@ -61,7 +61,8 @@ class TempDirFixture(fixtures.Fixture):
         self._policy_arg = (
             resolve("retention_policy", policy) if policy is not None else None
         )
-        self.path: Path = None  # type: ignore[assignment]
+        self._path: str | None = None
+        self._path_object: Path | None = None
         # Set before setUp: fixtures reads the details when setUp fails.
         self._state = "pending"
         self._outcome = "pending"
@@ -74,7 +75,8 @@ class TempDirFixture(fixtures.Fixture):
         self._dir = self.session._dir
         self.policy: RetentionPolicy = self._policy_arg or self._dir.retention_policy
         name = self._name or (case._testMethodName if case is not None else "tmp")
-        self.path = self._dir.mktemp(name)
+        self._path = self._dir.make_dir(name)
+        self._path_object = None
         self._state = "pending"
         self._outcome = "pending"
         self._marked = False
@@ -91,7 +93,15 @@ class TempDirFixture(fixtures.Fixture):
                 self._tracker.wait(self._decide)
                 self._dir.hold(id(self), self._settle_early)
         else:
-            self._test_id = str(self.path.name)
+            self._test_id = os.path.basename(self._path)
+
+    @property
+    def path(self) -> Path:
+        """The directory, an absolute :class:`pathlib.Path` (after setUp)."""
+        if self._path_object is None and self._path is not None:
+            # Made on first use: a test that never looks pays nothing.
+            self._path_object = Path(self._path)
+        return self._path_object  # type: ignore[return-value]
 
     def mark_failed(self) -> None:
         """Count this directory's user as failed: it is kept under ``failed``."""
@@ -139,11 +149,11 @@ class TempDirFixture(fixtures.Fixture):
         self._why = why
         retained = self.policy.keeps(outcome == "failed")
         if not retained:
-            self._dir.discard(self.path)
+            self._dir.discard(self._path)
         self._state = "retained" if retained else "removed"
         if isinstance(self._case, testtools.TestCase):
             self._attach_to_case(retained and outcome == "failed")
-        self._dir.record(self._test_id, self.path, outcome, retained)
+        self._dir.record(self._test_id, self._path, outcome, retained)
 
     def _attach_to_case(self, with_listing: bool) -> None:
         # testtools copied our details into the case before we knew the
@@ -159,17 +169,17 @@ class TempDirFixture(fixtures.Fixture):
 
     def _copy_name(self, details: dict[str, Any]) -> str:
         """Return the name of testtools' copy of our detail in ``details``."""
-        copies = [
-            key
-            for key in details
-            if key.startswith("tmp-path") and not key.startswith("tmp-path-listing")
-        ]
-        # The copy holds the very bytes we last gave: no need to read them.
-        if self._given is not None:
-            for key in copies:
-                if next(details[key].iter_bytes(), None) is self._given:
+        copies = []
+        for key, content in details.items():
+            if key.startswith("tmp-path") and not key.startswith("tmp-path-listing"):
+                # The copy holds the very bytes we last gave: no need to read.
+                if (
+                    self._given is not None
+                    and next(content.iter_bytes(), None) is self._given
+                ):
                     return key
-        first_line = str(self.path).encode()
+                copies.append(key)
+        first_line = self._path.encode()  # type: ignore[union-attr]
         for key in copies:
             if b"".join(details[key].iter_bytes()).split(b"\n", 1)[0] == first_line:
                 return key
@@ -191,7 +201,7 @@ class TempDirFixture(fixtures.Fixture):
             state = "pending: retention is decided when the test ends"
         else:
             state = f"{state}: {self._why} and retention_policy is {self.policy}"
-        return f"{self.path}\n{state}\n"
+        return f"{self._path}\n{state}\n"
 
     def getDetails(self) -> dict[str, Any]:
         """Return the details; ``tmp-path-listing`` once a failure is known."""

@@ -74,7 +74,7 @@ class Trash:
         self._pid = os.getpid()
         self._thread.start()
 
-    def discard(self, path: Path) -> None:
+    def discard(self, path: str | os.PathLike[str]) -> None:
         """Delete ``path`` (inside the session) now if small, else move it aside.
 
         A directory of at most :data:`SMALL_TREE` entries and no subdirectory
@@ -87,7 +87,7 @@ class Trash:
             self._start()
         self._count += 1
         # The test directory's name stays visible, in errors too.
-        name = f"{self._count}-{path.name}"
+        name = f"{self._count}-{os.path.basename(path)}"
         os.rename(path, self._own / name)
         with self._condition:
             self._pending.append(name)
@@ -137,7 +137,7 @@ class Trash:
         return errors
 
 
-def _delete_if_small(path: Path) -> bool:
+def _delete_if_small(path: str | os.PathLike[str]) -> bool:
     """Delete ``path`` if it is small and plain; return whether it was.
 
     A subdirectory makes ``unlink`` fail (``EISDIR``): what is left goes the

@@ -165,8 +165,9 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         failed = [t for t in info.tests if t["outcome"] == "failed"]
         if failed:
             kept = sum(1 for t in failed if t["retained"])
+            count = info.directory_count()
             lines.append(
-                f"fixturestmp: {len(info.tests)} tests used temporary directories, "
+                f"fixturestmp: {count} tests used temporary directories, "
                 f"{len(failed)} failed ({kept} kept)"
             )
         for test in failed:

@@ -7,6 +7,7 @@ import sys
 
 from fixturestmp.manifest import (
     BATCH,
+    COUNT_BATCH,
     MANIFEST_NAME,
     ManifestWriter,
     read_manifest,
@@ -40,10 +41,15 @@ class TestManifest(IsolatedTestCase):
         ]
         self.assertEqual([0, 0, 0, 0], [w.wait(timeout=300) for w in workers])
         lines = (owner.path / MANIFEST_NAME).read_bytes().splitlines()
-        self.assertEqual(2000, len(lines))
         records = [json.loads(line) for line in lines]
-        self.assertEqual(2000, len({r["path"] for r in records}))
-        self.assertEqual(4 * 72, sum(r["outcome"] == "failed" for r in records))
+        tests = [r for r in records if r["kind"] == "test"]
+        # Each failed test has its own line; the passed ones are counted.
+        self.assertEqual(4 * 72, len(tests))
+        self.assertEqual(4 * 72, len({r["path"] for r in tests}))
+        self.assertEqual({"failed"}, {r["outcome"] for r in tests})
+        counts = [r["count"] for r in records if r["kind"] == "removed"]
+        self.assertEqual(2000 - 4 * 72, sum(counts))
+        self.assertEqual(len(records), len(tests) + len(counts))
 
     def test_batched_records_are_written_once_and_not_by_forked_children(self):
         writer = ManifestWriter(self.root)
@@ -66,6 +72,32 @@ class TestManifest(IsolatedTestCase):
             [*range(BATCH - 1), "last of the batch", "late"],
             [r["n"] for r in list(read_manifest(self.root))[1:]],
         )
+
+    def test_removed_count_is_written_in_batches_and_not_by_forked_children(self):
+        writer = ManifestWriter(self.root)
+        for _ in range(COUNT_BATCH - 1):
+            writer.count_removed()
+        self.assertEqual([], list(read_manifest(self.root)))
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            writer.count_removed()
+            writer.close()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        self.assertEqual([1], [r["count"] for r in read_manifest(self.root)])
+        writer.count_removed()  # The batch is full: written at once.
+        self.assertEqual(
+            [1, COUNT_BATCH], [r["count"] for r in read_manifest(self.root)]
+        )
+        writer.count_removed()
+        writer.append({"kind": "leak"})  # Any write takes the count along.
+        writer.close()
+        records = list(read_manifest(self.root))[2:]
+        self.assertEqual(
+            [("leak", None), ("removed", 1)],
+            [(r["kind"], r.get("count")) for r in records],
+        )
+        self.assertEqual({os.getpid()}, {r["pid"] for r in records if "pid" in r})
 
     def test_partial_last_line_is_skipped(self):
         writer = ManifestWriter(self.root)

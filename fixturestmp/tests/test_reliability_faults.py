@@ -165,7 +165,10 @@ class Scenario:
         found = snapshot(self.root)
         for relative in list(found):
             if relative.endswith(".manifest.jsonl"):
-                ids = [r["id"] for r in read_manifest((self.root / relative).parent)]
+                ids = [
+                    r.get("id", f"{r.get('count')} removed")
+                    for r in read_manifest((self.root / relative).parent)
+                ]
                 found[relative] = ",".join(ids)
         skip = [os.path.relpath(path, self.root) for path in foreign]
         return sorted(

@@ -140,9 +140,14 @@ class TestLoad(LoadTestCase):
         expected = expected_ids(TESTS)
         all_paths = set()
         for session in sessions:
-            records = [r for r in read_manifest(session) if r["kind"] == "test"]
-            self.assertEqual(expected, {r["id"]: r["outcome"] for r in records})
-            self.assertEqual(TESTS, len(records))  # one each, no duplicate
+            manifest = list(read_manifest(session))
+            records = [r for r in manifest if r["kind"] == "test"]
+            failed = {k: v for k, v in expected.items() if v == "failed"}
+            self.assertEqual(failed, {r["id"]: r["outcome"] for r in records})
+            self.assertEqual(len(failed), len(records))  # one each, no duplicate
+            # Every passed test's removed directory is counted, once.
+            removed = sum(r["count"] for r in manifest if r["kind"] == "removed")
+            self.assertEqual(TESTS - len(failed), removed)
             for record in records:
                 path = record["path"]
                 self.assertNotIn(path, all_paths)  # no collision, anywhere

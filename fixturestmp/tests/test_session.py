@@ -100,13 +100,19 @@ class TestNumberedSessions(IsolatedTestCase):
                 tmp.mark_failed()
             with fixturestmp.TempDirFixture("dropped", session=session):
                 pass
-            # The failed test's record is written at once; the passed one's
-            # waits for its batch, written at the latest when the session ends.
+            # The failed test's record is written at once; the passed one
+            # is counted, and the count written at the latest when the
+            # session ends.
             self.assertEqual(["kept0"], [r["id"] for r in read_manifest(session.path)])
         records = list(read_manifest(session.path))
         self.assertEqual(
-            [("kept0", "failed", True), ("dropped0", "passed", False)],
-            [(r["id"], r["outcome"], r["retained"]) for r in records],
+            [("test", "kept0", "failed", True), ("removed", 1)],
+            [
+                (r["kind"], r["id"], r["outcome"], r["retained"])
+                if r["kind"] == "test"
+                else (r["kind"], r["count"])
+                for r in records
+            ],
         )
 
     def test_mktemp_unnumbered(self):
