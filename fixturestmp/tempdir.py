@@ -82,10 +82,9 @@ class TempDirFixture(fixtures.Fixture):
         self._marked = False
         self._case = case
         self._tracker: CaseOutcome | None = None
+        self._text = bytearray()
         self.addCleanup(self._cleanup)
-        self._given: bytes | None = None
-        self._detail = Content(UTF8_TEXT, self._describe_bytes)
-        self.addDetail("tmp-path", self._detail)
+        self.addDetail("tmp-path", Content(UTF8_TEXT, self._describe_bytes))
         if case is not None:
             self._test_id = case.id()
             self._tracker = outcome_of(case)
@@ -151,43 +150,37 @@ class TempDirFixture(fixtures.Fixture):
         if not retained:
             self._dir.discard(self._path)
         self._state = "retained" if retained else "removed"
-        if isinstance(self._case, testtools.TestCase):
-            self._attach_to_case(retained and outcome == "failed")
+        if self._text:
+            self._describe_bytes()  # Shown by every copy of the detail.
+        if retained and outcome == "failed":
+            self._offer_listing()
         self._dir.record(self._test_id, self._path, outcome, retained)
 
-    def _attach_to_case(self, with_listing: bool) -> None:
-        # testtools copied our details into the case before we knew the
-        # outcome: replace that copy with the live detail, and add the listing.
-        details = self._case.getDetails()  # type: ignore[union-attr]
-        name = self._copy_name(details)
-        details[name] = self._detail
-        if with_listing:
-            suffix = name[len("tmp-path") :]
-            details["tmp-path-listing" + suffix] = text_detail(
-                lambda: listing(self.path)
-            )
-
-    def _copy_name(self, details: dict[str, Any]) -> str:
-        """Return the name of testtools' copy of our detail in ``details``."""
-        copies = []
-        for key, content in details.items():
-            if key.startswith("tmp-path") and not key.startswith("tmp-path-listing"):
-                # The copy holds the very bytes we last gave: no need to read.
-                if (
-                    self._given is not None
-                    and next(content.iter_bytes(), None) is self._given
+    def _offer_listing(self) -> None:
+        """Add ``tmp-path-listing`` beside each ``tmp-path`` of ours."""
+        if self._details is not None:
+            self._details["tmp-path-listing"] = text_detail(self._listing)
+        if isinstance(self._case, testtools.TestCase):
+            details = self._case.getDetails()
+            suffix = ""
+            for key, content in details.items():
+                if key.startswith("tmp-path") and not key.startswith(
+                    "tmp-path-listing"
                 ):
-                    return key
-                copies.append(key)
-        first_line = self._path.encode()  # type: ignore[union-attr]
-        for key in copies:
-            if b"".join(details[key].iter_bytes()).split(b"\n", 1)[0] == first_line:
-                return key
-        return "tmp-path"
+                    if next(content.iter_bytes(), None) is self._text:
+                        suffix = key[len("tmp-path") :]
+                        break
+            details["tmp-path-listing" + suffix] = text_detail(self._listing)
 
-    def _describe_bytes(self) -> list[bytes]:
-        self._given = self._describe().encode("utf-8", "replace")
-        return [self._given]
+    def _listing(self) -> str:
+        return listing(self.path)
+
+    def _describe_bytes(self) -> list[bytearray]:
+        # One buffer, updated in place: testtools copies the detail before
+        # the test ends, and its copy holds this same buffer, so it shows the
+        # decision made later.
+        self._text[:] = self._describe().encode("utf-8", "replace")
+        return [self._text]
 
     def _describe(self) -> str:
         state = self._state
@@ -202,10 +195,3 @@ class TempDirFixture(fixtures.Fixture):
         else:
             state = f"{state}: {self._why} and retention_policy is {self.policy}"
         return f"{self._path}\n{state}\n"
-
-    def getDetails(self) -> dict[str, Any]:
-        """Return the details; ``tmp-path-listing`` once a failure is known."""
-        details = super().getDetails()
-        if self._state == "retained" and self._outcome == "failed":
-            details["tmp-path-listing"] = text_detail(lambda: listing(self.path))
-        return details
