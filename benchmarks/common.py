@@ -1,6 +1,7 @@
 """Helpers shared by the benchmarks: interleaved rounds, medians, ratios."""
 
 import os
+import random
 import statistics
 import tempfile
 import time
@@ -23,12 +24,18 @@ def interleave(
     """Run every variant once per round, in turn; return each one's median.
 
     Interleaving spreads the drift of a shared, noisy machine over all
-    variants instead of penalising whichever runs last.
+    variants instead of penalising whichever runs last, and shuffling the
+    order every round spreads what one variant leaves to the next.
     """
     samples: dict[str, list[float]] = {name: [] for name in variants}
+    order = list(variants)
+    shuffler = random.Random(rounds)  # Seeded: a rerun takes the same turns.
     for _ in range(rounds):
-        for name, measure in variants.items():
-            samples[name].append(measure())
+        # A new order every round: no variant always follows the same one
+        # (what ran just before leaves caches and disk queues behind).
+        shuffler.shuffle(order)
+        for name in order:
+            samples[name].append(variants[name]())
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
