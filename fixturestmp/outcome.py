@@ -36,10 +36,16 @@ class CaseOutcome:
     :ivar outcome: ``passed``, ``failed`` or ``skipped`` so far.
     """
 
+    __slots__ = ("_case", "_deciders", "_finish_entry", "outcome")
+
     def __init__(self, case: unittest.TestCase) -> None:
         self._case = case
         self._deciders: list[Decider] = []
         self.outcome = "passed"
+        # A testtools cleanup entry; None where the case calls finish itself.
+        self._finish_entry = (
+            (self.finish, (), {}) if isinstance(case, testtools.TestCase) else None
+        )
 
     def on_exception(self, exc_info: Any) -> None:
         """testtools ``onException`` handler: classify the exception."""
@@ -60,23 +66,25 @@ class CaseOutcome:
 
     def wait(self, decider: Decider) -> None:
         """Call ``decider(outcome)`` once the case's cleanups have all run."""
-        if not self._deciders and isinstance(self._case, testtools.TestCase):
+        if not self._deciders and self._finish_entry is not None:
             # testtools pops cleanups from the end: index 0 runs last.
-            self._case._cleanups.insert(0, (self.finish, (), {}))
+            self._case._cleanups.insert(0, self._finish_entry)
         self._deciders.append(decider)
 
     def forget(self, decider: Decider) -> None:
         """Stop waiting: ``decider`` will not be called."""
         if decider in self._deciders:
             self._deciders.remove(decider)
-        if not self._deciders and isinstance(self._case, testtools.TestCase):
-            entry = (self.finish, (), {})
+        entry = self._finish_entry
+        if not self._deciders and entry is not None:
             if entry in self._case._cleanups:
                 self._case._cleanups.remove(entry)
 
     def finish(self, outcome: str | None = None) -> None:
         """Tell every waiting decider the outcome; then start afresh."""
-        outcome = outcome or self.current()
+        if outcome is None:
+            forced = getattr(self._case, "force_failure", False)
+            outcome = "failed" if forced else self.outcome
         deciders, self._deciders = self._deciders, []
         self.outcome = "passed"
         errors = []

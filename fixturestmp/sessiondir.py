@@ -29,7 +29,7 @@ from fixturestmp.pruning import (
     trash_name,
 )
 from fixturestmp.removal import RemovalError, remove_entry, remove_tree
-from fixturestmp.trash import TRASH_DIR, Trash
+from fixturestmp.trash import TRASH_DIR, Trash, delete_if_small
 
 __all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
 
@@ -132,7 +132,8 @@ class SessionDir:
     def _open(self) -> None:
         self._cleanups: list[Callable[[], None]] = []
         self._names: dict[str, int] = {}
-        self._created: set[str] = set()
+        # Only an explicit basetemp needs to know: it is never removed whole.
+        self._created: set[str] | None = None
         self._pending: dict[int, Callable[[], None]] = {}
         self._trash_failed = False
         self._lock = threading.Lock()
@@ -144,6 +145,7 @@ class SessionDir:
             token = self._token
             self._cleanups.append(lambda: owners.remove_owner(self.path, token))
         elif self.basetemp is not None:
+            self._created = set()
             self.path = self.basetemp
             check_basetemp(self.path, True)
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -177,10 +179,12 @@ class SessionDir:
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
 
-        It is renamed into the session's trash at once and deleted by a
-        background thread; the session's end waits for that.
+        A small directory is deleted at once; a bigger one is renamed into
+        the session's trash and deleted by a background thread, which the
+        session's end waits for.
         """
-        self.trash.discard(path)
+        if not delete_if_small(path):
+            self.trash.discard(path)
         if self._created:
             self._created.discard(os.path.basename(path))
 
@@ -231,26 +235,25 @@ class SessionDir:
         if not numbered:
             path = f"{self._path_str}/{name}"
             _make_test_dir(path)
-            self._note_created(name)
-            return path
-        with self._lock:
-            number = self._names.get(name, 0)
-            while True:
-                numbered_name = f"{name}{number}"
-                path = f"{self._path_str}/{numbered_name}"
-                number += 1
-                try:
-                    _make_test_dir(path)
-                except FileExistsError:
-                    continue
+        else:
+            with self._lock:
+                number = self._names.get(name, 0)
+                while True:
+                    path = f"{self._path_str}/{name}{number}"
+                    number += 1
+                    try:
+                        os.mkdir(path, 0o700)
+                        break
+                    except FileExistsError:
+                        continue
+                    except OSError as error:
+                        raise explain(
+                            error, path, "create the test directory"
+                        ) from error
                 self._names[name] = number
-                self._note_created(numbered_name)
-                return path
-
-    def _note_created(self, name: str) -> None:
-        # Only an explicit basetemp needs to know: it is never removed whole.
-        if self._base is None and self._joined is None:
-            self._created.add(name)
+        if self._created is not None:
+            self._created.add(path[len(self._path_str) + 1 :])
+        return path
 
     def record(
         self,
@@ -348,9 +351,10 @@ class SessionDir:
         # Never removed wholesale: remove only what fixturestmp made.
         if self.keeps_session():
             return
-        for name in sorted(self._created | _OWN_ENTRIES - {MARKER_NAME}):
+        created = self._created or set()
+        for name in sorted(created | _OWN_ENTRIES - {MARKER_NAME}):
             _attempt(failures, remove_tree, self.path / name)
-        self._created.clear()
+        created.clear()
         # The marker says the directory is fixturestmp's: it goes only with
         # the last entry, or the next session would refuse what is left.
         if os.listdir(self.path) == [MARKER_NAME]:

@@ -112,7 +112,7 @@ class TempDirFixture(fixtures.Fixture):
         return super().__exit__(exc_type, exc_val, exc_tb)
 
     def _cleanup(self) -> None:
-        if self._setup_failing():
+        if sys.exc_info()[1] is not None and self._setup_failing():
             if self._tracker is not None:
                 self._tracker.forget(self._decide)
             self._decide("failed", why="its setUp failed")
@@ -179,19 +179,16 @@ class TempDirFixture(fixtures.Fixture):
         # One buffer, updated in place: testtools copies the detail before
         # the test ends, and its copy holds this same buffer, so it shows the
         # decision made later.
-        self._text[:] = self._describe().encode("utf-8", "replace")
-        return [self._text]
-
-    def _describe(self) -> str:
         state = self._state
-        if state == "pending" and self._setup_failing():
+        if state != "pending":
+            state = f"{state}: {self._why} and retention_policy is {self.policy}"
+        elif sys.exc_info()[1] is not None and self._setup_failing():
             keep = self.policy.keeps(True)
             state = (
                 f"{'retained' if keep else 'removed'}: its setUp failed and "
                 f"retention_policy is {self.policy}"
             )
-        elif state == "pending":
-            state = "pending: retention is decided when the test ends"
         else:
-            state = f"{state}: {self._why} and retention_policy is {self.policy}"
-        return f"{self._path}\n{state}\n"
+            state = "pending: retention is decided when the test ends"
+        self._text[:] = f"{self._path}\n{state}\n".encode("utf-8", "replace")
+        return [self._text]

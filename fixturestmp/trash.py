@@ -23,7 +23,7 @@ from fixturestmp import owners
 from fixturestmp.errors import message
 from fixturestmp.removal import RemovalError, remove_entry
 
-__all__ = ["SMALL_TREE", "TRASH_DIR", "Trash"]
+__all__ = ["SMALL_TREE", "TRASH_DIR", "Trash", "delete_if_small"]
 
 TRASH_DIR = ".trash"
 #: Directories with at most this many entries and no subdirectory are
@@ -75,14 +75,11 @@ class Trash:
         self._thread.start()
 
     def discard(self, path: str | os.PathLike[str]) -> None:
-        """Delete ``path`` (inside the session) now if small, else move it aside.
+        """Move ``path`` (inside the session) into the trash, in O(1).
 
-        A directory of at most :data:`SMALL_TREE` entries and no subdirectory
-        is deleted at once (cheaper than waking the thread); anything bigger, deeper or
-        awkward is renamed into the trash in O(1).
+        Small directories are cheaper to delete at once: see
+        :func:`delete_if_small`.
         """
-        if _delete_if_small(path):
-            return
         if self._pid != os.getpid():
             self._start()
         self._count += 1
@@ -137,8 +134,11 @@ class Trash:
         return errors
 
 
-def _delete_if_small(path: str | os.PathLike[str]) -> bool:
+def delete_if_small(path: str | os.PathLike[str]) -> bool:
     """Delete ``path`` if it is small and plain; return whether it was.
+
+    At most :data:`SMALL_TREE` entries and no subdirectory: a bounded cost,
+    cheaper than waking the trash's thread.
 
     A subdirectory makes ``unlink`` fail (``EISDIR``): what is left goes the
     careful way, through the trash.
