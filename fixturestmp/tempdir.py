@@ -20,6 +20,7 @@ from fixturestmp.session import SessionTempFixture, default_session
 __all__ = ["TempDirFixture"]
 
 _FIXTURE_SETUP = fixtures.Fixture.setUp.__code__
+_USE_FIXTURE = testtools.TestCase.useFixture.__code__
 _WHY = {
     # outcome: (under a test case, used directly)
     "failed": ("the test failed", "its user failed"),
@@ -66,10 +67,11 @@ class TempDirFixture(fixtures.Fixture):
         # Set before setUp: fixtures reads the details when setUp fails.
         self._state = "pending"
         self._outcome = "pending"
+        self._case_detail: str | None = None
         self.session: SessionTempFixture = None  # type: ignore[assignment]
 
     def _setUp(self) -> None:
-        case = find_case()
+        case, direct = _find_user()
         self.session = self._session_arg or default_session()
         # The session's directory directly: its methods run once per test.
         self._dir = self.session._dir
@@ -83,16 +85,31 @@ class TempDirFixture(fixtures.Fixture):
         self._case = case
         self._tracker: CaseOutcome | None = None
         self._text = bytearray()
+        self._case_detail = None
         self.addCleanup(self._cleanup)
-        self.addDetail("tmp-path", Content(UTF8_TEXT, self._describe_bytes))
+        self._detail = Content(UTF8_TEXT, self._describe_bytes)
+        self.addDetail("tmp-path", self._detail)
         if case is not None:
             self._test_id = case.id()
             self._tracker = outcome_of(case)
             if self._tracker is not None:
                 self._tracker.wait(self._decide)
                 self._dir.hold(id(self), self._settle_early)
+            if direct:
+                self._case_detail = _add_unique(case.getDetails(), self._detail)
         else:
             self._test_id = os.path.basename(self._path)
+
+    def getDetails(self) -> dict[str, Any]:
+        """Return the details: ``tmp-path``, and ``tmp-path-listing`` once
+        a failure keeps the directory.
+        """
+        details = super().getDetails()
+        if self._case_detail is not None and sys._getframe(1).f_code is _USE_FIXTURE:
+            # The test case holds our live detail already: testtools need
+            # not copy it.
+            del details["tmp-path"]
+        return details
 
     @property
     def path(self) -> Path:
@@ -113,6 +130,10 @@ class TempDirFixture(fixtures.Fixture):
 
     def _cleanup(self) -> None:
         if sys.exc_info()[1] is not None and self._setup_failing():
+            if self._case_detail is not None:
+                # The case gets the details from the SetupError: not twice.
+                self._case.getDetails().pop(self._case_detail, None)  # type: ignore[union-attr]
+                self._case_detail = None
             if self._tracker is not None:
                 self._tracker.forget(self._decide)
             self._decide("failed", why="its setUp failed")
@@ -160,7 +181,13 @@ class TempDirFixture(fixtures.Fixture):
         """Add ``tmp-path-listing`` beside each ``tmp-path`` of ours."""
         if self._details is not None:
             self._details["tmp-path-listing"] = text_detail(self._listing)
-        if isinstance(self._case, testtools.TestCase):
+        if self._case_detail is not None:
+            details = self._case.getDetails()  # type: ignore[union-attr]
+            # After the traceback, next to the listing, as when copied late.
+            details[self._case_detail] = details.pop(self._case_detail)
+            suffix = self._case_detail[len("tmp-path") :]
+            details["tmp-path-listing" + suffix] = text_detail(self._listing)
+        elif isinstance(self._case, testtools.TestCase):
             details = self._case.getDetails()
             suffix = ""
             for key, content in details.items():
@@ -192,3 +219,36 @@ class TempDirFixture(fixtures.Fixture):
             state = "pending: retention is decided when the test ends"
         self._text[:] = f"{self._path}\n{state}\n".encode("utf-8", "replace")
         return [self._text]
+
+
+def _find_user() -> tuple[unittest.TestCase | None, bool]:
+    """Return the test case using the fixture whose ``_setUp`` calls this,
+    and whether that case's testtools ``useFixture`` sets it up directly
+    (then testtools would copy the fixture's details into the case).
+    """
+    frame = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            break
+        if frame.f_code is _FIXTURE_SETUP:
+            # The nearest Fixture.setUp is this fixture's own.
+            caller = frame.f_back
+            if caller is not None and caller.f_code is _USE_FIXTURE:
+                case = caller.f_locals.get("self")
+                if isinstance(case, testtools.TestCase):
+                    return case, True
+            break
+        frame = frame.f_back
+    return find_case(), False
+
+
+def _add_unique(details: dict[str, Any], detail: Content) -> str:
+    """Add ``detail`` as ``tmp-path`` (or ``tmp-path-N``, as testtools
+    names duplicates) to ``details``; return the name.
+    """
+    name, number = "tmp-path", 0
+    while name in details:
+        number += 1
+        name = f"tmp-path-{number}"
+    details[name] = detail
+    return name

@@ -348,3 +348,44 @@ class TestCaseDetails(IsolatedTestCase):
         self.assertEqual(["tmp-path", "tmp-path-1"], sorted(details))
         self.assertEqual("someone else's", details["tmp-path"])
         self.assertThat(details["tmp-path-1"], Contains("removed: the test passed"))
+
+    def test_fixture_keeps_its_own_detail_while_the_case_holds_the_same(self):
+        seen = {}
+
+        def body(case, session):
+            tmp = case.useFixture(fixturestmp.TempDirFixture(session=session))
+            seen["fixture"] = tmp.getDetails()["tmp-path"].as_text()
+
+        details = self.run_case(body)
+        self.assertThat(seen["fixture"], Contains("pending"))
+        self.assertEqual(["tmp-path"], sorted(details))
+        self.assertThat(details["tmp-path"], Contains("removed: the test passed"))
+
+    def test_directory_of_a_fixture_the_case_uses_is_reported_once(self):
+        class Outer(fixtures.Fixture):
+            def __init__(self, session):
+                super().__init__()
+                self.session = session
+
+            def _setUp(self):
+                self.inner = self.useFixture(
+                    fixturestmp.TempDirFixture(session=self.session)
+                )
+
+        def body(case, session):
+            case.useFixture(Outer(session))
+            case.fail("fails")
+
+        details = self.run_case(body)
+        self.assertEqual(["tmp-path", "tmp-path-listing", "traceback"], sorted(details))
+        self.assertThat(details["tmp-path"], Contains("retained: the test failed"))
+
+    def test_setup_failure_in_a_test_reports_the_directory_once(self):
+        def body(case, session):
+            case.useFixture(FailingSetUp(session=session))
+
+        details = self.run_case(body)
+        names = sorted(n for n in details if n.startswith("tmp-path"))
+        self.assertEqual(["tmp-path", "tmp-path-listing"], names)
+        self.assertThat(details["tmp-path"], Contains("retained: its setUp failed"))
+        self.assertThat(details["tmp-path-listing"], Contains("half-made"))
