@@ -4,12 +4,14 @@ Each test writes one small file. Variants run in one process, taking turns
 in batches of 100 tests (2000 per variant and round): TempDirFixture via
 useFixture, fixtures.TempDir via useFixture, bare mkdtemp + rmtree, and an
 empty test (the runner's baseline). pytest's tmp_path (policy failed) runs
-as a pytest subprocess against an empty-test pytest baseline. Each cost is
-(run - its runner's baseline) / tests.
+as a pytest subprocess against an empty-test pytest baseline, in the same
+round. Each cost is (run - its runner's baseline) / tests, medians over the
+rounds.
 """
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,36 +114,39 @@ def _run_pytest(project: Path) -> float:
 
 def main(rounds: int = 5) -> list[str]:
     isolated_root()
-    # In-process variants take turns batch by batch (BATCH tests each), so
-    # all of them meet the same moments of a disk whose latency drifts.
     bodies = {
         "empty": empty,
         "TempDirFixture": ours,
         "fixtures.TempDir": fixtures_tempdir,
         "mkdtemp+rmtree": bare,
     }
-    batches = interleave(
-        {
-            name: (lambda body=body: _run_suite(body, BATCH))
-            for name, body in bodies.items()
-        },
-        rounds * TESTS // BATCH,
-    )
-    per_test = {
-        name: (batches[name] - batches["empty"]) / BATCH * 1e3
-        for name in ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree")
+    batches = {
+        name: (lambda body=body: _run_suite(body, BATCH))
+        for name, body in bodies.items()
     }
     projects = {kind: _pytest_project(kind) for kind in PYTEST_BODY}
-    medians = interleave(
-        {
-            "pytest empty": lambda: _run_pytest(projects["empty"]),
-            "pytest tmp_path": lambda: _run_pytest(projects["tmp_path"]),
-        },
-        rounds,
-    )
+    pytest_runs = {
+        "pytest empty": lambda: _run_pytest(projects["empty"]),
+        "pytest tmp_path": lambda: _run_pytest(projects["tmp_path"]),
+    }
+    samples: dict[str, list[float]] = {n: [] for n in [*batches, *pytest_runs]}
+    for _ in range(rounds):
+        # In a round, in-process variants take turns batch by batch (BATCH
+        # tests each), so all of them meet the same moments of a disk whose
+        # latency drifts; the pytest runs follow in the same round, so the
+        # ratios to them compare neighbouring moments too.
+        for name, value in interleave(batches, TESTS // BATCH).items():
+            samples[name].append(value / BATCH)
+        for name, value in interleave(pytest_runs, 1).items():
+            samples[name].append(value / TESTS)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    per_test = {
+        name: (medians[name] - medians["empty"]) * 1e3
+        for name in ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree")
+    }
     per_test["pytest tmp_path"] = (
-        (medians["pytest tmp_path"] - medians["pytest empty"]) / TESTS * 1e3
-    )
+        medians["pytest tmp_path"] - medians["pytest empty"]
+    ) * 1e3
     ours_ms = per_test["TempDirFixture"]
     rows = [
         (name, f"{value:.3f} ms/test", f"ours/this = {ours_ms / value:.2f}x")
