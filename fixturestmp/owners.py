@@ -3,14 +3,16 @@
 A session directory holds ``.owners/<pid>-<start time>``, one empty file per
 process using it. A record is live while a process with that pid *and* that
 start time runs, so a recycled pid never keeps a dead session alive and a
-killed owner frees its session at once (no lock timeout).
+killed owner frees its session at once (no lock timeout). The start time is
+the one :mod:`fixturestmp.proc` reads (clock ticks since boot, on Linux):
+setting the clock does not change it, so it never makes a live owner look
+dead.
 """
 
 import os
 from pathlib import Path
 
-import psutil
-
+from fixturestmp import proc
 from fixturestmp.errors import explain
 
 __all__ = [
@@ -35,7 +37,10 @@ def owner_token(pid: int | None = None) -> str:
     pid = os.getpid() if pid is None else pid
     token = _token_cache.get(pid)
     if token is None:
-        token = f"{pid}-{psutil.Process(pid).create_time():.2f}"
+        found = proc.info(pid)
+        if found is None:
+            raise ProcessLookupError(f"fixturestmp: no process {pid}")
+        token = f"{pid}-{found.start:.2f}"
         if pid == os.getpid():
             _token_cache.clear()
             _token_cache[pid] = token
@@ -49,13 +54,10 @@ def token_is_live(token: str) -> bool:
         pid, start = int(pid_text), float(started)
     except ValueError:
         return False
-    try:
-        process = psutil.Process(pid)
-        if abs(process.create_time() - start) > 0.015:
-            return False
-        return process.status() != psutil.STATUS_ZOMBIE
-    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError):
+    found = proc.info(pid)
+    if found is None or abs(found.start - start) > 0.015:
         return False
+    return found.running
 
 
 def add_owner(session: Path) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import psutil
 
-from fixturestmp.leaks import proc
+from fixturestmp import proc
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
 

@@ -9,8 +9,7 @@ import psutil
 import testtools
 from testtools.matchers import Contains, MatchesRegex
 
-from fixturestmp import leaks
-from fixturestmp.leaks import proc
+from fixturestmp import leaks, proc
 from fixturestmp.tests.helpers import run_python
 from fixturestmp.tests.leak_helpers import (
     LeakTestCase,

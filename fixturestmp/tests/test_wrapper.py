@@ -140,6 +140,17 @@ class TestRunStatus(WrapperTestCase):
             self.assertEqual(status, run.returncode, run.stderr)
         self.assertThat(run.stderr, Contains("no-such-command: command not found"))
 
+    def test_run_starts_without_psutil(self):
+        # Importing psutil costs ~14 ms of a ~100 ms budget: start times come
+        # from /proc, and only the leak checks need psutil.
+        code = (
+            "import sys, fixturestmp.cli, fixturestmp.wrapper, fixturestmp.session;"
+            "fixturestmp.owners.owner_token();"
+            "print(sorted(m for m in sys.modules if m.startswith('psutil')))"
+        )
+        run = run_python(["-c", code], self.workdir)
+        self.assertEqual((0, "[]"), (run.returncode, run.stdout.strip()), run.stderr)
+
     def test_missing_command_is_a_usage_error(self):
         run = self.run_cli("run")
         self.assertEqual(2, run.returncode)

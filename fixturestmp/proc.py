@@ -1,4 +1,4 @@
-"""Finding this process's children cheaply, by reading ``/proc``.
+"""Process facts read cheaply from ``/proc``: children, start times, state.
 
 psutil is the project's way to ask about processes, but
 ``psutil.Process().children()`` reads ``/proc/<pid>/stat`` of *every* process
@@ -10,12 +10,17 @@ with a hundred processes running, and it grows with every process
 follows only our own children. Grandchildren are found by reading the same
 files of the children. Where those files do not exist (other systems, kernels
 without ``CONFIG_PROC_CHILDREN``) psutil is used.
+
+Start times are read from ``/proc/<pid>/stat`` too, in clock ticks since
+boot: unlike psutil's ``create_time()`` (boot time plus that, in wall-clock
+seconds) they do not move when the clock is set, and reading them does not
+import psutil, which costs about 14 ms at the start of every ``fixturestmp
+run`` (``benchmarks/bench_cli.py``).
 """
 
 import os
 import time
-
-import psutil
+from typing import Any
 
 __all__ = ["ProcInfo", "child_pids", "cmdline", "descendants", "info"]
 
@@ -36,11 +41,18 @@ def _read(path: str) -> bytes | None:
         os.close(fd)
 
 
+def _psutil() -> Any:
+    import psutil  # Only where /proc cannot answer.
+
+    return psutil
+
+
 def _has_children_files() -> bool:
     return os.path.exists(f"/proc/self/task/{os.getpid()}/children")
 
 
 _USE_PROC = _has_children_files()
+_HAS_STAT = os.path.exists("/proc/self/stat")
 
 
 def child_pids(pid: int | None = None) -> list[int]:
@@ -50,6 +62,7 @@ def child_pids(pid: int | None = None) -> list[int]:
     that started it.
     """
     if not _USE_PROC:
+        psutil = _psutil()
         try:
             process = psutil.Process(pid)
             return [child.pid for child in process.children()]
@@ -108,7 +121,8 @@ class ProcInfo:
 
 def info(pid: int) -> ProcInfo | None:
     """Return ``pid``'s :class:`ProcInfo`, or None if it is gone."""
-    if not _USE_PROC:
+    if not _HAS_STAT:
+        psutil = _psutil()
         try:
             process = psutil.Process(pid)
             running = process.status() != psutil.STATUS_ZOMBIE
@@ -141,10 +155,11 @@ def cmdline(pid: int, limit: int = 200) -> str:
         )
     else:
         try:
-            text = " ".join(psutil.Process(pid).cmdline())
-        except psutil.Error:
+            text = " ".join(_psutil().Process(pid).cmdline())
+        except _psutil().Error:
             text = ""
     if not text:
+        psutil = _psutil()
         try:
             text = f"[{psutil.Process(pid).name()}]"
         except psutil.Error:
