@@ -18,7 +18,6 @@ import getpass
 import os
 import pwd
 import re
-import secrets
 import stat
 import warnings
 from collections.abc import Iterator
@@ -111,7 +110,7 @@ def _private_base(root: Path, prefix: str, create: bool) -> "BaseDir":
     if not create:
         raise FileNotFoundError(errno.ENOENT, "no private base directory", root)
     while True:
-        name = f"{prefix}-{secrets.token_hex(4)}"
+        name = f"{prefix}-{os.urandom(4).hex()}"
         try:
             os.mkdir(root / name, 0o700)
         except FileExistsError:

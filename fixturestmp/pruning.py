@@ -10,7 +10,6 @@ import contextlib
 import os
 import re
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,7 +46,7 @@ def session_name(number: int) -> str:
 
 def trash_name(name: str) -> str:
     """Return a garbage name for ``name``, tagged with this process's token."""
-    return f"{_GARBAGE_PREFIX}{owners.owner_token()}-{uuid.uuid4().hex[:8]}-{name}"
+    return f"{_GARBAGE_PREFIX}{owners.owner_token()}-{os.urandom(4).hex()}-{name}"
 
 
 def list_sessions(base: BaseDir) -> dict[int, Path]:
