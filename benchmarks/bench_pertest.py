@@ -5,8 +5,8 @@ in batches of 100 tests (2000 per variant and round): TempDirFixture via
 useFixture, fixtures.TempDir via useFixture, bare mkdtemp + rmtree, and an
 empty test (the runner's baseline). pytest's tmp_path (policy failed) runs
 as a pytest subprocess against an empty-test pytest baseline, in the same
-round. Each cost is (run - its runner's baseline) / tests, medians over the
-rounds.
+round. Each cost is (run - its runner's baseline) / tests; ratios are taken
+in each round, and their median (and range) over the rounds reported.
 """
 
 import os
@@ -28,6 +28,7 @@ from fixturestmp import TempDirFixture
 
 TESTS = 2000
 BATCH = 100
+COMPARED = ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree", "pytest tmp_path")
 
 
 def _suite(body, count: int = TESTS) -> unittest.TestSuite:
@@ -129,29 +130,32 @@ def main(rounds: int = 5) -> list[str]:
         "pytest empty": lambda: _run_pytest(projects["empty"]),
         "pytest tmp_path": lambda: _run_pytest(projects["tmp_path"]),
     }
-    samples: dict[str, list[float]] = {n: [] for n in [*batches, *pytest_runs]}
+    costs: dict[str, list[float]] = {name: [] for name in COMPARED}
     for _ in range(rounds):
         # In a round, in-process variants take turns batch by batch (BATCH
         # tests each), so all of them meet the same moments of a disk whose
-        # latency drifts; the pytest runs follow in the same round, so the
-        # ratios to them compare neighbouring moments too.
-        for name, value in interleave(batches, TESTS // BATCH).items():
-            samples[name].append(value / BATCH)
-        for name, value in interleave(pytest_runs, 1).items():
-            samples[name].append(value / TESTS)
-    medians = {name: statistics.median(values) for name, values in samples.items()}
-    per_test = {
-        name: (medians[name] - medians["empty"]) * 1e3
-        for name in ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree")
-    }
-    per_test["pytest tmp_path"] = (
-        medians["pytest tmp_path"] - medians["pytest empty"]
-    ) * 1e3
-    ours_ms = per_test["TempDirFixture"]
-    rows = [
-        (name, f"{value:.3f} ms/test", f"ours/this = {ours_ms / value:.2f}x")
-        for name, value in per_test.items()
-    ]
+        # latency drifts; the pytest runs follow in the same round, and
+        # ratios are taken round by round, so they compare neighbouring
+        # moments too.
+        batch = interleave(batches, TESTS // BATCH)
+        runs = interleave(pytest_runs, 1)
+        for name in ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree"):
+            costs[name].append((batch[name] - batch["empty"]) / BATCH * 1e3)
+        costs["pytest tmp_path"].append(
+            (runs["pytest tmp_path"] - runs["pytest empty"]) / TESTS * 1e3
+        )
+    mine_per_round = costs["TempDirFixture"]
+    rows = []
+    for name, values in costs.items():
+        ratios = [m / t for m, t in zip(mine_per_round, values, strict=True)]
+        rows.append(
+            (
+                name,
+                f"{statistics.median(values):.3f} ms/test",
+                f"ours/this = {statistics.median(ratios):.2f}x"
+                f" (rounds: {min(ratios):.2f}-{max(ratios):.2f})",
+            )
+        )
     rows.append(("goal", "", "<= 1.1x fixtures.TempDir, <= 0.3x pytest tmp_path"))
     return report(f"1. per-test cost, {TESTS} passing tests, policy failed", rows)
 
