@@ -8,11 +8,10 @@ done) against ``rm -rf`` of an identical tree, rounds interleaved.
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import interleave, isolated_root, report
+from benchmarks.common import interleave, isolated_root, report, scratch_dir
 
 FILES = 20_000
 
@@ -33,7 +32,7 @@ def main(rounds: int = 5) -> list[str]:
     isolated_root()
     session = fixturestmp.SessionTempFixture(retention_policy="failed")
     session.setUp()
-    scratch = Path(tempfile.mkdtemp(prefix="bench-rm-"))
+    scratch = scratch_dir("bench-rm-")
     critical: list[float] = []
 
     def ours() -> float:

@@ -8,11 +8,9 @@ is measured in a private TMPDIR holding 100,000 entries.
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.common import interleave, isolated_root, report
+from benchmarks.common import interleave, isolated_root, report, scratch_dir
 
 ENTRIES = 100_000
 
@@ -37,7 +35,7 @@ def main(rounds: int = 7) -> list[str]:
         },
         rounds,
     )  # fmt: skip
-    crowded = Path(tempfile.mkdtemp(prefix="bench-crowded-"))
+    crowded = scratch_dir("bench-crowded-")
     for number in range(ENTRIES):
         os.close(os.open(crowded / f"entry{number}", os.O_CREAT | os.O_WRONLY))
     crowded_env = dict(env, TMPDIR=str(crowded))

@@ -4,15 +4,16 @@ Each test writes one small file. Variants run in one process, taking turns
 in batches of 100 tests (2000 per variant and round): TempDirFixture via
 useFixture, fixtures.TempDir via useFixture, bare mkdtemp + rmtree, and an
 empty test (the runner's baseline). pytest's tmp_path (policy failed) runs
-as a pytest subprocess against an empty-test pytest baseline, in the same
-round. Each cost is (run - its runner's baseline) / tests; ratios are taken
-in each round, and their median (and range) over the rounds reported.
+through ``pytest.main`` in the same process, 100 tests a call, against an
+empty-test pytest baseline, taking its turns with the others. Each cost is
+(run - its runner's baseline) / tests; ratios are taken in each round, and
+their median (and range) over the rounds reported.
 """
 
+import contextlib
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -21,9 +22,10 @@ import unittest
 from pathlib import Path
 
 import fixtures
+import pytest
 import testtools
 
-from benchmarks.common import interleave, isolated_root, report
+from benchmarks.common import interleave, isolated_root, report, scratch_dir
 from fixturestmp import TempDirFixture
 
 TESTS = 2000
@@ -80,9 +82,10 @@ PYTEST_BODY = {
 
 
 def _pytest_project(kind: str) -> Path:
-    project = Path(tempfile.mkdtemp(prefix="bench-pytest-"))
-    (project / "test_many.py").write_text(
-        f"import pytest\n\n@pytest.mark.parametrize('n', range({TESTS}))\n"
+    project = scratch_dir("bench-pytest-")
+    # One module name per project: both are imported into this process.
+    (project / f"test_many_{kind}.py").write_text(
+        f"import pytest\n\n@pytest.mark.parametrize('n', range({BATCH}))\n"
         + PYTEST_BODY[kind]
     )
     (project / "pytest.ini").write_text(
@@ -98,18 +101,20 @@ def _pytest_project(kind: str) -> Path:
 
 
 def _run_pytest(project: Path) -> float:
-    # pytest's own numbered layout (pytest-of-<user>/pytest-<N>, as users
-    # get it), in a private TMPDIR; start-up is the same for both variants.
-    tmpdir = project / "tmp"
-    tmpdir.mkdir(exist_ok=True)
-    start = time.perf_counter()
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project, capture_output=True, text=True,
-        env=dict(os.environ, TMPDIR=str(tmpdir)),
-    )  # fmt: skip
-    elapsed = time.perf_counter() - start
-    assert run.returncode == 0, run.stdout[-2000:]
+    """Run the project's BATCH tests with ``pytest.main``, in this process.
+
+    In process, so that pytest takes its turn batch by batch like the
+    others: a disk whose latency drifts (and what one variant's deletions
+    leave for the next) then weighs on all alike. Its start-up is the same
+    for both pytest variants and cancels out. pytest's own numbered layout
+    (``pytest-of-<user>/pytest-<N>``, as users get it) goes to a private
+    root.
+    """
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        start = time.perf_counter()
+        status = pytest.main(["-q", "-p", "no:cacheprovider", str(project)])
+        elapsed = time.perf_counter() - start
+    assert status == 0, f"pytest failed in {project}"
     return elapsed
 
 
@@ -125,24 +130,20 @@ def main(rounds: int = 5) -> list[str]:
         name: (lambda body=body: _run_suite(body, BATCH))
         for name, body in bodies.items()
     }
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(scratch_dir("bench-pytest-"))
     projects = {kind: _pytest_project(kind) for kind in PYTEST_BODY}
-    pytest_runs = {
-        "pytest empty": lambda: _run_pytest(projects["empty"]),
-        "pytest tmp_path": lambda: _run_pytest(projects["tmp_path"]),
-    }
+    batches["pytest empty"] = lambda: _run_pytest(projects["empty"])
+    batches["pytest tmp_path"] = lambda: _run_pytest(projects["tmp_path"])
     costs: dict[str, list[float]] = {name: [] for name in COMPARED}
     for _ in range(rounds):
-        # In a round, in-process variants take turns batch by batch (BATCH
-        # tests each), so all of them meet the same moments of a disk whose
-        # latency drifts; the pytest runs follow in the same round, and
-        # ratios are taken round by round, so they compare neighbouring
-        # moments too.
+        # Every variant takes its turn batch by batch (BATCH tests each),
+        # in a new order each time, so all meet the same moments of a disk
+        # whose latency drifts; ratios are taken round by round.
         batch = interleave(batches, TESTS // BATCH)
-        runs = interleave(pytest_runs, 1)
         for name in ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree"):
             costs[name].append((batch[name] - batch["empty"]) / BATCH * 1e3)
         costs["pytest tmp_path"].append(
-            (runs["pytest tmp_path"] - runs["pytest empty"]) / TESTS * 1e3
+            (batch["pytest tmp_path"] - batch["pytest empty"]) / BATCH * 1e3
         )
     mine_per_round = costs["TempDirFixture"]
     rows = []

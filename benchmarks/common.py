@@ -1,14 +1,16 @@
 """Helpers shared by the benchmarks: interleaved rounds, medians, ratios."""
 
+import atexit
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["interleave", "isolated_root", "report", "timed"]
+__all__ = ["interleave", "isolated_root", "report", "scratch_dir", "timed"]
 
 
 def timed(function: Callable[[], object]) -> float:
@@ -39,9 +41,20 @@ def interleave(
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def scratch_dir(prefix: str) -> Path:
+    """Return a new temporary directory, removed when the benchmark exits.
+
+    Registered before the sessions that may live in it end, so removed
+    after them (``atexit`` runs last-registered first).
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def isolated_root() -> Path:
     """Return a fresh private root and point fixturestmp at it."""
-    root = Path(tempfile.mkdtemp(prefix="fixturestmp-bench-"))
+    root = scratch_dir("fixturestmp-bench-")
     os.environ["FIXTURESTMP_ROOT"] = str(root)
     return root
 

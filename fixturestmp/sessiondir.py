@@ -272,7 +272,7 @@ class SessionDir:
         if outcome == "failed":
             self.failed = True
         elif not retained and not extra:
-            self.manifest.count_removed()
+            self.count_removed()
             return
         if extra:
             self.manifest.append(
@@ -293,6 +293,10 @@ class SessionDir:
                     test_id, str(path), outcome, retained, os.getpid(), time.time()
                 )
             )
+
+    def count_removed(self) -> None:
+        """Count a removed directory of a test that passed or was skipped."""
+        self.manifest.count_removed()
 
     def keeps_session(self) -> bool:
         """Return whether the session directory survives its end."""

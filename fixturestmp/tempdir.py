@@ -90,15 +90,12 @@ class TempDirFixture(fixtures.Fixture):
         self._detail = Content(UTF8_TEXT, self._describe_bytes)
         self.addDetail("tmp-path", self._detail)
         if case is not None:
-            self._test_id = case.id()
             self._tracker = outcome_of(case)
             if self._tracker is not None:
                 self._tracker.wait(self._decide)
                 self._dir.hold(id(self), self._settle_early)
             if direct:
                 self._case_detail = _add_unique(case.getDetails(), self._detail)
-        else:
-            self._test_id = os.path.basename(self._path)
 
     def getDetails(self) -> dict[str, Any]:
         """Return the details: ``tmp-path``, and ``tmp-path-listing`` once
@@ -175,7 +172,12 @@ class TempDirFixture(fixtures.Fixture):
             self._describe_bytes()  # Shown by every copy of the detail.
         if retained and outcome == "failed":
             self._offer_listing()
-        self._dir.record(self._test_id, self._path, outcome, retained)
+        if retained or outcome == "failed":
+            case = self._case
+            test_id = case.id() if case is not None else os.path.basename(self._path)
+            self._dir.record(test_id, self._path, outcome, retained)
+        else:
+            self._dir.count_removed()
 
     def _offer_listing(self) -> None:
         """Add ``tmp-path-listing`` beside each ``tmp-path`` of ours."""
