@@ -4,17 +4,17 @@ Each test writes one small file. Variants run in one process, taking turns
 in batches of 100 tests (2000 per variant and round): TempDirFixture via
 useFixture, fixtures.TempDir via useFixture, bare mkdtemp + rmtree, and an
 empty test (the runner's baseline). pytest's tmp_path (policy failed) runs
-through ``pytest.main`` in the same process, 100 tests a call, against an
-empty-test pytest baseline, taking its turns with the others. Each cost is
+as sessions of 2000 tests through ``pytest.main`` in the same process,
+against a session of empty tests, in the same rounds. Each cost is
 (run - its runner's baseline) / tests; ratios are taken in each round, and
 their median (and range) over the rounds reported.
 """
 
+import argparse
 import contextlib
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import textwrap
 import time
@@ -85,7 +85,7 @@ def _pytest_project(kind: str) -> Path:
     project = scratch_dir("bench-pytest-")
     # One module name per project: both are imported into this process.
     (project / f"test_many_{kind}.py").write_text(
-        f"import pytest\n\n@pytest.mark.parametrize('n', range({BATCH}))\n"
+        f"import pytest\n\n@pytest.mark.parametrize('n', range({TESTS}))\n"
         + PYTEST_BODY[kind]
     )
     (project / "pytest.ini").write_text(
@@ -101,14 +101,14 @@ def _pytest_project(kind: str) -> Path:
 
 
 def _run_pytest(project: Path) -> float:
-    """Run the project's BATCH tests with ``pytest.main``, in this process.
+    """Run the project's TESTS tests with ``pytest.main``, in this process.
 
-    In process, so that pytest takes its turn batch by batch like the
-    others: a disk whose latency drifts (and what one variant's deletions
-    leave for the next) then weighs on all alike. Its start-up is the same
-    for both pytest variants and cancels out. pytest's own numbered layout
-    (``pytest-of-<user>/pytest-<N>``, as users get it) goes to a private
-    root.
+    A whole session of TESTS tests, as users run them: pytest's cost per
+    test grows with the session (each new ``tmp_path`` lists the session's
+    directory, which keeps one symlink per test), so batches of a hundred
+    would understate it. Start-up is the same for both pytest variants and
+    cancels out. pytest's own numbered layout (``pytest-of-<user>/
+    pytest-<N>``) goes to a private root.
     """
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         start = time.perf_counter()
@@ -118,7 +118,11 @@ def _run_pytest(project: Path) -> float:
     return elapsed
 
 
-def main(rounds: int = 5) -> list[str]:
+def main(rounds: int = 5, tmpdir: str | None = None) -> list[str]:
+    """Measure and report; ``tmpdir`` replaces the default temp directory."""
+    if tmpdir is not None:
+        os.environ["TMPDIR"] = tmpdir
+        tempfile.tempdir = tmpdir
     isolated_root()
     bodies = {
         "empty": empty,
@@ -132,18 +136,22 @@ def main(rounds: int = 5) -> list[str]:
     }
     os.environ["PYTEST_DEBUG_TEMPROOT"] = str(scratch_dir("bench-pytest-"))
     projects = {kind: _pytest_project(kind) for kind in PYTEST_BODY}
-    batches["pytest empty"] = lambda: _run_pytest(projects["empty"])
-    batches["pytest tmp_path"] = lambda: _run_pytest(projects["tmp_path"])
+    sessions = {
+        "pytest empty": lambda: _run_pytest(projects["empty"]),
+        "pytest tmp_path": lambda: _run_pytest(projects["tmp_path"]),
+    }
     costs: dict[str, list[float]] = {name: [] for name in COMPARED}
     for _ in range(rounds):
-        # Every variant takes its turn batch by batch (BATCH tests each),
+        # testtools variants take turns batch by batch (BATCH tests each),
         # in a new order each time, so all meet the same moments of a disk
-        # whose latency drifts; ratios are taken round by round.
+        # whose latency drifts; pytest's sessions follow in the same round,
+        # and ratios are taken round by round.
         batch = interleave(batches, TESTS // BATCH)
+        session = interleave(sessions, 1)
         for name in ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree"):
             costs[name].append((batch[name] - batch["empty"]) / BATCH * 1e3)
         costs["pytest tmp_path"].append(
-            (batch["pytest tmp_path"] - batch["pytest empty"]) / BATCH * 1e3
+            (session["pytest tmp_path"] - session["pytest empty"]) / TESTS * 1e3
         )
     mine_per_round = costs["TempDirFixture"]
     rows = []
@@ -158,8 +166,15 @@ def main(rounds: int = 5) -> list[str]:
             )
         )
     rows.append(("goal", "", "<= 1.1x fixtures.TempDir, <= 0.3x pytest tmp_path"))
-    return report(f"1. per-test cost, {TESTS} passing tests, policy failed", rows)
+    where = tempfile.gettempdir()
+    return report(
+        f"1. per-test cost, {TESTS} passing tests, policy failed, in {where}", rows
+    )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("rounds", type=int, nargs="?", default=5)
+    parser.add_argument("--tmpdir", help="temp directory (default: the system's)")
+    options = parser.parse_args()
+    main(options.rounds, options.tmpdir)
