@@ -118,8 +118,13 @@ def _run_pytest(project: Path) -> float:
     return elapsed
 
 
-def main(rounds: int = 5, tmpdir: str | None = None) -> list[str]:
-    """Measure and report; ``tmpdir`` replaces the default temp directory."""
+def main(
+    rounds: int = 5, tmpdir: str | None = None, per_round: bool = False
+) -> list[str]:
+    """Measure and report; ``tmpdir`` replaces the default temp directory.
+
+    :param per_round: Also print each round's costs.
+    """
     if tmpdir is not None:
         os.environ["TMPDIR"] = tmpdir
         tempfile.tempdir = tmpdir
@@ -153,6 +158,13 @@ def main(rounds: int = 5, tmpdir: str | None = None) -> list[str]:
         costs["pytest tmp_path"].append(
             (session["pytest tmp_path"] - session["pytest empty"]) / TESTS * 1e3
         )
+        if per_round:
+            print(
+                f"  round {len(costs['pytest tmp_path'])}: "
+                + ", ".join(f"{n} {v[-1]:.3f}" for n, v in costs.items())
+                + " ms/test",
+                flush=True,
+            )
     mine_per_round = costs["TempDirFixture"]
     rows = []
     for name, values in costs.items():
@@ -176,5 +188,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("rounds", type=int, nargs="?", default=5)
     parser.add_argument("--tmpdir", help="temp directory (default: the system's)")
+    parser.add_argument("--per-round", action="store_true", help="print each round")
     options = parser.parse_args()
-    main(options.rounds, options.tmpdir)
+    main(options.rounds, options.tmpdir, options.per_round)
