@@ -105,7 +105,7 @@ class TempDirFixture(fixtures.Fixture):
         if self._case_detail is not None and sys._getframe(1).f_code is _USE_FIXTURE:
             # The test case holds our live detail already: testtools need
             # not copy it.
-            del details["tmp-path"]
+            details.pop("tmp-path", None)
         return details
 
     @property
