@@ -149,10 +149,13 @@ def main(
     for _ in range(rounds):
         # testtools variants take turns batch by batch (BATCH tests each),
         # in a new order each time, so all meet the same moments of a disk
-        # whose latency drifts; pytest's sessions follow in the same round,
-        # and ratios are taken round by round.
-        batch = interleave(batches, TESTS // BATCH)
+        # whose latency drifts (here it grows as the benchmark churns, and
+        # recovers when idle); pytest's sessions run in the middle of the
+        # round, and ratios are taken round by round.
+        first = interleave(batches, TESTS // BATCH // 2)
         session = interleave(sessions, 1)
+        second = interleave(batches, TESTS // BATCH // 2)
+        batch = {name: (first[name] + second[name]) / 2 for name in batches}
         for name in ("TempDirFixture", "fixtures.TempDir", "mkdtemp+rmtree"):
             costs[name].append((batch[name] - batch["empty"]) / BATCH * 1e3)
         costs["pytest tmp_path"].append(
