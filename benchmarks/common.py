@@ -9,8 +9,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-__all__ = ["interleave", "isolated_root", "report", "scratch_dir", "timed"]
+__all__ = [
+    "interleave",
+    "interleave_samples",
+    "isolated_root",
+    "report",
+    "scratch_dir",
+    "timed",
+]
+
+T = TypeVar("T")
 
 
 def timed(function: Callable[[], object]) -> float:
@@ -29,7 +39,15 @@ def interleave(
     variants instead of penalising whichever runs last, and shuffling the
     order every round spreads what one variant leaves to the next.
     """
-    samples: dict[str, list[float]] = {name: [] for name in variants}
+    samples = interleave_samples(variants, rounds)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def interleave_samples(
+    variants: dict[str, Callable[[], T]], rounds: int
+) -> dict[str, list[T]]:
+    """Like :func:`interleave`, returning every sample."""
+    samples: dict[str, list[T]] = {name: [] for name in variants}
     order = list(variants)
     shuffler = random.Random(rounds)  # Seeded: a rerun takes the same turns.
     for _ in range(rounds):
@@ -38,7 +56,7 @@ def interleave(
         shuffler.shuffle(order)
         for name in order:
             samples[name].append(variants[name]())
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
 
 
 def scratch_dir(prefix: str) -> Path:
