@@ -116,6 +116,9 @@ class SessionTempFixture(fixtures.Fixture):
     ) -> None:
         """Note a finished directory in the session manifest.
 
+        A removed directory of a test that did not fail is only counted
+        (``removed`` in ``fixturestmp ls --json``).
+
         :param outcome: ``passed``, ``failed`` or ``skipped``.
         """
         self._dir.record(test_id, path, outcome, retained, **extra)
