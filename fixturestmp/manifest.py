@@ -73,8 +73,7 @@ class ManifestWriter:
 
     def count_removed(self) -> None:
         """Count one removed directory of a passed or skipped test."""
-        if self._batch_pid != os.getpid():
-            self._own_batch()
+        self._own_batch()
         self._removed += 1
         if self._removed >= COUNT_BATCH:
             self.flush()

@@ -154,9 +154,10 @@ def cmdline(pid: int, limit: int = 200) -> str:
             part.decode("utf-8", "replace") for part in data.split(b"\0") if part
         )
     else:
+        psutil = _psutil()
         try:
-            text = " ".join(_psutil().Process(pid).cmdline())
-        except _psutil().Error:
+            text = " ".join(psutil.Process(pid).cmdline())
+        except psutil.Error:
             text = ""
     if not text:
         psutil = _psutil()

@@ -242,14 +242,10 @@ class SessionDir:
                     path = f"{self._path_str}/{name}{number}"
                     number += 1
                     try:
-                        os.mkdir(path, 0o700)
+                        _make_test_dir(path)
                         break
                     except FileExistsError:
                         continue
-                    except OSError as error:
-                        raise explain(
-                            error, path, "create the test directory"
-                        ) from error
                 self._names[name] = number
         if self._created is not None:
             self._created.add(path[len(self._path_str) + 1 :])
