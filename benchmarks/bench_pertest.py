@@ -27,7 +27,7 @@ import pytest
 import testtools
 
 from benchmarks.common import interleave_samples, isolated_root, report, scratch_dir
-from fixturestmp import TempDirFixture
+from fixturestmp import TempDirFixture, default_session
 
 TESTS = 2000
 BATCH = 100
@@ -126,6 +126,26 @@ def _run_pytest(project: Path) -> Times:
     return times
 
 
+def probe_disk(parent: str, count: int = 100) -> float:
+    """Return the median µs to create a directory and a file in it in
+    ``parent`` (then removed).
+
+    On this machine's ext4 these two inode allocations swing between ~25
+    and ~750 µs each, depending on the parent directory and the moment:
+    the probe shows which rounds and which parents were in the slow regime.
+    """
+    costs = []
+    for number in range(count):
+        path = f"{parent}/probe-{os.getpid()}-{number}"
+        start = time.perf_counter()
+        os.mkdir(path)
+        os.close(os.open(f"{path}/data.txt", os.O_CREAT | os.O_WRONLY, 0o600))
+        costs.append(time.perf_counter() - start)
+        os.unlink(f"{path}/data.txt")
+        os.rmdir(path)
+    return statistics.median(costs) * 1e6
+
+
 def main(
     rounds: int = 5, tmpdir: str | None = None, per_round: bool = False
 ) -> list[str]:
@@ -153,8 +173,19 @@ def main(
         "pytest empty": lambda: _run_pytest(projects["empty"]),
         "pytest tmp_path": lambda: _run_pytest(projects["tmp_path"]),
     }
+    for run in sessions.values():
+        # pytest's first session in a process loads its plugins: a cost
+        # users pay once per run, not per test.
+        run()
+    parents = {
+        "temp dir": tempfile.gettempdir(),
+        "session": str(default_session().path),
+    }
+    probes: dict[str, list[float]] = {where: [] for where in parents}
     costs = {clock: {name: [] for name in COMPARED} for clock in Times._fields}
     for _ in range(rounds):
+        for where, parent in parents.items():
+            probes[where].append(probe_disk(parent))
         # testtools variants take turns batch by batch (BATCH tests each),
         # in a new order each time, so all meet the same moments of a disk
         # whose latency drifts; pytest's sessions run in the middle of the
@@ -180,7 +211,8 @@ def main(
             print(
                 f"  round {len(costs['wall']['pytest tmp_path'])}: "
                 + ", ".join(f"{n} {v[-1]:.3f}" for n, v in costs["wall"].items())
-                + " ms/test (wall clock)",
+                + " ms/test (wall clock); disk probe: "
+                + ", ".join(f"{w} {p[-1]:.0f} µs" for w, p in probes.items()),
                 flush=True,
             )
     where = tempfile.gettempdir()
@@ -208,7 +240,12 @@ def main(
             f"{title}",
             rows,
         )
-    return lines
+    probe_line = "  disk probe, mkdir + create in µs, by round: " + "; ".join(
+        f"{name} " + " ".join(f"{value:.0f}" for value in values)
+        for name, values in probes.items()
+    )
+    print(probe_line, flush=True)
+    return [*lines, probe_line]
 
 
 if __name__ == "__main__":
