@@ -5,9 +5,11 @@ A listing of :func:`tempfile.gettempdir` before and one after (each a
 :mod:`~fixturestmp.leaks.dirlisting`); an entry is new when its name and
 inode were not there before. The temporary
 directory is shared: when parallel workers use the same one, an entry that
-another worker makes during the test counts too, and ``clean`` would remove
-it. Give each worker its own ``TMPDIR``, or clean up once at the end of the
-run with ``fixturestmp run --clean-leaks``.
+another worker makes during the test counts too. ``clean`` removes nothing
+while another live process of the session (a parallel worker) has the same
+temporary directory: what it found may be that worker's. Give each worker
+its own ``TMPDIR``, or clean up once at the end of the run with
+``fixturestmp run --clean-leaks``.
 """
 
 import os
@@ -15,6 +17,7 @@ import stat
 import tempfile
 from typing import Any
 
+from fixturestmp import owners
 from fixturestmp.basedir import is_base_name
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.dirlisting import listing
@@ -47,7 +50,8 @@ class FileLeakCheck(Check):
         Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
 
         :param clean: Remove exactly the entries the test added (symlinks
-            are removed, never followed).
+            are removed, never followed); nothing while another live process
+            of the session has the same temporary directory.
         """
         super().__init__(**kwargs)
         self.clean = clean
@@ -77,7 +81,16 @@ class FileLeakCheck(Check):
                 lines.append(f"  {kind:<4} {size:>12}  {shown[-1]}")
         if len(added) > _MAX_LISTED:
             lines.append(f"  ... and {len(added) - _MAX_LISTED} more")
-        if self.clean:
+        sharing = self._workers_sharing() if self.clean else []
+        if sharing:
+            pids = ", ".join(str(pid) for pid in sharing)
+            lines.append(
+                f"left in place: other processes of this session (pid {pids}) "
+                f"use {self.directory} too, so these entries may be theirs; "
+                "give each worker its own TMPDIR, or remove leaks once the run "
+                "is over with 'fixturestmp run --clean-leaks'"
+            )
+        elif self.clean:
             lines.append(self._remove(added))
         else:
             lines.append(
@@ -86,6 +99,32 @@ class FileLeakCheck(Check):
             )
         what = several("temp entry", "temp entries", shown)
         return [Leak(self.name, test_id, len(added), what, "\n".join(lines))]
+
+    def _workers_sharing(self) -> list[int]:
+        """Return the pids of the other live processes of the session whose
+        temporary directory is this one (parents, like ``fixturestmp run``,
+        excepted).
+        """
+        import psutil  # Only when there is something to clean.
+
+        from fixturestmp.session import default_session
+
+        session = self._session or default_session()
+        this = psutil.Process()
+        skipped = {this.pid, *(parent.pid for parent in this.parents())}
+        sharing = []
+        for token in owners.live_owners(session.path):
+            pid = int(token.partition("-")[0])
+            if pid in skipped:
+                continue
+            try:
+                environ = psutil.Process(pid).environ()
+            except psutil.Error:
+                sharing.append(pid)  # Cannot tell: it may share.
+                continue
+            if _same_dir(_temp_dir_in(environ), self.directory):
+                sharing.append(pid)
+        return sorted(sharing)
 
     def _remove(self, names: list[str]) -> str:
         failed = []
@@ -97,6 +136,23 @@ class FileLeakCheck(Check):
         if failed:
             return "removed, except:\n  " + "\n  ".join(failed)
         return f"removed all {len(names)}"
+
+
+def _temp_dir_in(environ: dict[str, str]) -> str:
+    """Return the temporary directory :mod:`tempfile` picks in ``environ``
+    (its first choices; a process that changes it later is not seen).
+    """
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        if environ.get(name):
+            return environ[name]
+    return "/tmp"
+
+
+def _same_dir(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _describe(path: str) -> tuple[str, str]:

@@ -1,6 +1,8 @@
 """Tests for fixturestmp.leaks: files, fds, threads, environ, LeakCheck."""
 
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 
@@ -11,7 +13,7 @@ from testtools.matchers import Contains, HasLength, MatchesRegex
 import fixturestmp
 from fixturestmp import leaks
 from fixturestmp.leaks import dirlisting
-from fixturestmp.tests.helpers import run_python
+from fixturestmp.tests.helpers import REPO_ROOT, run_python
 from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
 
 ENV_NAME = "FIXTURESTMP_TEST_LEAKED_VARIABLE"
@@ -49,6 +51,58 @@ class TestFileLeakCheck(LeakTestCase):
         self.assertThat(check.leaks[0].detail, Contains("removed all 3"))
         self.assertEqual(["before.txt"], os.listdir(self.tmpdir))
         self.assertEqual("not ours", outside.read_text())
+
+    def worker(self, tmpdir: str) -> subprocess.Popen:
+        """Start a process that joins the session, as a parallel worker
+        does, with ``tmpdir`` as its temporary directory; return it once it
+        has joined.
+        """
+        code = (
+            "import sys\n"
+            "from fixturestmp.session import default_session\n"
+            "print(default_session().path, flush=True)\n"
+            "sys.stdin.read()\n"
+        )
+        env = dict(
+            os.environ,
+            TMPDIR=tmpdir,
+            FIXTURESTMP_SESSION=str(self.sess.path),
+            PYTHONPATH=str(REPO_ROOT),
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(process.wait)
+        self.addCleanup(process.stdin.close)
+        joined = process.stdout.readline().strip()
+        process.stdout.close()
+        self.assertEqual(str(self.sess.path), joined)
+        return process
+
+    def test_clean_leaves_what_a_worker_sharing_the_temp_dir_may_own(self):
+        other = self.worker(str(self.tmpdir))
+        with leaks.FileLeakCheck(clean=True) as check:
+            (self.tmpdir / "whose.txt").write_text("this test's or the worker's")
+        [leak] = check.leaks
+        self.assertThat(
+            leak.detail,
+            Contains(
+                f"left in place: other processes of this session (pid {other.pid}) "
+                f"use {self.tmpdir} too"
+            ),
+        )
+        self.assertTrue((self.tmpdir / "whose.txt").exists())
+
+    def test_clean_removes_when_workers_have_their_own_temp_dirs(self):
+        self.worker(self.useFixture(fixtures.TempDir()).path)
+        with leaks.FileLeakCheck(clean=True) as check:
+            (self.tmpdir / "ours.txt").write_text("only this test's")
+        self.assertThat(check.leaks[0].detail, Contains("removed all 1"))
+        self.assertFalse((self.tmpdir / "ours.txt").exists())
 
     def test_own_base_directories_are_not_reported(self):
         with leaks.FileLeakCheck() as check:

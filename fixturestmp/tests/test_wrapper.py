@@ -212,6 +212,27 @@ class TestTempLeaks(WrapperTestCase):
         )
         self.assertEqual("older", (tmpdir / "old-file").read_text())
 
+    def test_a_worker_cleans_its_own_leaks_under_run(self):
+        # fixturestmp run owns the session and shares the temp directory:
+        # as the worker's parent it is no other worker, and does not stop
+        # the files check from cleaning.
+        tmpdir = self.make_tmpdir()
+        code = (
+            "import os, tempfile\n"
+            "from fixturestmp import leaks\n"
+            "with leaks.FileLeakCheck(clean=True) as check:\n"
+            "    open(os.path.join(tempfile.gettempdir(), 'left'), 'w').close()\n"
+            "print(check.leaks[0].detail.splitlines()[-1])\n"
+        )
+        run = self.run_cli(
+            "run", "--", sys.executable, "-c", code,
+            env={"TMPDIR": str(tmpdir), "FIXTURESTMP_ROOT": str(self.root)},
+        )  # fmt: skip
+        self.assertEqual(
+            (0, "removed all 1\n"), (run.returncode, run.stdout), run.stderr
+        )
+        self.assertEqual(["old-dir", "old-file"], sorted(os.listdir(tmpdir)))
+
     def test_no_leak_no_output(self):
         tmpdir = self.make_tmpdir()
         run = self.run_cli(
