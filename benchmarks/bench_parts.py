@@ -46,6 +46,9 @@ PIECES: dict[str, list[tuple[Any, str, Any]]] = {
         (SessionDir, "hold", lambda self, key, settle: None),
         (SessionDir, "release", lambda self, key: None),
     ],
+    "the pathlib.Path of .path (fixtures.TempDir's is a str)": [
+        (TempDirFixture, "path", property(lambda self: self._path))
+    ],
     "the manifest (count or record)": [
         (SessionDir, "record", lambda self, *args, **kwargs: None),
         (SessionDir, "count_removed", lambda self: None),

@@ -12,6 +12,7 @@ from typing import Any
 
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir, open_base_dir
+from fixturestmp.childpath import child_path
 from fixturestmp.config import resolve
 from fixturestmp.creation import (
     MARKER_NAME,
@@ -224,7 +225,7 @@ class SessionDir:
             (``name0``, ``name1``); otherwise use the name as it is.
         :raises FileExistsError: ``numbered`` is false and the name exists.
         """
-        return Path(self.make_dir(basename, numbered))
+        return self.path_of(self.make_dir(basename, numbered))
 
     def make_dir(self, basename: str, numbered: bool = True) -> str:
         """Like :meth:`mktemp`, returning the path as a string.
@@ -250,6 +251,12 @@ class SessionDir:
         if self._created is not None:
             self._created.add(path[len(self._path_str) + 1 :])
         return path
+
+    def path_of(self, path: str) -> Path:
+        """Return the :class:`~pathlib.Path` of a directory that
+        :meth:`make_dir` returned.
+        """
+        return child_path(self.path, path[len(self._path_str) + 1 :])
 
     def record(
         self,

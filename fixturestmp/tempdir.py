@@ -113,7 +113,7 @@ class TempDirFixture(fixtures.Fixture):
         """The directory, an absolute :class:`pathlib.Path` (after setUp)."""
         if self._path_object is None and self._path is not None:
             # Made on first use: a test that never looks pays nothing.
-            self._path_object = Path(self._path)
+            self._path_object = self._dir.path_of(self._path)
         return self._path_object  # type: ignore[return-value]
 
     def mark_failed(self) -> None:
