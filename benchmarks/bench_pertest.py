@@ -7,9 +7,9 @@ empty test (the runner's baseline). pytest's tmp_path (policy failed) runs
 as sessions of 2000 tests through ``pytest.main`` in the same process,
 against a session of empty tests, after the batches of each round. Each
 round starts once the disk has stayed rested for a while
-(:func:`settle_disk`). Each cost is
-(run - its runner's baseline) / tests; ratios are taken in each round, and
-their median (and range) over the rounds reported.
+(:func:`settle_disk`). Each cost is (run - its runner's baseline) / tests;
+ratios are taken in each round, and their median (and range) over the
+rounds reported.
 """
 
 import argparse

@@ -16,6 +16,9 @@ from pathlib import Path
 
 __all__ = ["child_path"]
 
+#: Python 3.11's paths format their text at the first ``str()``.
+_TEXT_MADE_LATE = sys.version_info < (3, 12)
+
 
 def _by_division(parent: Path, name: str) -> Path:
     return parent / name
@@ -23,8 +26,7 @@ def _by_division(parent: Path, name: str) -> Path:
 
 def _by_iterdir_constructor(parent: Path, name: str) -> Path:
     child = parent._make_child_relpath(name)  # type: ignore[attr-defined]
-    if sys.version_info < (3, 12):
-        # 3.11 formats the text at the first str(); it is known already.
+    if _TEXT_MADE_LATE:  # The text is known already: give it.
         text = str(parent)
         if not text.endswith("/") and text != ".":  # Not a root, not "."
             child._str = f"{text}/{name}"  # type: ignore[attr-defined]
@@ -63,7 +65,7 @@ _make_child = _choose()
 def child_path(parent: Path, name: str) -> Path:
     """Return ``parent / name``, without parsing ``parent`` again.
 
-    :param parent: An absolute path.
+    :param parent: A path.
     :param name: One component: no ``/``, not ``.`` or ``..``, not empty.
     """
     return _make_child(parent, name)
