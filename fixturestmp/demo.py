@@ -12,16 +12,16 @@ from fixturestmp.wrapper import RunOutcome, kept_paths, print_summary, run_comma
 
 __all__ = ["run_demo"]
 
-_STESTR_CONF = "[DEFAULT]\ntest_path=./demo_tests\ntop_dir=./\n"
-
 
 def _copy_suite(project: Path) -> None:
+    # The suite and its stestr configuration are package data: CI runs the
+    # demo from the installed wheel, so a file left out of it fails there.
+    bundled = resources.files("fixturestmp.demo_suite")
     suite = project / "demo_tests"
     suite.mkdir()
     for name in ("__init__.py", "test_demo.py"):
-        text = resources.files("fixturestmp.demo_suite").joinpath(name).read_text()
-        (suite / name).write_text(text)
-    (project / ".stestr.conf").write_text(_STESTR_CONF)
+        (suite / name).write_text(bundled.joinpath(name).read_text())
+    (project / ".stestr.conf").write_text(bundled.joinpath(".stestr.conf").read_text())
 
 
 def run_demo() -> int:
