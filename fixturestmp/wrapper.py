@@ -122,9 +122,20 @@ def _child_environment(session: SessionDir) -> dict[str, str]:
     return env
 
 
+def _start_group(
+    command: Sequence[str], env: dict[str, str], cwd: Path | None
+) -> subprocess.Popen[bytes]:
+    # The child leads a new process group, which signals reach as a whole.
+    # Popen's process_group is Python 3.11; on 3.10 the child makes the
+    # same setpgid(0, 0) call itself before exec.
+    if sys.version_info >= (3, 11):
+        return subprocess.Popen(list(command), env=env, cwd=cwd, process_group=0)
+    return subprocess.Popen(list(command), env=env, cwd=cwd, preexec_fn=os.setpgrp)
+
+
 def _run(command: Sequence[str], env: dict[str, str], cwd: Path | None) -> int:
     try:
-        child = subprocess.Popen(list(command), env=env, cwd=cwd, process_group=0)
+        child = _start_group(command, env, cwd)
     except FileNotFoundError:
         print(f"fixturestmp run: {command[0]}: command not found", file=sys.stderr)
         return 127
