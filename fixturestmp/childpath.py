@@ -25,7 +25,7 @@ def _by_division(parent: Path, name: str) -> Path:
 
 
 def _by_iterdir_constructor(parent: Path, name: str) -> Path:
-    child = parent._make_child_relpath(name)  # type: ignore[attr-defined]
+    child: Path = parent._make_child_relpath(name)  # type: ignore[attr-defined]
     if _TEXT_MADE_LATE:  # The text is known already: give it.
         text = str(parent)
         if not text.endswith("/") and text != ".":  # Not a root, not "."

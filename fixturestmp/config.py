@@ -91,7 +91,7 @@ def _parse_checks(raw: Any) -> tuple[str, ...]:
         items: Iterable[Any] = re.split(r"[\s,]+", raw.strip())
     else:
         items = raw
-    names = []
+    names: list[str] = []
     for item in items:
         name = str(item).strip().lower()
         if not name or name == "none":

@@ -152,10 +152,10 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
     finally:
         with _deleting_lock:
             _deleting.difference_update(garbage)
-    for error in failures:
+    for failure in failures:
         if errors is None:
-            raise error
-        errors.append(message(error))
+            raise failure
+        errors.append(message(failure))
     return removed
 
 

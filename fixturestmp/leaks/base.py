@@ -11,7 +11,8 @@ test, fixtures and cleanups included.
 import os
 import sys
 import unittest
-from typing import TYPE_CHECKING, Any, ClassVar
+from types import FrameType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import fixtures
 
@@ -101,7 +102,7 @@ class Check(fixtures.Fixture):
         self.start()
         self._started = True
 
-    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> Literal[False]:
         # Never hide the block's own exception behind a LeakError.
         self._block_failed = exc_type is not None
         return super().__exit__(exc_type, exc_val, exc_tb)
@@ -119,7 +120,7 @@ class Check(fixtures.Fixture):
 
 
 def _caller_label() -> str:
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_OWN_DIRS):

@@ -1,6 +1,6 @@
 """LeakCheck: several checks, by name, as one fixture."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fixturestmp.config import resolve
 from fixturestmp.leaks.base import Check
@@ -85,7 +85,7 @@ class LeakCheck(Check):
         self.members: list[Check] = []
         for name in self.checks:
             check = CHECKS[name]
-            options = {key: given[key] for key in check.options}
+            options: dict[str, Any] = {key: given[key] for key in check.options}
             self.members.append(check(action=self.action, **options))
 
     def start(self) -> None:

@@ -64,7 +64,7 @@ class ProcessLeakCheck(Check):
             return []
         items = []
         lines = []
-        trees = []
+        trees: list[int] = []
         for info in leaked:
             command = proc.cmdline(info.pid)
             items.append(f"{info.pid} ({_brief(command)})")

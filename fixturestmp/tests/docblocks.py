@@ -90,8 +90,11 @@ def read_blocks(path: Path) -> list[Block]:
         start = number
         options = {}
         number += 1
-        while number < len(lines) and _OPTION.match(lines[number]):
-            key, value = _OPTION.match(lines[number]).groups()
+        while number < len(lines):
+            option = _OPTION.match(lines[number])
+            if option is None:
+                break
+            key, value = option.groups()
             options[key] = value
             number += 1
         body = []

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import threading
+from types import FrameType
 
 import fixtures
 
@@ -52,7 +53,7 @@ _TWO_PATHS = frozenset({"rename", "replace", "symlink"})
 
 
 def _from_library() -> bool:
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
         if name not in _PASSTHROUGH:

@@ -11,7 +11,7 @@ from fixturestmp.tempdir import TempDirFixture
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 
-class SamePathMixin:
+class SamePathMixin(testtools.TestCase):
     def assertSamePath(self, expected: Path, child: Path) -> None:
         self.assertIs(type(expected), type(child))
         self.assertEqual(str(expected), str(child))
@@ -24,7 +24,7 @@ class SamePathMixin:
         self.assertEqual(str(expected / "f.txt"), str(child / "f.txt"))
 
 
-class TestChildPath(SamePathMixin, testtools.TestCase):
+class TestChildPath(SamePathMixin):
     def test_equal_to_path_in_every_way(self):
         for parent in ["/", "//", ".", "run", "/tmp", "/tmp/session-20261201-1"]:
             for name in ["test_it0", "tmp", "x_y_z12"]:

@@ -185,7 +185,8 @@ class TestExamples(DocTestCase):
             elif marker == "run":
                 ran.extend(self.run_console(block))
             elif marker == "output":
-                self.assertIsNotNone(last, f"{block.where}: no example before")
+                if last is None:
+                    self.fail(f"{block.where}: no example before")
                 self.assertOutput(block.text, last[1], block.where)
             elif marker == "tree":
                 self.assertEqual(

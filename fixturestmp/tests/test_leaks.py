@@ -76,10 +76,12 @@ class TestFileLeakCheck(LeakTestCase):
             stdout=subprocess.PIPE,
             text=True,
         )
+        stdin, stdout = process.stdin, process.stdout
+        assert stdin is not None and stdout is not None  # PIPEs, as asked
         self.addCleanup(process.wait)
-        self.addCleanup(process.stdin.close)
-        joined = process.stdout.readline().strip()
-        process.stdout.close()
+        self.addCleanup(stdin.close)
+        joined = stdout.readline().strip()
+        stdout.close()
         self.assertEqual(str(self.sess.path), joined)
         return process
 

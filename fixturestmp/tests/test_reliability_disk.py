@@ -202,15 +202,15 @@ class TestFullFilesystem(IsolatedTestCase):
                 made += 1
             # Through a TempDirFixture, its setUp fails with that error.
             fixture = fixturestmp.TempDirFixture("t", session=session)
-            error = self.assertRaises(
+            failure = self.assertRaises(
                 (fixtures.MultipleExceptions, AttributeError), fixture.setUp
             )
         self.assertGreater(made, 10)
         self.assertEqual([], probe.problems(self.base, [session]))
         self.assertEqual([], [p for p in os.listdir(self.base) if p.startswith("run")])
         record_figures(self, "out-of-inodes", {"dirs": made, "lost": 0})
-        self.assertIsInstance(error, fixtures.MultipleExceptions)
-        self.assertExplained(error, "has no free inodes")
+        self.assertIsInstance(failure, fixtures.MultipleExceptions)
+        self.assertExplained(failure, "has no free inodes")
 
     def test_out_of_space(self):
         self.mount(size="256k", nr_inodes=1000)

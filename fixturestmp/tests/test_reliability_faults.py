@@ -45,7 +45,7 @@ class Boom(Exception):
 
 
 class Case(testtools.TestCase):
-    session = None
+    session: fixturestmp.SessionTempFixture | None = None
     kept: list = []
 
     def fails(self):
@@ -93,7 +93,7 @@ class Scenario:
         (self.explicit / ".fixturestmp").touch()
         (self.explicit / "notes.txt").write_text("mine")
         self.kept = [self.base / "run-1" / "failed0"]
-        self.sessions = []
+        self.sessions: list[fixturestmp.SessionTempFixture] = []
         self.reports: list[str] = []
 
     def run(self) -> None:
@@ -270,8 +270,11 @@ class TestFaultInjection(IsolatedTestCase):
             found += scenario.next_sessions_clean_up(injector.created)
             found += probe.owner_records(scenario.base, [scenario.explicit])
             problems += [f"{where}: {problem}" for problem in found]
-        figures["by_operation"] = by_operation
-        record_figures(self, f"faults-{errno.errorcode[number]}", figures)
+        record_figures(
+            self,
+            f"faults-{errno.errorcode[number]}",
+            {**figures, "by_operation": by_operation},
+        )
         self.assertEqual([], problems[:20], f"{len(problems)} problems")
         # Every eligible call failed once (the trash thread may shift a few).
         self.assertGreaterEqual(figures["faults"], counter.calls - 2)

@@ -193,7 +193,7 @@ class TestAnotherUsersBaseDirectory(IsolatedTestCase):
         as_user(NOBODY, _make_dir, str(self.root / name), bait)
         return snapshot(self.root / name, contents=True)
 
-    def run_twice(self) -> list[str]:
+    def run_twice(self) -> tuple[list[str], str]:
         paths, said = [], []
         for _ in range(2):
             run = run_python(["-c", FALLBACK_SCRIPT], self.workdir, self.env)
@@ -201,7 +201,7 @@ class TestAnotherUsersBaseDirectory(IsolatedTestCase):
             paths += run.stdout.split()
             said.append([x for x in run.stderr.splitlines() if "FallbackWarning" in x])
         for lines in said:  # Once per process, however many sessions.
-            self.assertEqual(1, len(lines), said)
+            self.assertEqual(1, len(lines), str(said))
         return paths, said[0][0]
 
     def test_other_users_directory_is_worked_around_and_said_once(self):

@@ -190,9 +190,11 @@ session.cleanUp()
 
 
 def _hold_lock(root: str, write_fd: int) -> None:  # pragma: no cover - child
+    from pathlib import Path
+
     from fixturestmp.basedir import BaseDir
 
-    with BaseDir(root).locked():
+    with BaseDir(Path(root)).locked():
         os.write(write_fd, b"locked")
         time.sleep(600)
 

@@ -54,7 +54,7 @@ class Session:
         self.failed = False
         self.exists = True
         self.dirs: dict[Path, bool] = {}  # path: must exist
-        self.fixture = None
+        self.fixture: fixturestmp.SessionTempFixture | None = None
         self.pid = 0
         self.may_have_trash = False
 
@@ -95,7 +95,7 @@ class SessionMachine(RuleBasedStateMachine):
             if session.state == "held":
                 os.kill(session.pid, signal.SIGKILL)
                 os.waitpid(session.pid, 0)
-            elif session.state == "open":
+            elif session.state == "open" and session.fixture is not None:
                 try:
                     session.fixture.cleanUp()
                 except Exception:
