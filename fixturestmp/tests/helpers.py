@@ -12,9 +12,33 @@ import testtools
 import fixturestmp
 from fixturestmp.basedir import base_name
 
-__all__ = ["REPO_ROOT", "IsolatedTestCase", "run_python", "write_files"]
+__all__ = [
+    "IN_SOURCE_TREE",
+    "REPO_ROOT",
+    "IsolatedTestCase",
+    "need_source_tree",
+    "run_python",
+    "write_files",
+]
 
 REPO_ROOT = Path(fixturestmp.__file__).resolve().parent.parent
+#: Whether the package runs from the project's source tree (a checkout or an
+#: unpacked sdist), not installed (from the wheel, into site-packages).
+IN_SOURCE_TREE = (REPO_ROOT / "setup.cfg").is_file() and (REPO_ROOT / "doc").is_dir()
+
+
+def need_source_tree(case: testtools.TestCase) -> None:
+    """Skip ``case`` unless the package runs from its source tree.
+
+    The tests of the docs and of the project's files read README.rst, doc/
+    and setup.cfg, which the wheel does not hold.
+    """
+    if not IN_SOURCE_TREE:
+        case.skipTest(
+            f"reads the project's source tree (README.rst, doc/, setup.cfg), "
+            f"and the package runs installed in {REPO_ROOT}: run it from a "
+            f"checkout or the unpacked sdist"
+        )
 
 
 def write_files(directory: Path, files: dict[str, str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from testtools.matchers import Contains, DirExists
 
-from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
+from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, need_source_tree
 
 PROJECT_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.rst")
 
@@ -20,6 +20,8 @@ class TestDemo(IsolatedTestCase):
         # Install a copy of the project into a new virtualenv (dependencies
         # come from this interpreter, so no download is needed) and run the
         # installed command, not the source tree: package data must ship.
+        # (Where the package is installed, CI runs the demo from the wheel.)
+        need_source_tree(self)
         source = self.workdir / "source"
         shutil.copytree(
             REPO_ROOT / "fixturestmp",

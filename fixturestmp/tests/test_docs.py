@@ -34,7 +34,7 @@ from fixturestmp.tests.docblocks import (
     read_blocks,
     shell_commands,
 )
-from fixturestmp.tests.helpers import IsolatedTestCase
+from fixturestmp.tests.helpers import IsolatedTestCase, need_source_tree
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -95,11 +95,20 @@ def _kill_session(sid: int) -> None:
             continue
 
 
+class SourceTestCase(testtools.TestCase):
+    """Reads the project's source tree: skipped where the package is installed."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        need_source_tree(self)
+
+
 class DocTestCase(IsolatedTestCase):
     """Runs examples in a private root (also ``TMPDIR``) and work directory."""
 
     def setUp(self) -> None:
         super().setUp()
+        need_source_tree(self)
         shims = Path(self.useFixture(fixtures.TempDir()).path)
         self.driver = shims / "run_example.py"
         self.driver.write_text(DRIVER)
@@ -264,7 +273,7 @@ class TestDemoOutput(DocTestCase):
             self.assertOutput(block.text, output, block.where, excerpt=True)
 
 
-class TestCommands(testtools.TestCase):
+class TestCommands(SourceTestCase):
     def blocks(self, *languages: str) -> list[Block]:
         return [
             block
@@ -324,7 +333,7 @@ class TestCommands(testtools.TestCase):
             self.assertEqual([], uncovered_code(page), f"{page}: use code-block")
 
 
-class TestReferences(testtools.TestCase):
+class TestReferences(SourceTestCase):
     def test_cli_reference_shows_every_command(self):
         text = (REPO_ROOT / "doc" / "cli.rst").read_text()
         parser = build_parser()
@@ -347,7 +356,7 @@ class TestReferences(testtools.TestCase):
         self.assertIn(".. automodule:: fixturestmp.leaks\n", api)
 
 
-class TestReadme(testtools.TestCase):
+class TestReadme(SourceTestCase):
     def test_renders_without_warnings(self):
         # As 'python -m docutils --halt=warning README.rst', and as PyPI does.
         from docutils.core import publish_string

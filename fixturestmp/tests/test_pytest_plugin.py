@@ -8,7 +8,12 @@ import re
 from testtools.matchers import Contains, MatchesRegex
 
 from fixturestmp.manifest import read_manifest
-from fixturestmp.tests.helpers import REPO_ROOT, run_python, write_files
+from fixturestmp.tests.helpers import (
+    REPO_ROOT,
+    need_source_tree,
+    run_python,
+    write_files,
+)
 from fixturestmp.tests.leak_helpers import LeakTestCase
 
 TEST_FILE = {
@@ -209,6 +214,7 @@ class TestPytestPlugin(LeakTestCase):
 
 class TestEntryPoint(LeakTestCase):
     def test_declared_in_setup_cfg(self):
+        need_source_tree(self)
         parser = configparser.ConfigParser()
         parser.read(REPO_ROOT / "setup.cfg")
         entry_points = parser.get("options.entry_points", "pytest11")
