@@ -12,7 +12,9 @@ from testtools.matchers import Contains, DirExists
 
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, need_source_tree
 
-PROJECT_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.rst")
+# What pip needs to build the package (setup.cfg names LICENSE, and setuptools
+# will soon refuse a missing license file).
+PROJECT_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.rst", "LICENSE")
 
 
 class TestDemo(IsolatedTestCase):
