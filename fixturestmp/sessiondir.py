@@ -212,9 +212,16 @@ class SessionDir:
         self._pending.pop(key, None)
 
     def _settle_pending(self) -> None:
+        # Every one is settled, whatever fails; the first error is raised.
+        errors = []
         while self._pending:
             _, settle = self._pending.popitem()
-            settle()
+            try:
+                settle()
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
     def mktemp(self, basename: str, numbered: bool = True) -> Path:
         """Create a new directory in the session and return its path.

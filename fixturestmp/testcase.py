@@ -1,5 +1,6 @@
 """TestCase: a testtools test case with a retained temporary directory."""
 
+import functools
 from pathlib import Path
 
 import testtools
@@ -7,6 +8,7 @@ import testtools
 from fixturestmp.config import resolve
 from fixturestmp.leaks.combined import LeakCheck
 from fixturestmp.leaks.report import settle
+from fixturestmp.runners import after_cleanups
 from fixturestmp.tempdir import TempDirFixture
 
 __all__ = ["TestCase"]
@@ -40,10 +42,9 @@ class TestCase(testtools.TestCase):
             return
         check = LeakCheck(names)
         check.start()
-        # testtools pops cleanups from the end, so index 0 runs after every
-        # cleanup added later. fixturestmp's own outcome tracking, added
-        # later at index 0 too, runs after it and sees a leak failure.
-        self._cleanups.insert(0, (self._stop_leak_checks, (check,), {}))
+        # After every cleanup, so what fixtures and cleanups leak counts.
+        # The outcome of the test, learned after this, sees a leak failure.
+        after_cleanups(self, functools.partial(self._stop_leak_checks, check))
 
     def _stop_leak_checks(self, check: LeakCheck) -> None:
         settle(check.stop(self.id()), case=self, action=check.action)
