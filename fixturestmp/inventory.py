@@ -1,7 +1,6 @@
 """What sessions exist, who uses them, and which test directories they keep."""
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.config import resolve
 from fixturestmp.manifest import read_manifest
 from fixturestmp.pruning import list_sessions
+from fixturestmp.systemtmp import system_tempdir
 
 __all__ = ["SessionInfo", "open_base", "read_sessions"]
 
@@ -21,7 +21,7 @@ class SessionInfo:
     :ivar number: Its number (-1 for an explicit basetemp).
     :ivar live: Whether a live process uses it.
     :ivar tests: One dict per retained directory or failed test: ``id``,
-        ``path``, ``outcome`` (``passed``, ``failed`` or ``skipped``),
+        ``path``, ``outcome`` (``passed``, ``failed``, ``skipped``, ``unknown``),
         ``retained``.
     :ivar removed: How many directories of passed or skipped tests were
         removed (counted, not listed).
@@ -61,7 +61,7 @@ def open_base(root: str | os.PathLike[str] | None = None) -> BaseDir | None:
     resolved = resolve("root", root)
     fallback = resolved is None
     if resolved is None:
-        resolved = Path(tempfile.gettempdir()).absolute()
+        resolved = Path(system_tempdir())
     try:
         return open_base_dir(resolved, create=False, fallback=fallback)
     except FileNotFoundError:

@@ -119,7 +119,7 @@ class SessionTempFixture(fixtures.Fixture):
         A removed directory of a test that did not fail is only counted
         (``removed`` in ``fixturestmp ls --json``).
 
-        :param outcome: ``passed``, ``failed`` or ``skipped``.
+        :param outcome: ``passed``, ``failed``, ``skipped`` or ``unknown``.
         """
         self._dir.record(test_id, path, outcome, retained, **extra)
 

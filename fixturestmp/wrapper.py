@@ -78,7 +78,7 @@ def run_command(
         _wait_for_workers(session.path)
         info = read_session(session.path, _number_of(session.path))
         session.failed = status != 0 or any(
-            test["outcome"] == "failed" for test in info.tests
+            test["outcome"] in ("failed", "unknown") for test in info.tests
         )
     finally:
         session.close()
@@ -163,16 +163,26 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
     info = outcome.session
     if info is not None:
         failed = [t for t in info.tests if t["outcome"] == "failed"]
-        if failed:
+        unknown = [t for t in info.tests if t["outcome"] == "unknown" and t["retained"]]
+        if failed or unknown:
             kept = sum(1 for t in failed if t["retained"])
             count = info.directory_count()
             lines.append(
                 f"fixturestmp: {count} tests used temporary directories, "
                 f"{len(failed)} failed ({kept} kept)"
+                + (f", {len(unknown)} kept: outcome unknown" if unknown else "")
             )
         for test in failed:
             where = printable(test["path"]) if test["retained"] else "(removed)"
             lines.append(f"FAILED {printable(test['id'])}  {where}")
+        for test in unknown:
+            lines.append(f"KEPT {printable(test['id'])}  {printable(test['path'])}")
+        if unknown:
+            lines.append(
+                "fixturestmp: KEPT: outcome unknown (used outside a running test); "
+                "to make it known, call mark_failed() when its user fails, use it "
+                "in a with statement, or use it from a test"
+            )
         for leak in sorted(info.leaks, key=lambda r: -float(r.get("size", 0))):
             lines.append(str(leak.get("summary", leak)))
     for entry in outcome.temp_leaks:
@@ -185,11 +195,13 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
 
 
 def kept_paths(info: SessionInfo | None) -> list[Path]:
-    """Return the retained directories of failed tests that still exist."""
+    """Return the kept directories of failed (or unknown) tests that exist."""
     if info is None:
         return []
     return [
         Path(t["path"])
         for t in info.tests
-        if t["outcome"] == "failed" and t["retained"] and Path(t["path"]).is_dir()
+        if t["outcome"] in ("failed", "unknown")
+        and t["retained"]
+        and Path(t["path"]).is_dir()
     ]
