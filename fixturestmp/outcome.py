@@ -34,8 +34,8 @@ class CaseWatch:
 
     @property
     def followed(self) -> bool:
-        """Whether the outcome will be learned (the case runs a test now)."""
-        return self._follower is not None
+        """Whether the outcome is learned (the case runs a test now)."""
+        return self._follower is not None or self.ended is not None
 
     def so_far(self) -> str:
         """Return the outcome as known now: ``passed``, ``failed``, ``skipped``."""
@@ -54,6 +54,7 @@ class CaseWatch:
 
     def _finish(self, outcome: str) -> None:
         self.ended = outcome
+        self._follower = None  # It holds this watch: no cycle left behind.
         if self.case.__dict__.get(_ATTR) is self:
             del self.case.__dict__[_ATTR]
         deciders, self._deciders = self._deciders, []

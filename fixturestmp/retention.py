@@ -1,5 +1,6 @@
 """The retention decision: from a policy and an outcome to keep or remove."""
 
+import functools
 from typing import NamedTuple
 
 from fixturestmp.policy import RetentionPolicy
@@ -29,6 +30,7 @@ class Decision(NamedTuple):
     text: str
 
 
+@functools.cache  # Pure: the same few sentences, made once.
 def decide(
     policy: RetentionPolicy, outcome: str, why: str, *, session_kept: bool = True
 ) -> Decision:

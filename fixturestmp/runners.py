@@ -16,6 +16,7 @@ thread, the one test case running in the process. Outside any running test
 import functools
 import sys
 import unittest
+import weakref
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -131,7 +132,9 @@ class _TesttoolsFollower(Follower):
             # Handlers stay for the case's life (testtools has no public
             # way to remove one): one per case, passing on to its follower.
             case.__dict__[_HANDLER] = True
-            case.addOnException(functools.partial(_on_exception, case))
+            # A weak reference: no cycle keeps the case alive until the
+            # garbage collector runs.
+            case.addOnException(functools.partial(_on_exception, weakref.ref(case)))
         after_cleanups(case, self._finish)
 
     def so_far(self) -> str:
@@ -144,8 +147,9 @@ class _TesttoolsFollower(Follower):
         self._report(self.so_far())
 
 
-def _on_exception(case: testtools.TestCase, exc_info: Any) -> None:
-    follower = case.__dict__.get(_FOLLOWER)
+def _on_exception(case_ref: "weakref.ref[testtools.TestCase]", exc_info: Any) -> None:
+    case = case_ref()
+    follower = case.__dict__.get(_FOLLOWER) if case is not None else None
     if follower is not None:
         follower._classify(exc_info[0])
 

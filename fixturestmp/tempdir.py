@@ -137,8 +137,12 @@ class _Directory:
         self._watch = watch if watch is not None and watch.followed else None
         self._closed = False
         self._listed = False
-        self._text = bytearray(f"{path}\n{_PENDING}\n".encode("utf-8", "replace"))
-        self.detail = Content(UTF8_TEXT, lambda: [self._text])
+        self._where = str(path)
+        self._text = bytearray(
+            f"{self._where}\n{_PENDING}\n".encode("utf-8", "replace")
+        )
+        text = self._text  # Not self: no reference cycle, freed at once.
+        self.detail = Content(UTF8_TEXT, lambda: [text])
         session.hold(id(self), self._session_ends)
         if self._watch is not None:
             self._watch.wait(self._test_ended)
@@ -166,7 +170,7 @@ class _Directory:
             self._settle(outcome, _TEST_WHY[outcome])
         # Else it is still in use after its test: decided at cleanUp.
         case = self._watch.case if self._watch is not None else None
-        if self.decided and isinstance(case, testtools.TestCase):
+        if self._listed and isinstance(case, testtools.TestCase):
             self._tell(case)
 
     def _without_test(self, unknown: str) -> tuple[str, str]:
@@ -196,22 +200,27 @@ class _Directory:
         removed_at_end = session.retention_count == 0 and session.basetemp is None
         keep, text = decide(self._policy, outcome, why, session_kept=not removed_at_end)
         self._listed = keep and outcome != "passed"
-        self._text[:] = f"{self.path}\n{text}\n".encode("utf-8", "replace")
-        case = self._watch.case if self._watch is not None else None
-        test_id = case.id() if case is not None else self.path.name
+        self._text[:] = f"{self._where}\n{text}\n".encode("utf-8", "replace")
         try:
             if not keep:
-                session.discard(self.path)
+                session.discard(self._where)
         except OSError as error:
             self._text += f"but it could not be removed: {error}\n".encode(
                 "utf-8", "replace"
             )
             raise
         finally:
-            session.record(test_id, self.path, outcome, keep)
+            # A passed test's removed directory is only counted: its id is
+            # not asked for.
+            case = self._watch.case if self._watch is not None else None
+            if case is not None and (keep or outcome == "failed"):
+                test_id = case.id()
+            else:
+                test_id = self.path.name
+            session.record(test_id, self._where, outcome, keep)
 
     def _tell(self, case: testtools.TestCase) -> None:
-        """Make sure ``case`` reports our ``tmp-path``; add the listing."""
+        """Make sure ``case`` reports our ``tmp-path``, with the listing."""
         details = case.getDetails()
         name = next(
             (key for key, value in details.items() if self._is_ours(key, value)), None
@@ -222,12 +231,9 @@ class _Directory:
                 number += 1
                 name = f"tmp-path-{number}"
             case.addDetail(name, self.detail)
-        if self._listed:
-            path = self.path
-            suffix = name[len("tmp-path") :]
-            case.addDetail(
-                f"tmp-path-listing{suffix}", text_detail(lambda: listing(path))
-            )
+        path = self.path
+        suffix = name[len("tmp-path") :]
+        case.addDetail(f"tmp-path-listing{suffix}", text_detail(lambda: listing(path)))
 
     def _is_ours(self, name: str, content: Content) -> bool:
         if not name.startswith("tmp-path") or name.startswith("tmp-path-listing"):

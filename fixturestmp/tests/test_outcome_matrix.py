@@ -10,8 +10,10 @@ import os
 import shutil
 import sys
 import tempfile
+import unittest
 from pathlib import Path
 
+import fixtures
 import testtools
 
 from fixturestmp.basedir import base_name
@@ -136,3 +138,45 @@ for _runner in (
 ):
     for _row in matrix.rows():
         setattr(_runner, f"test_{_row.name}", _row_test(_row))
+
+
+class TestNothingLeftBehind(testtools.TestCase):
+    """A passing test leaves no reference cycle: everything is freed at once
+    (a failed one holds its traceback's frames, as without fixturestmp).
+    """
+
+    def test_no_cycles(self):
+        import gc
+
+        import fixturestmp
+
+        root = self.useFixture(fixtures.TempDir()).path
+        session = self.useFixture(fixturestmp.SessionTempFixture(root=root))
+
+        def by_hand(case: unittest.TestCase) -> None:
+            fixture = fixturestmp.TempDirFixture(session=session)
+            fixture.setUp()
+            case.addCleanup(fixture.cleanUp)
+
+        class Testtools(testtools.TestCase):
+            def test_pass(self) -> None:
+                self.useFixture(fixturestmp.TempDirFixture(session=session))
+
+        class Plain(unittest.TestCase):
+            def test_pass(self) -> None:
+                by_hand(self)
+
+        def run_all() -> None:
+            for kind in (Testtools, Plain):
+                kind("test_pass").run(unittest.TestResult())
+
+        run_all()  # first use: caches, the session's own objects
+        gc.collect()
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            run_all()
+            self.assertEqual(0, gc.collect())
+        finally:
+            if enabled:
+                gc.enable()
