@@ -1,7 +1,10 @@
 """TempDirFixture: a temporary directory kept only when it is worth keeping."""
 
+import os
 import sys
+import tempfile
 import unittest
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,11 @@ from fixturestmp.config import resolve
 from fixturestmp.details import listing, text_detail
 from fixturestmp.outcome import CaseWatch, watch_case
 from fixturestmp.policy import RetentionPolicy
+from fixturestmp.removal import remove_tree
 from fixturestmp.retention import decide
 from fixturestmp.session import SessionTempFixture, default_session
 
-__all__ = ["TempDirFixture"]
+__all__ = ["TempDirFixture", "open_directory"]
 
 
 class TempDirFixture(fixtures.Fixture):
@@ -62,18 +66,13 @@ class TempDirFixture(fixtures.Fixture):
         self._mark_next = False
 
     def _setUp(self) -> None:
-        case = runners.running_case()
-        watch = watch_case(case) if case is not None else None
-        self.session = session = self.session or default_session()
-        self.policy = self._policy_arg or session.retention_policy
-        name = self._name or (runners.test_name(case) if case else "tmp")
-        path = session.mktemp(name)
-        self._directory = _Directory(session, self.policy, path, watch)
-        self.addCleanup(self._directory.close)
+        self._directory = open_directory(
+            self, name=self._name, session=self.session, policy=self._policy_arg
+        )
+        self.session, self.policy = self._directory.session, self._directory.policy
         if self._mark_next:
             self._directory.failure = "it was marked failed"
             self._mark_next = False
-        self.addDetail("tmp-path", self._directory.detail)
 
     @property
     def path(self) -> Path:
@@ -105,6 +104,47 @@ class TempDirFixture(fixtures.Fixture):
         return super().__exit__(exc_type, exc_val, exc_tb)
 
 
+def open_directory(
+    fixture: fixtures.Fixture,
+    *,
+    name: str | None = None,
+    session: SessionTempFixture | None = None,
+    policy: RetentionPolicy | None = None,
+    rootdir: str | os.PathLike[str] | None = None,
+) -> "_Directory":
+    """Make a directory for ``fixture``'s user, during its ``_setUp``.
+
+    The directory learns the running test's outcome; its cleanup and its
+    ``tmp-path`` detail are added to ``fixture``.
+
+    :param name: The directory's name in the session (default: the running
+        test method's name, else ``tmp``).
+    :param rootdir: Make it there instead, with a random name, as
+        ``tempfile.mkdtemp(dir=rootdir)`` does; it is recorded in the session
+        but never pruned with it.
+    """
+    case = runners.running_case()
+    watch = watch_case(case) if case is not None else None
+    session = session or default_session()
+    if rootdir is None:
+        path = session.mktemp(name or (runners.test_name(case) if case else "tmp"))
+        remove = session.discard
+    else:
+        path = Path(tempfile.mkdtemp(dir=rootdir)).absolute()
+        remove = remove_tree
+    directory = _Directory(
+        session,
+        policy or session.retention_policy,
+        path,
+        watch,
+        remove,
+        rootdir is None,
+    )
+    fixture.addCleanup(directory.close)
+    fixture.addDetail("tmp-path", directory.detail)
+    return directory
+
+
 class _Directory:
     """One directory a :class:`TempDirFixture` made, until its fate is decided.
 
@@ -113,6 +153,8 @@ class _Directory:
     session ends first, then, on what is known.
 
     :ivar path: The directory.
+    :ivar session: The session it is recorded in.
+    :ivar policy: The retention policy applied to it.
     :ivar detail: The ``tmp-path`` detail: the path, then the decision once
         made. Its text lives in one buffer updated in place, so every copy
         testtools took reads final.
@@ -127,13 +169,17 @@ class _Directory:
         policy: RetentionPolicy,
         path: Path,
         watch: CaseWatch | None,
+        remove: Callable[[str], None],
+        in_session: bool,
     ) -> None:
         self.path = path
+        self.session = session
+        self.policy = policy
+        self._remove = remove
+        self._in_session = in_session
         self.failure: str | None = None
         self.block: str | None = None
         self.decided = False
-        self._session = session
-        self._policy = policy
         self._watch = watch if watch is not None and watch.followed else None
         self._closed = False
         self._listed = False
@@ -195,15 +241,19 @@ class _Directory:
         if self.decided:
             return
         self.decided = True
-        session = self._session
+        session = self.session
         session.release(id(self))
-        removed_at_end = session.retention_count == 0 and session.basetemp is None
-        keep, text = decide(self._policy, outcome, why, session_kept=not removed_at_end)
+        removed_at_end = (
+            self._in_session
+            and session.retention_count == 0
+            and session.basetemp is None
+        )
+        keep, text = decide(self.policy, outcome, why, session_kept=not removed_at_end)
         self._listed = keep and outcome != "passed"
         self._text[:] = f"{self._where}\n{text}\n".encode("utf-8", "replace")
         try:
             if not keep:
-                session.discard(self._where)
+                self._remove(self._where)
         except OSError as error:
             self._text += f"but it could not be removed: {error}\n".encode(
                 "utf-8", "replace"

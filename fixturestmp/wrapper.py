@@ -17,6 +17,7 @@ from types import FrameType
 from typing import TextIO
 
 from fixturestmp import owners
+from fixturestmp.adopt import ADOPT_ENV
 from fixturestmp.config import env_name
 from fixturestmp.inventory import SessionInfo, read_session
 from fixturestmp.naming import printable
@@ -64,6 +65,7 @@ def run_command(
     check_leaks: bool = False,
     clean_leaks: bool = False,
     fail_on_leak: bool = False,
+    adopt: bool = False,
     cwd: Path | None = None,
 ) -> RunOutcome:
     """Run ``command`` inside ``session`` and end the session by its status.
@@ -74,7 +76,7 @@ def run_command(
     snapshot = TempSnapshot() if (check_leaks or clean_leaks) else None
     session.open()
     try:
-        status = _run(command, _child_environment(session), cwd)
+        status = _run(command, _child_environment(session, adopt), cwd)
         _wait_for_workers(session.path)
         info = read_session(session.path, _number_of(session.path))
         session.failed = status != 0 or any(
@@ -114,11 +116,14 @@ def _number_of(path: Path) -> int:
     return int(number) if prefix == "run" and number.isdigit() else -1
 
 
-def _child_environment(session: SessionDir) -> dict[str, str]:
+def _child_environment(session: SessionDir, adopt: bool) -> dict[str, str]:
     env = dict(os.environ)
     env[SESSION_ENV] = str(session.path)
     env[env_name("retention_policy")] = str(session.retention_policy)
+    env[env_name("retention_count")] = str(session.retention_count)
     env[env_name("root")] = str(session.root)
+    if adopt:
+        env[ADOPT_ENV] = "1"
     return env
 
 
