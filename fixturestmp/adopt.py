@@ -9,17 +9,17 @@ does ``fixtures.NestedTempfile()``, which makes its directory with
 ``TempDir``: everything a failed test made through ``tempfile`` is kept.
 """
 
-import importlib.abc
-import importlib.machinery
+import os
 import sys
-from collections.abc import Sequence
-from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
 
-__all__ = ["ADOPT_ENV", "install", "startup"]
+from fixturestmp.importhook import when_imported
+
+__all__ = ["ADOPT_ENV", "PER_TEST_ENV", "install", "startup"]
 
 ADOPT_ENV = "FIXTURESTMP_ADOPT"
+PER_TEST_ENV = "FIXTURESTMP_PER_TEST_LEAKS"
 
 #: The line of ``fixturestmp-adopt.pth``. Without the variable, the cost at
 #: start-up is one environment look-up; an error in the hook is one line. A
@@ -28,30 +28,36 @@ ADOPT_ENV = "FIXTURESTMP_ADOPT"
 PTH_LINE = (
     "import os, sys; exec(\"sys.modules['fixturestmp-adopt-hook'] = None\\n"
     "try:\\n from fixturestmp.adopt import startup\\n startup()\\n"
-    "except Exception as error:\\n sys.stderr.write(f'fixturestmp: the --adopt "
+    "except Exception as error:\\n sys.stderr.write(f'fixturestmp: the "
     "start-up hook failed ({error!r}); the suite runs without it\\\\n')\") "
-    "if os.environ.get('FIXTURESTMP_ADOPT') and "
+    "if (os.environ.get('FIXTURESTMP_ADOPT') or "
+    "os.environ.get('FIXTURESTMP_PER_TEST_LEAKS')) and "
     "'fixturestmp-adopt-hook' not in sys.modules else None\n"
 )
 
 
 def startup() -> None:
-    """Run by ``fixturestmp-adopt.pth`` when ``FIXTURESTMP_ADOPT`` is set."""
-    install()
+    """Run by ``fixturestmp-adopt.pth`` when ``FIXTURESTMP_ADOPT`` (adopt
+    ``fixtures.TempDir``) or ``FIXTURESTMP_PER_TEST_LEAKS`` (leak checks
+    around every test, see :mod:`fixturestmp.pertest`) is set.
+    """
+    if os.environ.get(ADOPT_ENV):
+        install()
+    if os.environ.get(PER_TEST_ENV):
+        # Once the suite's runner imports unittest: nothing is imported at
+        # start-up, and testtools may be in a site directory read later.
+        when_imported("unittest", _check_every_test)
+
+
+def _check_every_test(unittest_module: ModuleType) -> None:
+    from fixturestmp import pertest
+
+    pertest.install()
 
 
 def install() -> None:
-    """Make ``fixtures.TempDir`` (and so ``NestedTempfile``) session-managed.
-
-    Done when fixtures' module is first imported (at once if it is already):
-    nothing is imported at start-up, and fixtures may live in a site
-    directory read after this one.
-    """
-    module = sys.modules.get(_TEMPDIR_MODULE)
-    if module is not None:
-        _patch(module)
-    elif not any(isinstance(finder, _PatchOnImport) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _PatchOnImport())
+    """Make ``fixtures.TempDir`` (and so ``NestedTempfile``) session-managed."""
+    when_imported(_TEMPDIR_MODULE, _patch)
 
 
 # fixtures 4.0-4.3.2: TempDir and NestedTempfile live in this module, and
@@ -69,27 +75,6 @@ def _adopted_setup(self: Any) -> None:
     from fixturestmp.dropin import TempDir
 
     TempDir._setUp(self)
-
-
-class _PatchOnImport(importlib.abc.MetaPathFinder):
-    """Patches fixtures' ``TempDir`` as its module is imported."""
-
-    def find_spec(
-        self, name: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if name != _TEMPDIR_MODULE:
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or spec.loader is None:
-            return spec
-        load = spec.loader.exec_module
-
-        def exec_module(module: ModuleType) -> None:
-            load(module)
-            _patch(module)
-
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
 
 
 def _main() -> int:

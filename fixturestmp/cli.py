@@ -148,6 +148,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         clean_leaks=args.clean_leaks,
         fail_on_leak=args.fail_on_leak,
         adopt=args.adopt,
+        leak_checks=resolve("leak_checks"),
     )
     print_summary(outcome, sys.stderr)
     return outcome.status

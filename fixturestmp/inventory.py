@@ -26,6 +26,7 @@ class SessionInfo:
     :ivar removed: How many directories of passed or skipped tests were
         removed (counted, not listed).
     :ivar leaks: The leak records of the session.
+    :ivar checked: How many tests ran with per-test leak checks.
     """
 
     def __init__(self, path: Path, number: int, live: bool) -> None:
@@ -35,6 +36,7 @@ class SessionInfo:
         self.tests: list[dict[str, Any]] = []
         self.removed = 0
         self.leaks: list[dict[str, Any]] = []
+        self.checked = 0
 
     def directory_count(self) -> int:
         """Return how many test directories the session has had."""
@@ -49,6 +51,7 @@ class SessionInfo:
             "tests": self.tests,
             "removed": self.removed,
             "leaks": self.leaks,
+            "checked": self.checked,
         }
 
 
@@ -76,9 +79,10 @@ def read_session(path: Path, number: int) -> SessionInfo:
         kind = record.get("kind", "test")
         if kind == "leak":
             info.leaks.append(record)
-        elif kind == "removed":
+        elif kind in ("removed", "checked"):
             count = record.get("count", 0)
-            info.removed += count if isinstance(count, int) else 0
+            if isinstance(count, int):
+                setattr(info, kind, getattr(info, kind) + count)
         elif kind == "test":
             by_path[record.get("path", "")] = {
                 "id": record.get("id", ""),

@@ -19,22 +19,25 @@ import unittest
 import weakref
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import testtools
-from testtools.testcase import _ExpectedFailure
+from fixturestmp.importhook import when_imported
 
-__all__ = ["after_cleanups", "follow", "running_case", "test_name"]
+if TYPE_CHECKING:
+    import testtools
+
+__all__ = ["after_cleanups", "follow", "on_every_test", "running_case", "test_name"]
 
 Report = Callable[[str], None]
 
 # Python 3.10-3.13 and testtools 2.7-2.9.1: every test runs inside one of
 # these, and subclasses that override run() (IsolatedAsyncioTestCase) call
-# unittest's in turn.
-_RUN_CODES = frozenset(
-    {unittest.TestCase.run.__code__, testtools.TestCase.run.__code__}
-)
+# unittest's in turn. testtools is looked up only once imported: no
+# testtools test can run before, and the start-up hook imports nothing.
+_UNITTEST_RUN = unittest.TestCase.run.__code__
+_AFTER = "_fixturestmp_after_cleanups"
 _FOLLOWER = "_fixturestmp_follower"
+_SUCCESS = "_fixturestmp_success"
 _HANDLER = "_fixturestmp_handler"
 
 
@@ -54,9 +57,28 @@ def running_case() -> unittest.TestCase | None:
     return found.popitem()[1] if len(found) == 1 else None
 
 
+def _testtools() -> Any:
+    """Return ``testtools.testcase`` if it is imported, else None."""
+    return sys.modules.get("testtools.testcase")
+
+
+def _expected_failure() -> tuple[type[BaseException], ...]:
+    """testtools 2.7-2.9.1 raises ``_ExpectedFailure`` for an expected failure."""
+    module = _testtools()
+    return (module._ExpectedFailure,) if module is not None else ()
+
+
+def _is_testtools(case: unittest.TestCase) -> bool:
+    module = _testtools()
+    return module is not None and isinstance(case, module.TestCase)
+
+
 def _case_on_stack(frame: FrameType | None) -> unittest.TestCase | None:
+    module = _testtools()
+    testtools_run = module.TestCase.run.__code__ if module is not None else None
     while frame is not None:
-        if frame.f_code in _RUN_CODES:
+        code = frame.f_code
+        if code is _UNITTEST_RUN or code is testtools_run:
             # The first argument of run(): the running case.
             return frame.f_locals.get("self")
         frame = frame.f_back
@@ -69,13 +91,98 @@ def test_name(case: unittest.TestCase) -> str:
     return case._testMethodName
 
 
-def after_cleanups(case: testtools.TestCase, callback: Callable[[], None]) -> None:
-    """Run ``callback`` after every cleanup of ``case``, added before or after.
+def after_cleanups(case: unittest.TestCase, callback: Callable[[], None]) -> None:
+    """Run ``callback`` after every cleanup of ``case``'s current run, those
+    added later included; an exception it raises is an error of the test.
 
-    testtools 2.7-2.9.1: ``_run_cleanups`` pops ``case._cleanups`` from the
-    end until it is empty, so index 0 runs last.
+    Callbacks run in the order they were added, before the result hears of
+    the test (testtools: before it reads the details).
     """
-    case._cleanups.insert(0, (callback, (), {}))
+    if _is_testtools(case):
+        # testtools 2.7-2.9.1: _run_cleanups pops case._cleanups from the
+        # end until it is empty, so index 0 runs last.
+        case._cleanups.insert(0, (callback, (), {}))
+        return
+    callbacks = case.__dict__.get(_AFTER)
+    if callbacks is None:
+        callbacks = case.__dict__[_AFTER] = []
+        case.doCleanups = functools.partial(_do_cleanups, case, case.doCleanups)  # type: ignore[method-assign]
+    callbacks.append(callback)
+
+
+def _do_cleanups(case: unittest.TestCase, do_cleanups: Callable[[], Any]) -> Any:
+    # unittest 3.10-3.13: run() calls case.doCleanups() (here an instance
+    # attribute, for this run) after tearDown, and keeps the run's state in
+    # case._outcome; a part run in _outcome.testPartExecutor reports its
+    # error or skip as the test's.
+    try:
+        return do_cleanups()
+    finally:
+        del case.doCleanups
+        callbacks = case.__dict__.pop(_AFTER)
+        outcome = case._outcome  # type: ignore[attr-defined]
+        for callback in callbacks:
+            if outcome is None:
+                callback()
+                continue
+            # What the parts so far came to; inside a part it reads True.
+            case.__dict__[_SUCCESS] = outcome.success
+            with outcome.testPartExecutor(case):
+                callback()
+        case.__dict__.pop(_SUCCESS, None)
+
+
+def on_every_test(start: Callable[[unittest.TestCase], None]) -> None:
+    """Call ``start(case)`` as every test of this process starts, before its
+    ``setUp``: the one hook a suite that asks for nothing gets.
+
+    A test run with no result object (``case.run()``) is left alone.
+    """
+    _wrap_run(unittest.TestCase, start)
+    when_imported(
+        "testtools.testcase", lambda module: _wrap_run(module.TestCase, start)
+    )
+
+
+def _wrap_run(kind: type, start: Callable[[unittest.TestCase], None]) -> None:
+    run = kind.__dict__["run"]
+    if getattr(run, "_fixturestmp", False):
+        return
+    # unittest 3.10-3.13 and testtools 2.7-2.9.1: run(result) calls
+    # result.startTest(case) once, before setUp (testtools after it has
+    # reset the case's cleanups), and tells it the test's outcome after.
+    wrapped = functools.partialmethod(_run_with_start, run, start)
+    wrapped._fixturestmp = True  # type: ignore[attr-defined]
+    kind.run = wrapped  # type: ignore[attr-defined]
+
+
+def _run_with_start(
+    case: unittest.TestCase,
+    run: Callable[..., Any],
+    start: Callable[[unittest.TestCase], None],
+    result: Any = None,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    if result is not None:
+        result = _Starter(result, start)
+    return run(case, result, *args, **kwargs)
+
+
+class _Starter:
+    """Passes everything on to ``result``, calling ``start`` at startTest."""
+
+    def __init__(self, result: Any, start: Callable[[unittest.TestCase], None]) -> None:
+        self._result = result
+        self._start = start
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+    def startTest(self, case: unittest.TestCase) -> Any:
+        outcome = self._result.startTest(case)
+        self._start(case)
+        return outcome
 
 
 def follow(case: unittest.TestCase, report: Report) -> "Follower | None":
@@ -86,7 +193,7 @@ def follow(case: unittest.TestCase, report: Report) -> "Follower | None":
     so details read final). Return the follower, or None where the case's
     run cannot be followed.
     """
-    if isinstance(case, testtools.TestCase):
+    if _is_testtools(case):
         return _TesttoolsFollower(case, report)
     if getattr(case, "_outcome", None) is None:
         return None  # Not inside run(): set up from outside any test.
@@ -113,7 +220,7 @@ class Follower:
             return
         if issubclass(error_type, unittest.SkipTest):
             self.skipped = True
-        elif not issubclass(error_type, _ExpectedFailure):
+        elif not issubclass(error_type, _expected_failure()):
             # testtools 2.7-2.9.1: an unexpected success is raised as
             # _UnexpectedSuccess; it counts as a failure, as runners report.
             self.failed = True
@@ -125,7 +232,7 @@ class _TesttoolsFollower(Follower):
     ``force_failure``.
     """
 
-    def __init__(self, case: testtools.TestCase, report: Report) -> None:
+    def __init__(self, case: "testtools.TestCase", report: Report) -> None:
         super().__init__(case, report)
         case.__dict__[_FOLLOWER] = self
         if _HANDLER not in case.__dict__:
@@ -155,8 +262,8 @@ def _on_exception(case_ref: "weakref.ref[testtools.TestCase]", exc_info: Any) ->
 
 
 class _UnittestFollower(Follower):
-    """unittest: the case's own ``doCleanups`` is wrapped for this run; the
-    errors and skips reported to the run's result are heard on the way.
+    """unittest: learns the outcome after the last cleanup; the errors and
+    skips reported to the run's result are heard on the way.
     """
 
     def __init__(self, case: unittest.TestCase, report: Report) -> None:
@@ -166,17 +273,12 @@ class _UnittestFollower(Follower):
         self._outcome = case._outcome  # type: ignore[attr-defined]
         self._result = self._outcome.result
         self._outcome.result = _Listener(self._result, self)
-        self._do_cleanups = case.doCleanups
-        case.doCleanups = self._finish  # type: ignore[method-assign]
+        after_cleanups(case, self._finish)
 
-    def _finish(self) -> Any:
-        case, outcome = self._case, self._outcome
-        try:
-            return self._do_cleanups()
-        finally:
-            del case.doCleanups  # The instance attribute set above.
-            outcome.result = self._result
-            self._report(self._outcome_of(case, outcome))
+    def _finish(self) -> None:
+        outcome = self._outcome
+        outcome.result = self._result
+        self._report(self._outcome_of(self._case, outcome))
 
     def _outcome_of(self, case: unittest.TestCase, outcome: Any) -> str:
         # 3.10 collects instead of reporting: _Outcome.errors, .skipped.
@@ -184,13 +286,14 @@ class _UnittestFollower(Follower):
             if exc_info is not None:
                 self._classify(exc_info[0])
         self.skipped = self.skipped or bool(getattr(outcome, "skipped", ()))
-        if not outcome.success and not self.skipped:
+        success = case.__dict__.get(_SUCCESS, outcome.success)
+        if not success and not self.skipped:
             self.failed = True  # An error reported before we listened.
         method = getattr(case, test_name(case), None)
         expecting = getattr(case, "__unittest_expecting_failure__", False) or (
             getattr(method, "__unittest_expecting_failure__", False)
         )
-        if outcome.success and expecting and not outcome.expectedFailure:
+        if success and expecting and not outcome.expectedFailure:
             self.failed = True  # An unexpected success: runners fail it.
         return self.so_far()
 

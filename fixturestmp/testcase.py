@@ -1,14 +1,10 @@
 """TestCase: a testtools test case with a retained temporary directory."""
 
-import functools
 from pathlib import Path
 
 import testtools
 
-from fixturestmp.config import resolve
-from fixturestmp.leaks.combined import LeakCheck
-from fixturestmp.leaks.report import settle
-from fixturestmp.runners import after_cleanups
+from fixturestmp.pertest import check_test
 from fixturestmp.tempdir import TempDirFixture
 
 __all__ = ["TestCase"]
@@ -32,22 +28,10 @@ class TestCase(testtools.TestCase):
     _tmp_fixture: TempDirFixture | None = None
 
     def setUp(self) -> None:
-        self._start_leak_checks()
+        # Before anything else: what setUp and fixtures leak counts too.
+        check_test(self)
         super().setUp()
         self._tmp_fixture = None
-
-    def _start_leak_checks(self) -> None:
-        names = resolve("leak_checks")
-        if not names:
-            return
-        check = LeakCheck(names)
-        check.start()
-        # After every cleanup, so what fixtures and cleanups leak counts.
-        # The outcome of the test, learned after this, sees a leak failure.
-        after_cleanups(self, functools.partial(self._stop_leak_checks, check))
-
-    def _stop_leak_checks(self, check: LeakCheck) -> None:
-        settle(check.stop(self.id()), case=self, action=check.action)
 
     @property
     def tmp_path(self) -> Path:

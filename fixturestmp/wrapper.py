@@ -17,7 +17,7 @@ from types import FrameType
 from typing import TextIO
 
 from fixturestmp import owners
-from fixturestmp.adopt import ADOPT_ENV
+from fixturestmp.adopt import ADOPT_ENV, PER_TEST_ENV
 from fixturestmp.config import env_name
 from fixturestmp.inventory import SessionInfo, read_session
 from fixturestmp.naming import printable
@@ -47,6 +47,7 @@ class RunOutcome:
     :ivar temp_leaks: Entries the command left in the temporary directory.
     :ivar removed: Whether those entries were removed.
     :ivar errors: Why some could not be removed.
+    :ivar unchecked: The ``leak_checks`` that applied to no test.
     """
 
     # A plain class: dataclasses would add to the wrapper's start-up time.
@@ -56,6 +57,7 @@ class RunOutcome:
         self.temp_leaks: list[TempEntry] = []
         self.removed = False
         self.errors: list[str] = []
+        self.unchecked: tuple[str, ...] = ()
 
 
 def run_command(
@@ -66,6 +68,7 @@ def run_command(
     clean_leaks: bool = False,
     fail_on_leak: bool = False,
     adopt: bool = False,
+    leak_checks: tuple[str, ...] = (),
     cwd: Path | None = None,
 ) -> RunOutcome:
     """Run ``command`` inside ``session`` and end the session by its status.
@@ -76,7 +79,8 @@ def run_command(
     snapshot = TempSnapshot() if (check_leaks or clean_leaks) else None
     session.open()
     try:
-        status = _run(command, _child_environment(session, adopt), cwd)
+        env = _child_environment(session, adopt, leak_checks)
+        status = _run(command, env, cwd)
         _wait_for_workers(session.path)
         info = read_session(session.path, _number_of(session.path))
         session.failed = status != 0 or any(
@@ -85,6 +89,8 @@ def run_command(
     finally:
         session.close()
     outcome = RunOutcome(status, info)
+    if leak_checks and not info.checked:
+        outcome.unchecked = leak_checks
     if snapshot is not None:
         outcome.temp_leaks = snapshot.new_entries()
         if clean_leaks:
@@ -116,7 +122,9 @@ def _number_of(path: Path) -> int:
     return int(number) if prefix == "run" and number.isdigit() else -1
 
 
-def _child_environment(session: SessionDir, adopt: bool) -> dict[str, str]:
+def _child_environment(
+    session: SessionDir, adopt: bool, leak_checks: tuple[str, ...]
+) -> dict[str, str]:
     env = dict(os.environ)
     env[SESSION_ENV] = str(session.path)
     env[env_name("retention_policy")] = str(session.retention_policy)
@@ -124,6 +132,10 @@ def _child_environment(session: SessionDir, adopt: bool) -> dict[str, str]:
     env[env_name("root")] = str(session.root)
     if adopt:
         env[ADOPT_ENV] = "1"
+    if leak_checks:
+        # Every testtools and unittest test of the run is checked.
+        env[env_name("leak_checks")] = ",".join(leak_checks)
+        env[PER_TEST_ENV] = "1"
     return env
 
 
@@ -195,6 +207,12 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         lines.append(f"LEAKED temp {entry.describe()}: {fate}")
     for error in outcome.errors:
         lines.append(f"fixturestmp: could not clean a leak: {error}")
+    if outcome.unchecked:
+        lines.append(
+            f"fixturestmp: leak_checks ({','.join(outcome.unchecked)}) applied to "
+            "no test: they run around testtools and unittest tests in Python "
+            "processes of the command; for pytest use --fixturestmp-leaks"
+        )
     for line in lines:
         print(line, file=stream)
 

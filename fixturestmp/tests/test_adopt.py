@@ -235,7 +235,7 @@ class TestAdopt(AdoptTestCase):
         self.assertEqual(1, len(warnings), run.stderr)
         self.assertThat(warnings[0], Contains("adopt is broken"))
         self.assertIsNotNone(
-            re.match(r"fixturestmp: the --adopt start-up hook failed", warnings[0])
+            re.match(r"fixturestmp: the start-up hook failed", warnings[0])
         )
 
 
