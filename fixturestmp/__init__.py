@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from fixturestmp.dropin import TempDir
     from fixturestmp.errors import ConfigError, UnsafeRootError
     from fixturestmp.leaks import LeakCheck, LeakError
     from fixturestmp.outcome import OutcomeMixin
@@ -26,6 +27,7 @@ __all__ = [
     "OutcomeMixin",
     "RetentionPolicy",
     "SessionTempFixture",
+    "TempDir",
     "TempDirFixture",
     "TestCase",
     "UnsafeRootError",
@@ -39,6 +41,7 @@ _MODULES = {
     "OutcomeMixin": "fixturestmp.outcome",
     "RetentionPolicy": "fixturestmp.policy",
     "SessionTempFixture": "fixturestmp.session",
+    "TempDir": "fixturestmp.dropin",
     "TempDirFixture": "fixturestmp.tempdir",
     "TestCase": "fixturestmp.testcase",
     "UnsafeRootError": "fixturestmp.errors",

@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"exit {LEAK_EXIT_STATUS} if COMMAND passed but leaked",
     )
+    run.add_argument(
+        "--adopt",
+        action="store_true",
+        help="make fixtures.TempDir() and fixtures.NestedTempfile() of every "
+        "Python process of COMMAND session-managed (kept when their test fails)",
+    )
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND...")
 
     ls = commands.add_parser("ls", help="list sessions and kept test directories")
@@ -141,6 +147,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         check_leaks=args.check_leaks,
         clean_leaks=args.clean_leaks,
         fail_on_leak=args.fail_on_leak,
+        adopt=args.adopt,
+        leak_checks=resolve("leak_checks"),
     )
     print_summary(outcome, sys.stderr)
     return outcome.status

@@ -107,19 +107,24 @@ class SessionTempFixture(fixtures.Fixture):
         """
         return self._dir.mktemp(basename, numbered)
 
-    def discard(self, path: Path) -> None:
+    def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time."""
         self._dir.discard(path)
 
     def record(
-        self, test_id: str, path: Path, outcome: str, retained: bool, **extra: Any
+        self,
+        test_id: str,
+        path: str | os.PathLike[str],
+        outcome: str,
+        retained: bool,
+        **extra: Any,
     ) -> None:
         """Note a finished directory in the session manifest.
 
         A removed directory of a test that did not fail is only counted
         (``removed`` in ``fixturestmp ls --json``).
 
-        :param outcome: ``passed``, ``failed`` or ``skipped``.
+        :param outcome: ``passed``, ``failed``, ``skipped`` or ``unknown``.
         """
         self._dir.record(test_id, path, outcome, retained, **extra)
 

@@ -2,7 +2,6 @@
 
 import errno
 import os
-import tempfile
 import threading
 import time
 import warnings
@@ -30,6 +29,7 @@ from fixturestmp.pruning import (
     trash_name,
 )
 from fixturestmp.removal import RemovalError, remove_entry, remove_tree
+from fixturestmp.systemtmp import system_tempdir
 from fixturestmp.trash import TRASH_DIR, Trash, delete_if_small
 
 __all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
@@ -87,7 +87,7 @@ class SessionDir:
         # worked around; a root the user chose is refused as it is.
         self._default_root = configured_root is None
         if configured_root is None:
-            configured_root = Path(tempfile.gettempdir()).absolute()
+            configured_root = Path(system_tempdir())
         self.root: Path = configured_root
         if self.basetemp is not None:
             check_basetemp(self.basetemp, basetemp is not None)
@@ -212,9 +212,16 @@ class SessionDir:
         self._pending.pop(key, None)
 
     def _settle_pending(self) -> None:
+        # Every one is settled, whatever fails; the first error is raised.
+        errors = []
         while self._pending:
             _, settle = self._pending.popitem()
-            settle()
+            try:
+                settle()
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
     def mktemp(self, basename: str, numbered: bool = True) -> Path:
         """Create a new directory in the session and return its path.
@@ -270,10 +277,10 @@ class SessionDir:
 
         A removed directory of a test that did not fail is only counted.
 
-        :param outcome: ``passed``, ``failed`` or ``skipped``.
+        :param outcome: ``passed``, ``failed``, ``skipped`` or ``unknown``.
         """
-        if outcome == "failed":
-            self.failed = True
+        if outcome == "failed" or (outcome == "unknown" and retained):
+            self.failed = True  # Its session is kept, as it is.
         elif not retained and not extra:
             self.count_removed()
             return

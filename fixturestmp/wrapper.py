@@ -17,6 +17,7 @@ from types import FrameType
 from typing import TextIO
 
 from fixturestmp import owners
+from fixturestmp.adopt import ADOPT_ENV, PER_TEST_ENV
 from fixturestmp.config import env_name
 from fixturestmp.inventory import SessionInfo, read_session
 from fixturestmp.naming import printable
@@ -46,6 +47,7 @@ class RunOutcome:
     :ivar temp_leaks: Entries the command left in the temporary directory.
     :ivar removed: Whether those entries were removed.
     :ivar errors: Why some could not be removed.
+    :ivar unchecked: The ``leak_checks`` that applied to no test.
     """
 
     # A plain class: dataclasses would add to the wrapper's start-up time.
@@ -55,6 +57,7 @@ class RunOutcome:
         self.temp_leaks: list[TempEntry] = []
         self.removed = False
         self.errors: list[str] = []
+        self.unchecked: tuple[str, ...] = ()
 
 
 def run_command(
@@ -64,6 +67,8 @@ def run_command(
     check_leaks: bool = False,
     clean_leaks: bool = False,
     fail_on_leak: bool = False,
+    adopt: bool = False,
+    leak_checks: tuple[str, ...] = (),
     cwd: Path | None = None,
 ) -> RunOutcome:
     """Run ``command`` inside ``session`` and end the session by its status.
@@ -74,15 +79,18 @@ def run_command(
     snapshot = TempSnapshot() if (check_leaks or clean_leaks) else None
     session.open()
     try:
-        status = _run(command, _child_environment(session), cwd)
+        env = _child_environment(session, adopt, leak_checks)
+        status = _run(command, env, cwd)
         _wait_for_workers(session.path)
         info = read_session(session.path, _number_of(session.path))
         session.failed = status != 0 or any(
-            test["outcome"] == "failed" for test in info.tests
+            test["outcome"] in ("failed", "unknown") for test in info.tests
         )
     finally:
         session.close()
     outcome = RunOutcome(status, info)
+    if leak_checks and not info.checked:
+        outcome.unchecked = leak_checks
     if snapshot is not None:
         outcome.temp_leaks = snapshot.new_entries()
         if clean_leaks:
@@ -114,11 +122,20 @@ def _number_of(path: Path) -> int:
     return int(number) if prefix == "run" and number.isdigit() else -1
 
 
-def _child_environment(session: SessionDir) -> dict[str, str]:
+def _child_environment(
+    session: SessionDir, adopt: bool, leak_checks: tuple[str, ...]
+) -> dict[str, str]:
     env = dict(os.environ)
     env[SESSION_ENV] = str(session.path)
     env[env_name("retention_policy")] = str(session.retention_policy)
+    env[env_name("retention_count")] = str(session.retention_count)
     env[env_name("root")] = str(session.root)
+    if adopt:
+        env[ADOPT_ENV] = "1"
+    if leak_checks:
+        # Every testtools and unittest test of the run is checked.
+        env[env_name("leak_checks")] = ",".join(leak_checks)
+        env[PER_TEST_ENV] = "1"
     return env
 
 
@@ -174,16 +191,26 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
     info = outcome.session
     if info is not None:
         failed = [t for t in info.tests if t["outcome"] == "failed"]
-        if failed:
+        unknown = [t for t in info.tests if t["outcome"] == "unknown" and t["retained"]]
+        if failed or unknown:
             kept = sum(1 for t in failed if t["retained"])
             count = info.directory_count()
             lines.append(
                 f"fixturestmp: {count} tests used temporary directories, "
                 f"{len(failed)} failed ({kept} kept)"
+                + (f", {len(unknown)} kept: outcome unknown" if unknown else "")
             )
         for test in failed:
             where = printable(test["path"]) if test["retained"] else "(removed)"
             lines.append(f"FAILED {printable(test['id'])}  {where}")
+        for test in unknown:
+            lines.append(f"KEPT {printable(test['id'])}  {printable(test['path'])}")
+        if unknown:
+            lines.append(
+                "fixturestmp: KEPT: outcome unknown (used outside a running test); "
+                "to make it known, call mark_failed() when its user fails, use it "
+                "in a with statement, or use it from a test"
+            )
         for leak in sorted(info.leaks, key=lambda r: -float(r.get("size", 0))):
             lines.append(str(leak.get("summary", leak)))
     for entry in outcome.temp_leaks:
@@ -191,16 +218,24 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         lines.append(f"LEAKED temp {entry.describe()}: {fate}")
     for error in outcome.errors:
         lines.append(f"fixturestmp: could not clean a leak: {error}")
+    if outcome.unchecked:
+        lines.append(
+            f"fixturestmp: leak_checks ({','.join(outcome.unchecked)}) applied to "
+            "no test: they run around testtools and unittest tests in Python "
+            "processes of the command; for pytest use --fixturestmp-leaks"
+        )
     for line in lines:
         print(line, file=stream)
 
 
 def kept_paths(info: SessionInfo | None) -> list[Path]:
-    """Return the retained directories of failed tests that still exist."""
+    """Return the kept directories of failed (or unknown) tests that exist."""
     if info is None:
         return []
     return [
         Path(t["path"])
         for t in info.tests
-        if t["outcome"] == "failed" and t["retained"] and Path(t["path"]).is_dir()
+        if t["outcome"] in ("failed", "unknown")
+        and t["retained"]
+        and Path(t["path"]).is_dir()
     ]

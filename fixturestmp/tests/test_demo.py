@@ -12,9 +12,17 @@ from testtools.matchers import Contains, DirExists
 
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, need_source_tree
 
-# What pip needs to build the package (setup.cfg names LICENSE, and setuptools
-# will soon refuse a missing license file).
-PROJECT_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.rst", "LICENSE")
+# What pip needs to build the package: setup.cfg names LICENSE (setuptools
+# will soon refuse a missing license file), setup.py copies the hook file.
+PROJECT_FILES = (
+    "setup.cfg",
+    "setup.py",
+    "pyproject.toml",
+    "README.rst",
+    "LICENSE",
+    "MANIFEST.in",
+    "fixturestmp-adopt.pth",
+)
 
 
 class TestDemo(IsolatedTestCase):

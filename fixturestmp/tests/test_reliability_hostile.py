@@ -8,7 +8,6 @@ root inside a session that user must prune.
 import json
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -160,7 +159,7 @@ def _make_dir(path: str, bait: bool) -> None:
 
 
 def _session_in_default_root(root: str) -> dict:
-    tempfile.tempdir = root
+    os.environ["TMPDIR"] = root  # the system temporary directory, for this child
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with fixturestmp.SessionTempFixture(retention_policy="all") as session:

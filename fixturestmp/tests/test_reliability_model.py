@@ -54,6 +54,7 @@ class Session:
         self.failed = False
         self.exists = True
         self.dirs: dict[Path, bool] = {}  # path: must exist
+        self.pending: list[Path] = []  # decided when the session ends
         self.fixture: fixturestmp.SessionTempFixture | None = None
         self.pid = 0
         self.may_have_trash = False
@@ -152,7 +153,12 @@ class SessionMachine(RuleBasedStateMachine):
                 (tmp.path / f"f{number}").write_text("x")
             if failed:
                 tmp.mark_failed()
-        session.dirs[tmp.path] = session.policy.keeps(failed)
+        # Used inside a test (this one), a block that passes leaves the
+        # decision to the test's end, which comes after the session's: the
+        # directory stays until the session ends. A failure is final at once.
+        session.dirs[tmp.path] = session.policy.keeps(failed) if failed else True
+        if not failed:
+            session.pending.append(tmp.path)
         session.failed = session.failed or failed
         FIGURES["test_dirs"] += 1
 
@@ -163,6 +169,9 @@ class SessionMachine(RuleBasedStateMachine):
         session = data.draw(st.sampled_from(self.running("open")))
         session.fixture.cleanUp()
         session.state = "ended"
+        for path in session.pending:
+            session.dirs[path] = session.policy.keeps(False)
+        session.pending.clear()
         if not session.policy.keeps(session.failed):
             if session.number is None:  # only what it made goes
                 for path in session.dirs:
