@@ -44,7 +44,13 @@ def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) ->
     check.start()
     runners.after_cleanups(case, functools.partial(_stop, case, check))
     global _checked
-    if not _checked:
+    if not _checked and os.environ.get("FIXTURESTMP_SESSION"):
+        # Under fixturestmp run, which reads the count: join the run's
+        # session first, so the count is written before this process
+        # leaves the session at exit (last registered, first run).
+        from fixturestmp.session import default_session
+
+        default_session()
         atexit.register(_record_count, os.getpid())
     _checked += 1
     return True
