@@ -105,6 +105,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     collect.add_argument("--root", help="temporary root (default: configured)")
 
+    report = commands.add_parser(
+        "report",
+        help="one self-contained HTML page (or JSON) about a session",
+        description="Write one self-contained HTML page about a session: its\n"
+        "summary, each failed test with its kept directory's listing and the\n"
+        "first lines of its small text files, the leaks, and a chart of\n"
+        "resident memory across the tests when the memory check ran. The\n"
+        "page loads nothing from anywhere. --json prints the same data.",
+        epilog="exit status: 0 written; 1 no such session; 2 usage error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument(
+        "--session",
+        metavar="N|PATTERN",
+        help="session number, session directory, or part of a test id "
+        "(default: the newest session)",
+    )
+    report.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: stdout)"
+    )
+    report.add_argument("--json", action="store_true", help="JSON instead of HTML")
+    report.add_argument("--root", help="temporary root (default: configured)")
+
     commands.add_parser("demo", help="run a small example suite and show what you get")
     return parser
 
@@ -138,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _clean(args)
         if args.command == "collect":
             return _collect(args)
+        if args.command == "report":
+            return _report(args)
         from fixturestmp.demo import run_demo
 
         return run_demo()
@@ -266,6 +291,39 @@ def _collect(args: argparse.Namespace) -> int:
     print(f"fixturestmp collect: {len(done.tests)} kept directories, {done.files} "
           f"files, {done.size} bytes; {skipped} skipped (see INDEX.txt)",
           file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import os
+
+    from fixturestmp.reportdata import build_report
+    from fixturestmp.selection import select_session
+
+    selection = select_session(args.session, args.root)
+    if selection is None:
+        print("fixturestmp report: no such session", file=sys.stderr)
+        return 1
+    data = build_report(selection)
+    if args.json:
+        text = json.dumps(data, indent=1) + "\n"
+    else:
+        from fixturestmp.reporthtml import render_html
+
+        text = render_html(data)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    partial = f"{args.output}.part-{os.getpid()}"
+    try:
+        with open(partial, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(partial, args.output)
+    except OSError as error:
+        raise ConfigError(
+            f"-o {args.output}: cannot be written ({error.strerror}); name a "
+            f"file in a directory you may write"
+        ) from None
     return 0
 
 

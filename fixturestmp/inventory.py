@@ -26,6 +26,8 @@ class SessionInfo:
     :ivar removed: How many directories of passed or skipped tests were
         removed (counted, not listed).
     :ivar leaks: The leak records of the session.
+    :ivar memory: The ``memory`` records (a test's RSS before and after it),
+        in the order written.
     """
 
     def __init__(self, path: Path, number: int, live: bool) -> None:
@@ -35,6 +37,7 @@ class SessionInfo:
         self.tests: list[dict[str, Any]] = []
         self.removed = 0
         self.leaks: list[dict[str, Any]] = []
+        self.memory: list[dict[str, Any]] = []
 
     def directory_count(self) -> int:
         """Return how many test directories the session has had."""
@@ -76,6 +79,8 @@ def read_session(path: Path, number: int) -> SessionInfo:
         kind = record.get("kind", "test")
         if kind == "leak":
             info.leaks.append(record)
+        elif kind == "memory":
+            info.memory.append(record)
         elif kind == "removed":
             count = record.get("count", 0)
             info.removed += count if isinstance(count, int) else 0
