@@ -197,16 +197,21 @@ class TestCollectRun(testtools.TestCase):
         manifest.write_text(text)
         out = self.dest / "out"
         out.mkdir()
+        locked = session / "test_fail_big0" / "locked"
+        locked.mkdir()
+        (locked / "inside.txt").write_text("unseen")
         os.chmod(self.stestr.top, 0o711)  # mkdtemp's 0700 would stop nobody
         for path in (self.dest, session, out, *session.rglob("*")):
             os.lchown(path, NOBODY, NOBODY)
         secret = session / "test_fail_big0" / "secret.txt"
         secret.chmod(0)
+        locked.chmod(0)
         status, output = collect_as_nobody(out, "--session", str(session))
         self.assertEqual(0, status, output)
         index = self.index(out / "run-0")
         skipped = {s["path"]: s["reason"] for s in index["skipped"]}
         self.assertEqual("unreadable: Permission denied", skipped[str(secret)])
+        self.assertEqual("unreadable: Permission denied", skipped[str(locked)])
         kept = out / "run-0" / "tests" / "test_fail_big0"
         self.assertFalse(os.path.lexists(kept / "secret.txt"))
         self.assertEqual("notes\n", (kept / "sub" / "notes.txt").read_text())

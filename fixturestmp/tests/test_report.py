@@ -6,12 +6,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 import testtools
 from testtools.matchers import Contains, MatchesRegex
 
+from fixturestmp.tests.htmlpage import parse
 from fixturestmp.tests.stestr_runs import StestrRun
 
 LEAKER = "suite.test_memory.TestMemory.test_leak_60mb"
@@ -64,43 +64,6 @@ SUITE = """
     f"            self.assertEqual(4, len([0] * 4))\n"
     for n in range(20)
 )
-
-
-class Elements(HTMLParser):
-    """Every element's tag, attributes and text, in document order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict[str, str], list[str]]] = []
-        self._open: list[list[str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        text: list[str] = []
-        self.elements.append((tag, dict(attrs), text))
-        if tag not in ("meta", "line", "circle", "br", "path"):
-            self._open.append(text)
-
-    def handle_endtag(self, tag):
-        if self._open and tag not in ("meta", "line", "circle", "br", "path"):
-            self._open.pop()
-
-    def handle_data(self, data):
-        for text in self._open:
-            text.append(data)
-
-    def find(self, tag: str, cls: str | None = None) -> list[tuple[dict, str]]:
-        return [
-            (attrs, "".join(text))
-            for name, attrs, text in self.elements
-            if name == tag and (cls is None or cls in attrs.get("class", "").split())
-        ]
-
-
-def parse(html: str) -> Elements:
-    parser = Elements()
-    parser.feed(html)
-    parser.close()
-    return parser
 
 
 def find_browser() -> str | None:
