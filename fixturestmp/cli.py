@@ -267,7 +267,7 @@ def _clean(args: argparse.Namespace) -> int:
 def _collect(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fixturestmp.collect import collect
+    from fixturestmp.collect import collect, counted
     from fixturestmp.config import parse_size
     from fixturestmp.naming import printable
     from fixturestmp.selection import select_session
@@ -288,8 +288,10 @@ def _collect(args: argparse.Namespace) -> int:
         return 1
     skipped = len(done.skipped) + done.skipped_more
     print(printable(str(done.path)))
-    print(f"fixturestmp collect: {len(done.tests)} kept directories, {done.files} "
-          f"files, {done.size} bytes; {skipped} skipped (see INDEX.txt)",
+    kept = "1 kept directory" if len(done.tests) == 1 else \
+        f"{len(done.tests)} kept directories"  # fmt: skip
+    print(f"fixturestmp collect: {kept}, {counted(done.files, 'file')}, "
+          f"{done.size} bytes; {skipped} skipped (see INDEX.txt)",
           file=sys.stderr)  # fmt: skip
     return 0
 

@@ -28,6 +28,7 @@ __all__ = [
     "INDEX_LIMIT",
     "Collection",
     "collect",
+    "counted",
     "kept_tests",
 ]
 
@@ -62,11 +63,12 @@ class Collection:
         self.links: list[dict[str, Any]] = []
         self.skipped_more = 0
         self.size = 0
+        self.copied = 0
 
     @property
     def files(self) -> int:
-        """How many files of kept directories were copied."""
-        return sum(test["files"] for test in self.tests)
+        """How many files were copied (the manifest and kept directories')."""
+        return self.copied
 
     def skip(self, path: str, reason: str) -> None:
         """Note that ``path`` was not copied, and why."""
@@ -91,15 +93,16 @@ class Collection:
         """Return the contents of ``INDEX.txt``."""
         lines = [
             f"fixturestmp collect of {self.session}",
-            f"{self.files} files, {self.size} bytes copied "
+            f"{counted(self.files, 'file')}, {self.size} bytes copied "
             f"(--max-size {self.max_size} bytes)",
             "",
             "Kept directories (manifest.jsonl has every record; leaks.txt the leaks):",
         ]
         for test in self.tests:
             lines.append(f"  {test['outcome']:<7} {test['id']}")
+            files = counted(test["files"], "file")
             lines.append(f"          {test['path']} -> {test['to']} "
-                         f"({test['files']} files, {test['bytes']} bytes)")  # fmt: skip
+                         f"({files}, {test['bytes']} bytes)")  # fmt: skip
         if self.links:
             lines += ["", "Symlinks (never followed; copied only if they point "
                       "inside their tree):"]  # fmt: skip
@@ -112,6 +115,11 @@ class Collection:
         if self.skipped_more:
             lines.append(f"  ... and {self.skipped_more} more entries")
         return "\n".join(lines) + "\n"
+
+
+def counted(number: int, noun: str) -> str:
+    """Return ``1 file``, ``2 files``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def kept_tests(selection: Selection) -> list[dict[str, Any]]:
@@ -287,6 +295,7 @@ def _copy_file(
     finally:
         os.close(fd)
     result.size += copied
+    result.copied += 1
     return copied
 
 

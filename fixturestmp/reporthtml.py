@@ -67,8 +67,8 @@ def render_html(data: dict[str, Any]) -> str:
     ]
     if data["memory"]:
         parts.append(_memory_section(data["memory"]))
-    parts.append(_failed_section(data["failed"]))
     parts.append(_leak_section(data["leaks"]))
+    parts.append(_failed_section(data["failed"]))
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -227,7 +227,9 @@ def memory_chart(memory: dict[str, Any]) -> str:
         f'{longest}</text><text x="{_LEFT + width / 2}" y="{bottom + 34}" '
         f'text-anchor="middle">tests, in the order each process ran them</text>'
     )
-    marks = {(t["pid"], t["seq"]): rank for rank, t in enumerate(memory["top"], 1)}
+    marks = {
+        (t["pid"], t["seq"], t["id"]): rank for rank, t in enumerate(memory["top"], 1)
+    }
     dots = []
     for number, process in enumerate(processes):
         colour = _COLOURS[number % len(_COLOURS)]
@@ -242,7 +244,7 @@ def memory_chart(memory: dict[str, Any]) -> str:
             f"{len(process['tests'])} tests</title></path>"
         )
         for index, test in enumerate(process["tests"]):
-            rank = marks.get((process["pid"], test["seq"]))
+            rank = marks.get((process["pid"], test["seq"], test["id"]))
             if rank is None:
                 continue
             cx, cy = x(index), y(test["after"])
