@@ -188,8 +188,12 @@ class ArchiveBundle(Bundle):
         try:
             self._tar.close()
             self._stream.close()
-        finally:
             if complete:
                 os.rename(self._part, self.path)
-            else:
-                os.unlink(self._part)
+                return
+        except BaseException:
+            # An archive that could not be finished is not left behind.
+            self._stream.close()
+            os.unlink(self._part)
+            raise
+        os.unlink(self._part)

@@ -133,11 +133,17 @@ def kept_tests(selection: Selection) -> list[dict[str, Any]]:
     return kept
 
 
-def check_dest(dest: Path, archive: bool, top: str) -> None:
-    """Refuse a destination that would overwrite something.
+def check_dest(dest: Path, archive: bool, top: str, session: Path) -> None:
+    """Refuse a destination that would overwrite something, or copy into
+    the session being copied (which would grow as it is read).
 
     :raises ConfigError: It would; the message names DEST and what to do.
     """
+    if Path(os.path.realpath(dest)).is_relative_to(os.path.realpath(session)):
+        raise ConfigError(
+            f"DEST {dest} is inside the session {session} it would copy; "
+            f"choose a directory outside it"
+        )
     if archive:
         if not dest.name.endswith(ARCHIVE_SUFFIXES):
             raise ConfigError(
@@ -191,7 +197,7 @@ def collect(
     if not tests and not leaks:
         return None
     top = info.path.name
-    check_dest(dest, archive, top)
+    check_dest(dest, archive, top, info.path)
     bundle: Bundle = ArchiveBundle(dest, top) if archive else DirectoryBundle(dest, top)
     result = Collection(dest if archive else dest / top, info.path, max_size)
     complete = False

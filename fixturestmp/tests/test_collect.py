@@ -173,6 +173,11 @@ class TestCollectRun(testtools.TestCase):
             self.assertEqual(2, done.returncode, done.stderr)
             self.assertThat(done.stderr, Contains(named))
         self.assertEqual([], os.listdir(self.dest))
+        inside = self.stestr.session / "test_fail_small0" / "out"
+        done = self.collect(str(inside))
+        self.assertEqual(2, done.returncode)
+        self.assertThat(done.stderr, Contains("is inside the session"))
+        self.assertFalse(inside.exists())
         done = self.collect()
         self.assertEqual(2, done.returncode)
         self.assertThat(done.stderr, Contains("DEST"))
