@@ -306,20 +306,23 @@ def _report(args: argparse.Namespace) -> int:
     if selection is None:
         print("fixturestmp report: no such session", file=sys.stderr)
         return 1
-    data = build_report(selection)
+    report = build_report(selection)
     if args.json:
-        text = json.dumps(data, indent=1) + "\n"
+        text = json.dumps(report, indent=1) + "\n"
     else:
         from fixturestmp.reporthtml import render_html
 
-        text = render_html(data)
+        text = render_html(report)
+    # A test id may hold undecodable bytes: written as escapes.
+    data = text.encode("utf-8", "backslashreplace")
     if args.output is None:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
         return 0
     partial = f"{args.output}.part-{os.getpid()}"
     try:
-        with open(partial, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with open(partial, "wb") as stream:
+            stream.write(data)
         os.replace(partial, args.output)
     except OSError as error:
         raise ConfigError(

@@ -19,6 +19,7 @@ from typing import Any
 from fixturestmp.bundle import ArchiveBundle, Bundle, DirectoryBundle
 from fixturestmp.errors import ConfigError
 from fixturestmp.manifest import MANIFEST_NAME
+from fixturestmp.naming import printable
 from fixturestmp.selection import Selection
 from fixturestmp.treewalk import TreeEntry, open_file, walk_tree
 
@@ -90,7 +91,15 @@ class Collection:
         }
 
     def index_text(self) -> str:
-        """Return the contents of ``INDEX.txt``."""
+        """Return the contents of ``INDEX.txt``.
+
+        Names are shown with :func:`~fixturestmp.naming.printable`: a file
+        name cannot put control sequences on the terminal of whoever reads
+        the index.
+        """
+        return "".join(f"{printable(line)}\n" for line in self._index_lines())
+
+    def _index_lines(self) -> list[str]:
         lines = [
             f"fixturestmp collect of {self.session}",
             f"{counted(self.files, 'file')}, {self.size} bytes copied "
@@ -114,7 +123,7 @@ class Collection:
             lines += [f"  {s['path']}: {s['reason']}" for s in self.skipped]
         if self.skipped_more:
             lines.append(f"  ... and {self.skipped_more} more entries")
-        return "\n".join(lines) + "\n"
+        return lines
 
 
 def counted(number: int, noun: str) -> str:

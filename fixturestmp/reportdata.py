@@ -14,6 +14,7 @@ import os
 import time
 from typing import Any
 
+from fixturestmp.naming import printable
 from fixturestmp.selection import Selection
 from fixturestmp.treewalk import TreeEntry, open_file, walk_tree
 
@@ -122,11 +123,13 @@ def _failed_test(test: dict[str, Any], detailed: bool) -> dict[str, Any]:
 
 
 def _listed(entry: TreeEntry) -> dict[str, Any]:
-    listed: dict[str, Any] = {"path": entry.rel, "kind": entry.kind}
+    # File names may be any bytes: shown as escapes, so the JSON is valid
+    # UTF-8 and no name can inject terminal control sequences.
+    listed: dict[str, Any] = {"path": printable(entry.rel), "kind": entry.kind}
     if entry.kind == "file":
         listed["size"] = entry.size
     elif entry.kind == "link":
-        listed["target"] = entry.target
+        listed["target"] = printable(entry.target)
     elif entry.kind == "error":
         listed["error"] = entry.error
     return listed
@@ -155,7 +158,7 @@ def _preview(entry: TreeEntry) -> dict[str, Any] | None:
         return None
     lines = text.splitlines()
     return {
-        "path": entry.rel,
+        "path": printable(entry.rel),
         "lines": [line[:_LINE_CHARS] for line in lines[:PREVIEW_LINES]],
         "more": max(0, len(lines) - PREVIEW_LINES),
     }

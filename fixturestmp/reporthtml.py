@@ -12,6 +12,8 @@ listed.
 from html import escape
 from typing import Any
 
+from fixturestmp.naming import printable
+
 __all__ = [
     "CHART_HEIGHT",
     "CHART_WIDTH",
@@ -43,6 +45,12 @@ svg text{font:11px system-ui,sans-serif;fill:#444}
 """
 
 
+def _e(value: Any) -> str:
+    # Names come from test ids and the file system: undecodable bytes and
+    # control characters are shown as escapes, then HTML-escaped.
+    return escape(printable(str(value)))
+
+
 def format_bytes(size: int) -> str:
     """Return ``size`` in decimal megabytes, as the leak reports write it."""
     # Not imported from fixturestmp.leaks: that loads every check and psutil.
@@ -60,9 +68,9 @@ def render_html(data: dict[str, Any]) -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src '
         "'none'; style-src 'unsafe-inline'\">",
         '<meta name="viewport" content="width=device-width">',
-        f"<title>fixturestmp report: {escape(name)}</title>",
+        f"<title>fixturestmp report: {_e(name)}</title>",
         f"<style>{_STYLE}</style></head><body>",
-        f"<h1>fixturestmp report: {escape(name)}</h1>",
+        f"<h1>fixturestmp report: {_e(name)}</h1>",
         _summary(data),
     ]
     if data["memory"]:
@@ -76,7 +84,7 @@ def render_html(data: dict[str, Any]) -> str:
 def _summary(data: dict[str, Any]) -> str:
     session, counts = data["session"], data["summary"]
     rows = [
-        ("Session", f"<code>{escape(session['path'])}</code>"
+        ("Session", f"<code>{_e(session['path'])}</code>"
          + (" (in use)" if session["live"] else "")),
         ("Tests with a temporary directory", counts["tests"]),
         ("Failed", _bad(counts["failed"])),
@@ -100,15 +108,15 @@ def _failed_section(failed: list[dict[str, Any]]) -> str:
         parts.append("<p>None.</p>")
     for test in failed:
         parts.append(
-            f'<section class="failed-test" data-test="{escape(test["id"])}">'
-            f"<h3><code>{escape(test['id'])}</code> "
-            f'<span class="bad">{escape(test["outcome"])}</span></h3>'
+            f'<section class="failed-test" data-test="{_e(test["id"])}">'
+            f"<h3><code>{_e(test['id'])}</code> "
+            f'<span class="bad">{_e(test["outcome"])}</span></h3>'
         )
         if not test["retained"]:
             parts.append("<p class=\"muted\">Its directory was not kept "
                          "(retention policy).</p></section>")  # fmt: skip
             continue
-        parts.append(f"<p>Kept at <code>{escape(test['path'])}</code></p>")
+        parts.append(f"<p>Kept at <code>{_e(test['path'])}</code></p>")
         if "listing" not in test:
             parts.append("<p class=\"muted\">(listing left out: only the first "
                          "failed tests are listed in full)</p></section>")  # fmt: skip
@@ -119,7 +127,7 @@ def _failed_section(failed: list[dict[str, Any]]) -> str:
             lines = [_listing_line(entry) for entry in test["listing"]]
             if test["listing_more"]:
                 lines.append(f"... and {test['listing_more']} more entries")
-            parts.append(f'<pre class="listing">{escape(chr(10).join(lines))}</pre>')
+            parts.append(f'<pre class="listing">{_e(chr(10).join(lines))}</pre>')
         else:
             parts.append('<p class="muted">The directory is empty.</p>')
         for preview in test["previews"]:
@@ -127,8 +135,8 @@ def _failed_section(failed: list[dict[str, Any]]) -> str:
             if preview["more"]:
                 text += f"\n... {preview['more']} more lines"
             parts.append(
-                f"<details open><summary><code>{escape(preview['path'])}</code>"
-                f'</summary><pre class="preview">{escape(text)}</pre></details>'
+                f"<details open><summary><code>{_e(preview['path'])}</code>"
+                f'</summary><pre class="preview">{_e(text)}</pre></details>'
             )
         parts.append("</section>")
     return "\n".join(parts)
@@ -158,10 +166,10 @@ def _leak_section(leaks: list[dict[str, Any]]) -> str:
         size = leak.get("size")
         shown = format_bytes(size) if leak.get("check") == "memory" else size
         parts.append(
-            f'<tr class="leak"><td>{escape(str(leak.get("check")))}</td>'
-            f"<td><code>{escape(str(leak.get('id')))}</code></td>"
-            f'<td class="n">{escape(str(shown))}</td>'
-            f"<td>{escape(str(leak.get('summary')))}</td></tr>"
+            f'<tr class="leak"><td>{_e(str(leak.get("check")))}</td>'
+            f"<td><code>{_e(str(leak.get('id')))}</code></td>"
+            f'<td class="n">{_e(str(shown))}</td>'
+            f"<td>{_e(str(leak.get('summary')))}</td></tr>"
         )
     parts.append("</table>")
     return "\n".join(parts)
@@ -170,7 +178,7 @@ def _leak_section(leaks: list[dict[str, Any]]) -> str:
 def _memory_section(memory: dict[str, Any]) -> str:
     top = memory["top"]
     items = "".join(
-        f'<li data-test="{escape(test["id"])}"><code>{escape(test["id"])}</code>'
+        f'<li data-test="{_e(test["id"])}"><code>{_e(test["id"])}</code>'
         f" grew RSS by <b>{format_bytes(test['growth'])}</b> "
         f"({format_bytes(test['before'])} to {format_bytes(test['after'])}; "
         f"process {test['pid']}, its test {test['seq'] + 1})</li>"
@@ -250,9 +258,9 @@ def memory_chart(memory: dict[str, Any]) -> str:
             cx, cy = x(index), y(test["after"])
             grown = format_bytes(test["after"] - test["before"])
             dots.append(
-                f'<circle class="grower" data-test="{escape(test["id"])}" '
+                f'<circle class="grower" data-test="{_e(test["id"])}" '
                 f'data-rank="{rank}" cx="{cx:.1f}" cy="{cy:.1f}" r="5">'
-                f"<title>{rank}. {escape(test['id'])}: +{grown}</title></circle>"
+                f"<title>{rank}. {_e(test['id'])}: +{grown}</title></circle>"
                 f'<text x="{cx + 7:.1f}" y="{cy - 6:.1f}">{rank}</text>'
             )
     parts.extend(dots)

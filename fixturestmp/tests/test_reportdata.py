@@ -5,13 +5,18 @@ The sessions are real directories with manifests written through
 run write them; test_report.py covers a real run end to end.
 """
 
+import json
+import os
+import subprocess
+import sys
+
 from fixturestmp import reportdata
 from fixturestmp.inventory import read_session
 from fixturestmp.manifest import ManifestWriter, test_record_line
 from fixturestmp.reportdata import build_report, memory_series
 from fixturestmp.reporthtml import render_html
 from fixturestmp.selection import Selection
-from fixturestmp.tests.helpers import IsolatedTestCase
+from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
 from fixturestmp.tests.htmlpage import parse
 
 
@@ -23,7 +28,7 @@ def memory(test_id, before, after, seq, pid=1):
 class ReportTestCase(IsolatedTestCase):
     def report_of(self, records, tests=()):
         session = self.root / "run-0"
-        session.mkdir()
+        session.mkdir(exist_ok=True)
         writer = ManifestWriter(session)
         for record in records:
             writer.append(record, urgent=False)
@@ -99,3 +104,44 @@ class TestPage(ReportTestCase):
         page = parse(render_html(data))
         self.assertEqual([], page.find("svg"))
         self.assertEqual(reportdata.DETAILED_FAILURES, len(page.find("pre", "listing")))
+
+
+class TestOddNames(ReportTestCase):
+    """File names are bytes, test ids any text: every output stays valid."""
+
+    def test_undecodable_and_control_characters(self):
+        kept = self.root / "run-0" / "kept0"
+        kept.mkdir(parents=True)
+        with open(os.fsencode(kept) + b"/\xff\x1b[31mred.txt", "wb") as stream:
+            stream.write(b"line \xff\n")
+        os.symlink(b"\xfe-target", os.fsencode(kept) + b"/\xfelink")
+        odd_id = "t.test_\udcff\x1b[2J"
+        self.report_of([memory(odd_id, 0, 10**8, 0)], [(odd_id, kept)])
+        session = str(self.root / "run-0")
+        page = self.root / "page.html"
+        for args in (["report", "--session", session, "-o", str(page)],
+                     ["report", "--session", session, "--json"],
+                     ["collect", str(self.root / "out"), "--session", session],
+                     ["collect", str(self.root / "out.tgz"), "--archive",
+                      "--session", session]):  # fmt: skip
+            done = subprocess.run(
+                [sys.executable, "-m", "fixturestmp.cli", *args],
+                cwd=self.workdir, capture_output=True, timeout=120,
+                env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+            )  # fmt: skip
+            self.assertEqual(0, done.returncode, done.stderr)
+            self.assertNotIn(b"\x1b", done.stdout)
+            if "--json" in args:
+                data = json.loads(done.stdout.decode("utf-8"))  # strict UTF-8
+                names = {e["path"] for e in data["failed"][0]["listing"]}
+                self.assertEqual({"\\udcff\\x1b[31mred.txt", "\\udcfelink"}, names)
+        html = page.read_bytes().decode("utf-8")
+        self.assertNotIn("\x1b", html)
+        self.assertIn("\\udcff\\x1b[31mred.txt", html)
+        index = (self.root / "out" / "run-0" / "INDEX.txt").read_bytes()
+        self.assertNotIn(b"\x1b", index)
+        self.assertIn(b"t.test_\\udcff\\x1b[2J", index)
+        self.assertIn(b"kept0/\\udcfelink -> \\udcfe-target", index)
+        copy = self.root / "out" / "run-0" / "tests" / "kept0"
+        copied = os.listdir(os.fsencode(copy))
+        self.assertIn(b"\xff\x1b[31mred.txt", copied)
