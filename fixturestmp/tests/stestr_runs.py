@@ -40,19 +40,24 @@ class StestrRun:
         self.top = Path(tempfile.mkdtemp(prefix="fixturestmp-test-"))
         self.root = self.top / "root"
         self.workdir = self.top / "work"
-        self.root.mkdir()
-        self.workdir.mkdir()
-        write_files(
-            self.workdir,
-            {".stestr.conf": "[DEFAULT]\ntest_path=./suite\ntop_dir=./\n",
-             "suite/__init__.py": "", **files},
-        )  # fmt: skip
-        clean = {n: "" for n in os.environ if n.startswith("FIXTURESTMP_")}
-        self.result = cli(
-            "run", "--", sys.executable, "-m", "stestr", "run",
-            "--concurrency", str(concurrency),
-            root=self.root, cwd=self.workdir, env={**clean, **(env or {})},
-        )  # fmt: skip
+        try:
+            self.root.mkdir()
+            self.workdir.mkdir()
+            write_files(
+                self.workdir,
+                {".stestr.conf": "[DEFAULT]\ntest_path=./suite\ntop_dir=./\n",
+                 "suite/__init__.py": "", **files},
+            )  # fmt: skip
+            clean = {n: "" for n in os.environ if n.startswith("FIXTURESTMP_")}
+            self.result = cli(
+                "run", "--", sys.executable, "-m", "stestr", "run",
+                "--concurrency", str(concurrency),
+                root=self.root, cwd=self.workdir, env={**clean, **(env or {})},
+            )  # fmt: skip
+        except BaseException:
+            # setUpClass failed: tearDownClass will not run to remove it.
+            self.remove()
+            raise
         self.base = self.root / base_name()
         self.session = self.base / "run-0"
 
