@@ -27,6 +27,8 @@ class SessionInfo:
         removed (counted, not listed).
     :ivar leaks: The leak records of the session.
     :ivar checked: How many tests ran with per-test leak checks.
+    :ivar memory: The ``memory`` records (a test's RSS before and after it),
+        in the order written.
     """
 
     def __init__(self, path: Path, number: int, live: bool) -> None:
@@ -37,6 +39,7 @@ class SessionInfo:
         self.removed = 0
         self.leaks: list[dict[str, Any]] = []
         self.checked = 0
+        self.memory: list[dict[str, Any]] = []
 
     def directory_count(self) -> int:
         """Return how many test directories the session has had."""
@@ -79,6 +82,8 @@ def read_session(path: Path, number: int) -> SessionInfo:
         kind = record.get("kind", "test")
         if kind == "leak":
             info.leaks.append(record)
+        elif kind == "memory":
+            info.memory.append(record)
         elif kind in ("removed", "checked"):
             count = record.get("count", 0)
             if isinstance(count, int):
