@@ -253,7 +253,7 @@ def _copy_test(bundle: Bundle, result: Collection, test: dict[str, Any]) -> None
     summary = {"id": test["id"], "outcome": test["outcome"], "path": str(kept),
                "to": to, "files": 0, "bytes": 0}  # fmt: skip
     result.tests.append(summary)
-    parents = set()
+    parents: set[str] = set()
     for entry in walk_tree(kept):
         rel = f"{to}/{entry.rel}" if entry.rel else to
         shown = f"{kept}/{entry.rel}" if entry.rel else str(kept)

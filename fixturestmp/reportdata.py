@@ -187,7 +187,7 @@ def memory_series(records: list[dict[str, Any]]) -> dict[str, Any]:
             "before": before,
             "after": after,
         })  # fmt: skip
-    processes = []
+    processes: list[dict[str, Any]] = []
     for pid in sorted(by_pid):
         tests = sorted(by_pid[pid], key=lambda test: test["seq"])
         processes.append({"pid": pid, "tests": tests})

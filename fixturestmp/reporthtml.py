@@ -164,7 +164,9 @@ def _leak_section(leaks: list[dict[str, Any]]) -> str:
                  "<th>size</th><th>report</th></tr>")  # fmt: skip
     for leak in leaks:
         size = leak.get("size")
-        shown = format_bytes(size) if leak.get("check") == "memory" else size
+        shown = size
+        if leak.get("check") == "memory" and isinstance(size, int):
+            shown = format_bytes(size)
         parts.append(
             f'<tr class="leak"><td>{_e(str(leak.get("check")))}</td>'
             f"<td><code>{_e(str(leak.get('id')))}</code></td>"

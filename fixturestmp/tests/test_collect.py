@@ -53,6 +53,8 @@ SUITE = f"""
 class TestCollectRun(testtools.TestCase):
     """``collect`` of one real run: two failed tests, a pass and a leak."""
 
+    stestr: StestrRun
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
