@@ -75,7 +75,7 @@ def _is_testtools(case: unittest.TestCase) -> bool:
 
 def _case_on_stack(frame: FrameType | None) -> unittest.TestCase | None:
     module = _testtools()
-    testtools_run = module.TestCase.run.__code__ if module is not None else None
+    testtools_run = _own_run(module.TestCase).__code__ if module is not None else None
     while frame is not None:
         code = frame.f_code
         if code is _UNITTEST_RUN or code is testtools_run:
@@ -83,6 +83,13 @@ def _case_on_stack(frame: FrameType | None) -> unittest.TestCase | None:
             return frame.f_locals.get("self")
         frame = frame.f_back
     return None
+
+
+def _own_run(kind: type) -> Any:
+    # Under on_every_test, kind.run is a partialmethod, whose code every
+    # partialmethod shares: the frame to look for is the wrapped run's.
+    run = kind.__dict__["run"]
+    return getattr(run, "_fixturestmp_run", run)
 
 
 def test_name(case: unittest.TestCase) -> str:
@@ -153,6 +160,7 @@ def _wrap_run(kind: type, start: Callable[[unittest.TestCase], None]) -> None:
     # reset the case's cleanups), and tells it the test's outcome after.
     wrapped = functools.partialmethod(_run_with_start, run, start)
     wrapped._fixturestmp = True  # type: ignore[attr-defined]
+    wrapped._fixturestmp_run = run  # type: ignore[attr-defined]
     kind.run = wrapped  # type: ignore[attr-defined]
 
 

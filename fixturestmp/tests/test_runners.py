@@ -94,3 +94,38 @@ class TestOutsideTests(IsolatedTestCase):
         )
         run = run_python(["-m", "unittest", "test_it"], self.workdir)
         self.assertEqual(0, run.returncode, run.stderr)
+
+
+class TestUnderTheEveryTestHook(IsolatedTestCase):
+    def test_the_running_case_is_still_found(self):
+        # on_every_test wraps run() for the whole process: in a child, so
+        # that no other test runs wrapped.
+        write_files(
+            self.workdir,
+            {
+                "test_it.py": """
+                    import unittest
+
+                    import testtools
+
+                    from fixturestmp import runners
+
+                    STARTED = []
+                    runners.on_every_test(STARTED.append)
+
+
+                    class Plain(unittest.TestCase):
+                        def test_it(self):
+                            self.assertIn(self, STARTED)
+                            self.assertIs(self, runners.running_case())
+
+
+                    class Testtools(testtools.TestCase):
+                        def test_it(self):
+                            self.assertIn(self, STARTED)
+                            self.assertIs(self, runners.running_case())
+                """
+            },
+        )
+        run = run_python(["-m", "testtools.run", "test_it"], self.workdir)
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
