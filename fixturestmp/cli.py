@@ -295,7 +295,9 @@ def _collect(args: argparse.Namespace) -> int:
         print(f"fixturestmp collect: nothing to collect ({what})", file=sys.stderr)
         return 1
     skipped = len(done.skipped) + done.skipped_more
-    print(printable(str(done.path)))
+    # Flushed: the path comes before the summary on stderr, also when stdout
+    # is a file or a pipe (buffered).
+    print(printable(str(done.path)), flush=True)
     kept = "1 kept directory" if len(done.tests) == 1 else \
         f"{len(done.tests)} kept directories"  # fmt: skip
     print(f"fixturestmp collect: {kept}, {counted(done.files, 'file')}, "
