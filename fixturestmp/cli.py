@@ -141,8 +141,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         check_leaks=args.check_leaks,
         clean_leaks=args.clean_leaks,
         fail_on_leak=args.fail_on_leak,
+        report=lambda outcome: print_summary(outcome, sys.stderr),
     )
-    print_summary(outcome, sys.stderr)
     return outcome.status
 
 

@@ -67,6 +67,8 @@ def add_owner(session: Path) -> str:
     os.makedirs(owners, mode=0o700, exist_ok=True)
     fd = os.open(owners / token, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
     os.close(fd)
+    # A new record of a path whose old one could not be deleted: live again.
+    _withdrawn.discard(str(owners / token))
     return token
 
 

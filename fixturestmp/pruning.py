@@ -67,19 +67,22 @@ def _entries(base: BaseDir) -> list[os.DirEntry[str]]:
         raise explain(error, base.path, "list the base directory") from error
 
 
-def select_victims(base: BaseDir, keep: int) -> tuple[list[Path], list[Path]]:
+def select_victims(
+    base: BaseDir, keep: int, ending: Path | None = None
+) -> tuple[list[Path], list[Path]]:
     """Return (sessions to remove, kept sessions whose trash to remove).
 
-    Sessions are taken newest first; a session with a live owner is skipped
-    (never removed, and not counted); the first ``keep`` others are kept.
-    Call with the base directory's lock held.
+    Sessions are taken newest first; a session with a live owner, and the
+    session ``ending`` (the caller's own), are skipped (never removed, and
+    not counted); the first ``keep`` others are kept. Call with the base
+    directory's lock held.
     """
     sessions = list_sessions(base)
     victims, kept_trash = [], []
     kept = 0
     for number in sorted(sessions, reverse=True):
         path = sessions[number]
-        if owners.is_live(path):
+        if path == ending or owners.is_live(path):
             continue
         if kept < keep:
             kept += 1
@@ -90,10 +93,16 @@ def select_victims(base: BaseDir, keep: int) -> tuple[list[Path], list[Path]]:
     return victims, kept_trash
 
 
-def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Path]:
+def prune(
+    base: BaseDir,
+    keep: int,
+    errors: list[str] | None = None,
+    ending: Path | None = None,
+) -> list[Path]:
     """Remove dead sessions beyond the ``keep`` newest; return what went.
 
-    See :func:`select_victims`. Dead symlinks (``run-current``) and
+    See :func:`select_victims`; ``ending`` is the session of the caller,
+    which it keeps (and counts) itself. Dead symlinks (``run-current``) and
     abandoned garbage go too: garbage of dead processes, and this process's
     own garbage that no thread of it is deleting (a failed earlier attempt).
     A step that fails does not stop the others.
@@ -106,7 +115,7 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
     removed = []
     own = owners.owner_token()
     with base.locked():
-        victims, kept_trash = select_victims(base, keep)
+        victims, kept_trash = select_victims(base, keep, ending)
         for path in kept_trash + victims:
             try:
                 if path in victims:

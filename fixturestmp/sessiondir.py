@@ -95,6 +95,10 @@ class SessionDir:
         self.path: Path = None  # type: ignore[assignment]
         self._joined: Path | None = None
         self._base: BaseDir | None = None
+        # Withdraws this process's owner record: the very last step, so
+        # that no other session prunes this one while it is still ending
+        # and reporting what it kept.
+        self._release: Callable[[], None] | None = None
 
     @classmethod
     def join(cls, path: str | os.PathLike[str]) -> "SessionDir":
@@ -143,13 +147,13 @@ class SessionDir:
         if self._joined is not None:
             self.path = self._joined
             owners.add_owner(self.path)
-            token = self._token
-            self._cleanups.append(lambda: owners.remove_owner(self.path, token))
+            self._release = self._remove_owner
         elif self.basetemp is not None:
             self._created = set()
             self.path = self.basetemp
             check_basetemp(self.path, True)
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._release = self._remove_owner
             self._cleanups.append(self._finish)
             write_marker(self.path)
             owners.add_owner(self.path)
@@ -157,6 +161,7 @@ class SessionDir:
             self._base = open_base_dir(self.root, fallback=self._default_root)
             self._cleanups.append(self._base.close)
             self.path = create_numbered(self._base)
+            self._release = self._remove_owner
             self._cleanups.append(self._finish)
         self._path_str = str(self.path)
         self.manifest = ManifestWriter(self.path)
@@ -166,7 +171,25 @@ class SessionDir:
         self._cleanups.append(self._settle_pending)
 
     def close(self) -> None:
-        """End the session: every step runs; the first error is raised."""
+        """End the session (see :meth:`end`), then stop using it.
+
+        Every step runs; the first error is raised.
+        """
+        try:
+            self.end()
+        finally:
+            release, self._release = self._release, None
+            if release is not None:
+                release()
+
+    def end(self) -> None:
+        """End the session, still using it: nothing else prunes it meanwhile.
+
+        Its directory is removed or kept by policy, then other sessions are
+        pruned; this one counts among the ``retention_count`` kept. Until
+        :meth:`close`, a process that prints what was kept can rely on it
+        being there. Every step runs; the first error is raised.
+        """
         errors: list[BaseException] = []
         cleanups, self._cleanups = self._cleanups, []
         for cleanup in reversed(cleanups):
@@ -176,6 +199,10 @@ class SessionDir:
                 errors.append(error)
         if errors:
             raise errors[0]
+
+    def _remove_owner(self) -> None:
+        if os.getpid() == self._pid:  # A forked child holds no record.
+            owners.remove_owner(self.path, self._token)
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
@@ -308,25 +335,16 @@ class SessionDir:
     def _finish(self) -> None:
         if os.getpid() != self._pid:
             return  # A forked child must not end its parent's session.
-        failure = None
-        try:
-            owners.remove_owner(self.path, self._token)
-        except OSError as error:
-            # No longer live to this process: end the session all the same,
-            # then report it.
-            failure = error
-        try:
-            self._end()
-        finally:
-            if failure is not None:
-                raise failure
-
-    def _end(self) -> None:
         # Every step is tried, so that one undeletable file does not stop
         # the pruning of other sessions; the first failure is raised.
         failures: list[OSError] = []
-        live = owners.is_live(self.path)
-        removing = self._base is not None and not live and not self.keeps_session()
+        # This process's own record stays until close(): only other users
+        # (workers that outlive the command) keep the session alive.
+        live = any(t != self._token for t in owners.live_owners(self.path))
+        kept = self.keeps_session() and (
+            self._base is None or self.retention_count >= 1
+        )
+        removing = self._base is not None and not live and not kept
         if not self._trash_failed and not live and not removing:
             # Left by workers that died before draining their own trash (a
             # session about to be removed whole takes it along).
@@ -339,7 +357,11 @@ class SessionDir:
             with claimed([name]):  # A failure is reported once, not retried.
                 if removing:
                     _attempt(failures, self._remove_own, name)
-                _attempt(failures, prune, self._base, self.retention_count, errors)
+                # This session is not pruned (and is live until its record
+                # is withdrawn, last): it takes one of the places.
+                others = self.retention_count - (0 if removing else 1)
+                _attempt(failures, prune, self._base, max(others, 0), errors,
+                         None if removing else self.path)  # fmt: skip
             for error in errors:
                 # Not this session's failure, and raising would fail every
                 # later session too: say it, every time, until it is fixed.

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -65,32 +65,42 @@ def run_command(
     clean_leaks: bool = False,
     fail_on_leak: bool = False,
     cwd: Path | None = None,
+    report: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome:
     """Run ``command`` inside ``session`` and end the session by its status.
 
     SIGINT, SIGTERM and SIGHUP are forwarded to the command's process group;
     the session is ended whatever happens.
+
+    :param report: Called with the outcome while this process still uses
+        the session, so that no other session ending meanwhile prunes what
+        it reports as kept.
     """
     snapshot = TempSnapshot() if (check_leaks or clean_leaks) else None
     session.open()
     try:
-        status = _run(command, _child_environment(session), cwd)
-        _wait_for_workers(session.path)
-        info = read_session(session.path, _number_of(session.path))
-        session.failed = status != 0 or any(
-            test["outcome"] == "failed" for test in info.tests
-        )
+        try:
+            status = _run(command, _child_environment(session), cwd)
+            _wait_for_workers(session.path)
+            info = read_session(session.path, _number_of(session.path))
+            session.failed = status != 0 or any(
+                test["outcome"] == "failed" for test in info.tests
+            )
+        finally:
+            session.end()
+        outcome = RunOutcome(status, info)
+        if snapshot is not None:
+            outcome.temp_leaks = snapshot.new_entries()
+            if clean_leaks:
+                outcome.errors = TempSnapshot.remove(outcome.temp_leaks)
+                outcome.removed = True
+        leaked = bool(outcome.temp_leaks or info.leaks)
+        if fail_on_leak and leaked and status == 0:
+            outcome.status = LEAK_EXIT_STATUS
+        if report is not None:
+            report(outcome)
     finally:
         session.close()
-    outcome = RunOutcome(status, info)
-    if snapshot is not None:
-        outcome.temp_leaks = snapshot.new_entries()
-        if clean_leaks:
-            outcome.errors = TempSnapshot.remove(outcome.temp_leaks)
-            outcome.removed = True
-    leaked = bool(outcome.temp_leaks or info.leaks)
-    if fail_on_leak and leaked and status == 0:
-        outcome.status = LEAK_EXIT_STATUS
     return outcome
 
 

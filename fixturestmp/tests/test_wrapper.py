@@ -278,3 +278,67 @@ class TestSignals(WrapperTestCase):
         cleaned = self.run_cli("clean", "--all")
         self.assertEqual(0, cleaned.returncode, cleaned.stderr)
         self.assertThat(str(self.base / "run-0"), Not(DirExists()))
+
+
+# Makes a failed test's directory in the session, says so on stdout, then
+# waits for its stdin to close before it exits with a failure.
+FAIL_AND_WAIT = """
+import sys
+import fixturestmp
+with fixturestmp.TempDirFixture("evidence") as tmp:
+    (tmp.path / "log").write_text("why it failed")
+    tmp.mark_failed()
+print(tmp.path, flush=True)
+sys.stdin.read()
+sys.exit(1)
+"""
+
+
+class TestConcurrentRuns(WrapperTestCase):
+    """Every path a run prints as kept exists after it exits."""
+
+    def start(self, count: str) -> subprocess.Popen:
+        env = dict(os.environ, FIXTURESTMP_ROOT=str(self.root),
+                   PYTHONPATH=str(REPO_ROOT))  # fmt: skip
+        run = subprocess.Popen(
+            [sys.executable, *fixturestmp_command(
+                "run", "--retention-count", count, "--",
+                sys.executable, "-c", FAIL_AND_WAIT)],
+            env=env, cwd=self.workdir, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.addCleanup(run.wait)
+        self.addCleanup(lambda: run.poll() is None and run.kill())
+        self.addCleanup(run.stdout.close)
+        self.addCleanup(run.stderr.close)
+        made = run.stdout.readline().strip()
+        self.assertTrue(made, "the command never made its directory")
+        return run
+
+    def finish(self, run: subprocess.Popen) -> list[str]:
+        """End ``run``; return the paths it printed as kept, checked there."""
+        run.stdin.close()
+        summary = run.stderr.read()
+        self.assertEqual(1, run.wait(timeout=120), summary)
+        kept = [line.split()[-1] for line in summary.splitlines()
+                if line.startswith("FAILED ")]  # fmt: skip
+        self.assertNotEqual([], kept, summary)
+        for path in kept:
+            self.assertThat(path, DirExists(), summary)
+        return kept
+
+    def test_the_run_ending_last_keeps_its_own_session(self):
+        older = self.start("1")
+        newer = self.start("1")
+        self.finish(newer)
+        kept = self.finish(older)
+        self.assertEqual(["run-0"], self.sessions())
+        self.assertThat(kept[0], Contains("/run-0/"))
+
+    def test_finishing_in_start_order(self):
+        older = self.start("1")
+        newer = self.start("1")
+        self.finish(older)
+        kept = self.finish(newer)
+        self.assertEqual(["run-1"], self.sessions())
+        self.assertThat(kept[0], Contains("/run-1/"))
