@@ -135,13 +135,19 @@ class BaseDir:
             another user.
         """
         self.path = Path(root) / (name or base_name())
-        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as error:
+            raise explain(error, root, "open the temporary root") from error
         try:
             if create:
                 try:
                     os.mkdir(self.path.name, 0o700, dir_fd=root_fd)
                 except FileExistsError:
                     pass
+                except OSError as error:
+                    doing = "create the base directory"
+                    raise explain(error, self.path, doing) from error
             try:
                 self.fd = os.open(
                     self.path.name,

@@ -2,6 +2,7 @@
 
 import atexit
 import os
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import fixtures
 
+from fixturestmp.errors import message
 from fixturestmp.manifest import ManifestWriter
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.sessiondir import SESSION_ENV, PruneWarning, SessionDir
@@ -173,4 +175,19 @@ def default_session() -> SessionTempFixture:
 
 def _end_default(session: SessionTempFixture) -> None:
     if session._pid == os.getpid():
-        session.cleanUp()
+        try:
+            session.cleanUp()
+        except Exception as error:
+            errors = [error]
+            if isinstance(error, fixtures.MultipleExceptions):
+                errors = [info[1] for info in error.args]
+            if not all(isinstance(e, OSError) for e in errors):
+                raise  # A bug: its traceback is what helps.
+            # At exit a traceback would bury the one line that matters:
+            # which path could not be removed, and why.
+            for each in errors:
+                print(
+                    f"fixturestmp: the session {session.path} did not end "
+                    f"cleanly: {message(each)}",
+                    file=sys.stderr,
+                )

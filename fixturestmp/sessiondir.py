@@ -20,7 +20,7 @@ from fixturestmp.creation import (
     create_numbered,
     write_marker,
 )
-from fixturestmp.errors import ConfigError, explain
+from fixturestmp.errors import ConfigError, UnsafeRootError, explain, message
 from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter, test_record_line
 from fixturestmp.naming import safe_name
 from fixturestmp.policy import RetentionPolicy
@@ -35,7 +35,6 @@ from fixturestmp.trash import TRASH_DIR, Trash, delete_if_small
 __all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
 
 SESSION_ENV = "FIXTURESTMP_SESSION"
-_FULL = (errno.ENOSPC, errno.EDQUOT)
 _OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
 
 
@@ -129,7 +128,11 @@ class SessionDir:
                 self.close()
             except Exception:
                 pass  # The first error is the one to report.
-            if isinstance(error, OSError) and error.errno in _FULL:
+            if (
+                isinstance(error, OSError)
+                and not isinstance(error, UnsafeRootError)
+                and not message(error).startswith("fixturestmp ")
+            ):
                 where = self.path or self.basetemp or self.root
                 raise explain(error, where, "create the session in") from error
             raise

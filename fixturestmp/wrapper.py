@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -18,6 +19,7 @@ from typing import TextIO
 
 from fixturestmp import owners
 from fixturestmp.config import env_name
+from fixturestmp.errors import full_filesystem, message
 from fixturestmp.inventory import SessionInfo, read_session
 from fixturestmp.naming import printable
 from fixturestmp.sessiondir import SESSION_ENV, SessionDir
@@ -46,6 +48,8 @@ class RunOutcome:
     :ivar temp_leaks: Entries the command left in the temporary directory.
     :ivar removed: Whether those entries were removed.
     :ivar errors: Why some could not be removed.
+    :ivar session_errors: What the end of the session could not do.
+    :ivar unrecorded: Kept test directories without a manifest record.
     """
 
     # A plain class: dataclasses would add to the wrapper's start-up time.
@@ -55,6 +59,8 @@ class RunOutcome:
         self.temp_leaks: list[TempEntry] = []
         self.removed = False
         self.errors: list[str] = []
+        self.session_errors: list[str] = []
+        self.unrecorded: list[str] = []
 
 
 def run_command(
@@ -77,8 +83,9 @@ def run_command(
         it reports as kept.
     """
     snapshot = TempSnapshot() if (check_leaks or clean_leaks) else None
-    session.open()
+    session.open()  # Its errors stop the run before anything else is done.
     try:
+        problems: list[str] = []
         try:
             status = _run(command, _child_environment(session), cwd)
             _wait_for_workers(session.path)
@@ -87,8 +94,10 @@ def run_command(
                 test["outcome"] == "failed" for test in info.tests
             )
         finally:
-            session.end()
+            problems = _attempt(session.end)
         outcome = RunOutcome(status, info)
+        outcome.session_errors = problems
+        outcome.unrecorded = _unrecorded(info)
         if snapshot is not None:
             outcome.temp_leaks = snapshot.new_entries()
             if clean_leaks:
@@ -100,8 +109,47 @@ def run_command(
         if report is not None:
             report(outcome)
     finally:
-        session.close()
+        for problem in _attempt(session.close):
+            # After the report: said on its own.
+            print(f"fixturestmp: {problem}", file=sys.stderr)
     return outcome
+
+
+def _attempt(step: Callable[[], None]) -> list[str]:
+    """Run ``step``; return what went wrong, errors and warnings, as text.
+
+    The end of a session cannot change the command's exit status: what it
+    could not do is said in the summary instead.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            step()
+        except OSError as error:
+            said = [message(error)]
+        else:
+            said = []
+    return said + [str(w.message).removeprefix("fixturestmp: ") for w in caught]
+
+
+def _unrecorded(info: SessionInfo) -> list[str]:
+    """Return the session's test directories that no manifest record names.
+
+    Their records could not be written (a full disk) or their process was
+    killed first: the directory is all that says a test used it.
+    """
+    known = {test["path"] for test in info.tests}
+    try:
+        with os.scandir(info.path) as entries:
+            found = [
+                entry.path
+                for entry in entries
+                if not entry.name.startswith(".")
+                and entry.is_dir(follow_symlinks=False)
+            ]
+    except OSError:
+        return []  # Removed with its session, or unreadable: nothing kept.
+    return sorted(path for path in found if path not in known)
 
 
 def _wait_for_workers(session: Path, timeout: float = 30.0) -> None:
@@ -183,6 +231,19 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         for test in failed:
             where = printable(test["path"]) if test["retained"] else "(removed)"
             lines.append(f"FAILED {printable(test['id'])}  {where}")
+        if outcome.unrecorded:
+            lines.append(
+                f"fixturestmp: the session manifest has no record of "
+                f"{len(outcome.unrecorded)} kept test "
+                + ("directory" if len(outcome.unrecorded) == 1 else "directories")
+                + ": it could not be written (a full disk, or a worker killed "
+                "first); the test may have failed:"
+            )
+        for path in outcome.unrecorded:
+            lines.append(f"UNRECORDED  {printable(path)}")
+        why = outcome.unrecorded and full_filesystem(info.path)
+        if why:
+            lines.append(f"fixturestmp: {why}")
         for leak in sorted(info.leaks, key=lambda r: -float(r.get("size", 0))):
             lines.append(str(leak.get("summary", leak)))
     for entry in outcome.temp_leaks:
@@ -190,6 +251,8 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         lines.append(f"LEAKED temp {entry.describe()}: {fate}")
     for error in outcome.errors:
         lines.append(f"fixturestmp: could not clean a leak: {error}")
+    for problem in outcome.session_errors:
+        lines.append(f"fixturestmp: {problem}")
     for line in lines:
         print(line, file=stream)
 

@@ -9,15 +9,18 @@ import sys
 import time
 from pathlib import Path
 
-from testtools.matchers import Contains, DirExists, Not
+from testtools.matchers import Contains, DirExists, Not, StartsWith
 
 from fixturestmp import owners
+from fixturestmp.manifest import ManifestWriter
+from fixturestmp.sessiondir import MARKER_NAME
 from fixturestmp.tests.helpers import (
     REPO_ROOT,
     IsolatedTestCase,
     run_python,
     write_files,
 )
+from fixturestmp.tests.test_reliability_disk import fill
 
 SUITE = """
     import testtools
@@ -342,3 +345,161 @@ class TestConcurrentRuns(WrapperTestCase):
         kept = self.finish(newer)
         self.assertEqual(["run-1"], self.sessions())
         self.assertThat(kept[0], Contains("/run-1/"))
+
+
+class TestCleanErrors(WrapperTestCase):
+    """Every failure is one clear line, never a traceback."""
+
+    def mount_tmpfs(self, **options) -> Path:
+        mnt = self.root / "mnt"
+        mnt.mkdir()
+        opts = ",".join(f"{key}={value}" for key, value in options.items())
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(mnt)],
+            capture_output=True,
+            text=True,
+        )
+        if mounted.returncode:
+            self.skipTest(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+        self.addCleanup(subprocess.check_call, ["umount", "-l", str(mnt)])
+        return mnt
+
+    def assertOneLine(self, run, prefix: str, *parts: str) -> None:
+        self.assertNotIn("Traceback", run.stderr)
+        lines = run.stderr.splitlines()
+        self.assertEqual(1, len(lines), run.stderr)
+        self.assertThat(lines[0], StartsWith(prefix))
+        for part in parts:
+            self.assertThat(lines[0], Contains(part))
+
+    def test_read_only_root_at_start(self):
+        mnt = self.mount_tmpfs(size="1m")
+        subprocess.check_call(["mount", "-o", "remount,ro", str(mnt)])
+        ran = self.workdir / "ran"
+        run = self.run_cli(
+            "run", "--root", str(mnt), "--", "touch", str(ran)
+        )  # fmt: skip
+        self.assertEqual(2, run.returncode, run.stderr)
+        self.assertOneLine(
+            run, "fixturestmp run: ", str(mnt), "read-only", "FIXTURESTMP_ROOT"
+        )
+        self.assertFalse(ran.exists(), "the command ran")
+        self.assertEqual([], os.listdir(mnt))
+
+    def test_disk_full_at_start(self):
+        mnt = self.mount_tmpfs(size="256k", nr_inodes=1000)
+        fill(mnt / "filler")
+        ran = self.workdir / "ran"
+        run = self.run_cli("run", "--root", str(mnt), "--", "touch", str(ran))
+        self.assertEqual(2, run.returncode, run.stderr)
+        self.assertOneLine(
+            run, "fixturestmp run: ", str(mnt), "is full", "FIXTURESTMP_ROOT"
+        )
+        self.assertFalse(ran.exists(), "the command ran")
+
+    def immutable(self, path: Path) -> None:
+        # ext4 here; on a filesystem without it (tmpfs, overlay) the test
+        # cannot make an undeletable file.
+        if subprocess.call(["chattr", "+i", str(path)], stderr=subprocess.DEVNULL):
+            self.skipTest(f"chattr +i is not supported on {path.parent}")
+
+    def test_undeletable_file_at_the_end(self):
+        # The command leaves an immutable file in its session, which policy
+        # none then removes: the run's status stays the command's.
+        self.addCleanup(
+            subprocess.call, ["chattr", "-R", "-i", str(self.root)],
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.immutable_probe()
+        code = (
+            "import os, pathlib, subprocess\n"
+            "stuck = pathlib.Path(os.environ['FIXTURESTMP_SESSION']) / 'stuck'\n"
+            "stuck.write_text('x')\n"
+            "subprocess.check_call(['chattr', '+i', str(stuck)])\n"
+        )
+        run = self.run_cli(
+            "run", "--retention-policy", "none", "--", sys.executable, "-c", code
+        )
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
+        self.assertThat(run.stderr, Contains(str(self.base / "run-0" / "stuck")))
+        self.assertThat(run.stderr, Contains("Operation not permitted"))
+        self.assertThat(run.stderr, Contains("chattr -i"))
+
+    def immutable_probe(self) -> None:
+        probe = self.root / "probe"
+        probe.write_text("x")
+        self.immutable(probe)
+        subprocess.check_call(["chattr", "-i", str(probe)])
+
+    def test_undeletable_file_at_exit_of_a_plain_process(self):
+        self.addCleanup(
+            subprocess.call, ["chattr", "-R", "-i", str(self.root)],
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.immutable_probe()
+        code = (
+            "import subprocess, fixturestmp\n"
+            "with fixturestmp.TempDirFixture('t') as tmp:\n"
+            "    session = tmp.session\n"
+            "stuck = session.path / 'stuck'\n"
+            "stuck.write_text('x')\n"
+            "subprocess.check_call(['chattr', '+i', str(stuck)])\n"
+        )
+        run = run_python(
+            ["-c", code], self.workdir,
+            {"FIXTURESTMP_ROOT": str(self.root),
+             "FIXTURESTMP_RETENTION_POLICY": "none"},
+        )  # fmt: skip
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertOneLine(
+            run, "fixturestmp: ", str(self.base / "run-0" / "stuck"),
+            "Operation not permitted",
+        )  # fmt: skip
+
+    def test_ls_into_a_closed_pipe(self):
+        writer = ManifestWriter(self.base / "run-0")
+        (self.base / "run-0").mkdir(parents=True)
+        (self.base / "run-0" / MARKER_NAME).touch()
+        for number in range(2000):  # Far more than a pipe holds.
+            writer.append(
+                {"kind": "test", "id": f"suite.test_{number}", "outcome": "failed",
+                 "path": f"{self.base}/run-0/test_{number}0", "retained": True}
+            )  # fmt: skip
+        writer.close()
+        for args in ("ls", "ls --json"):
+            run = subprocess.run(
+                f"{sys.executable} -m fixturestmp.cli {args} | head -1",
+                shell=True, cwd=self.workdir, capture_output=True, text=True,
+                env=dict(os.environ, FIXTURESTMP_ROOT=str(self.root),
+                         PYTHONPATH=str(REPO_ROOT)),
+            )  # fmt: skip
+            self.assertEqual("", run.stderr, args)
+            self.assertEqual(1, len(run.stdout.splitlines()), args)
+
+    def test_manifest_not_writable_still_names_the_failed_directory(self):
+        mnt = self.mount_tmpfs(size="512k", nr_inodes=1000)
+        code = (
+            "import sys, fixturestmp\n"
+            "from fixturestmp.tests.test_reliability_disk import fill\n"
+            "tmp = fixturestmp.TempDirFixture('full')\n"
+            "tmp.setUp()\n"
+            "fill(sys.argv[1])\n"
+            "tmp.mark_failed()\n"
+            "try:\n"
+            "    tmp.cleanUp()\n"
+            "except OSError as error:\n"
+            "    print('cleanUp:', error, file=sys.stderr)\n"
+            "sys.exit(1)\n"
+        )
+        run = self.run_cli(
+            "run", "--root", str(mnt), "--",
+            sys.executable, "-c", code, str(mnt / "filler"),
+        )  # fmt: skip
+        self.assertEqual(1, run.returncode, run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
+        kept = mnt / self.base.name / "run-0" / "full0"
+        self.assertThat(str(kept), DirExists())
+        self.assertThat(run.stderr, Contains(f"UNRECORDED  {kept}"))
+        self.assertThat(run.stderr, Contains("could not be written"))
+        self.assertThat(run.stderr, Contains("is full"))
