@@ -13,7 +13,7 @@ from typing import Any
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.childpath import child_path
-from fixturestmp.config import resolve
+from fixturestmp.config import check_all, resolve
 from fixturestmp.creation import (
     MARKER_NAME,
     check_basetemp,
@@ -76,6 +76,17 @@ class SessionDir:
         :param retention_policy: ``all``, ``failed`` (default) or ``none``.
         :raises ConfigError: An option value is not valid.
         """
+        given = {
+            name
+            for name, value in (
+                ("retention_policy", retention_policy),
+                ("retention_count", retention_count),
+                ("basetemp", basetemp),
+                ("root", root),
+            )
+            if value is not None
+        }
+        check_all(given)
         self.retention_policy: RetentionPolicy = resolve(
             "retention_policy", retention_policy
         )
