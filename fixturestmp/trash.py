@@ -16,12 +16,13 @@ be removed).
 import collections
 import itertools
 import os
+import stat
 import threading
 from pathlib import Path
 
 from fixturestmp import owners
 from fixturestmp.errors import message
-from fixturestmp.removal import RemovalError, remove_entry
+from fixturestmp.removal import RemovalError, open_up, remove_entry
 
 __all__ = ["SMALL_TREE", "TRASH_DIR", "Trash", "delete_if_small"]
 
@@ -85,7 +86,13 @@ class Trash:
         self._count += 1
         # The test directory's name stays visible, in errors too.
         name = f"{self._count}-{os.path.basename(path)}"
-        os.rename(path, self._own / name)
+        try:
+            os.rename(path, self._own / name)
+        except PermissionError:
+            # Moving a directory to another parent rewrites its "..": it
+            # needs write permission on the directory itself.
+            open_up(path)
+            os.rename(path, self._own / name)
         with self._condition:
             self._pending.append(name)
             self._condition.notify_all()
@@ -152,9 +159,14 @@ def delete_if_small(path: str | os.PathLike[str]) -> bool:
         if len(names) > SMALL_TREE:
             return False
         for name in names:
-            os.unlink(name, dir_fd=fd)
+            try:
+                os.unlink(name, dir_fd=fd)
+            except PermissionError:
+                # Left read-only by its test (not a cost on the common path).
+                os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) | stat.S_IRWXU)
+                os.unlink(name, dir_fd=fd)
     except OSError:
-        return False  # A subdirectory, read-only, or changing under us.
+        return False  # A subdirectory, or changing under us.
     finally:
         os.close(fd)
     try:
