@@ -136,10 +136,10 @@ class ReadOnlyCase(testtools.TestCase):
         os.chmod(tmp.path, 0o555)
         type(self).made.append(str(tmp.path))
 
-    def test_small_read_only_tree(self):
+    def small_read_only_tree(self):
         self.make_tree(2)
 
-    def test_big_read_only_tree(self):
+    def big_read_only_tree(self):
         self.make_tree(SMALL_TREE + 10)
 
 
@@ -153,8 +153,8 @@ def _run_read_only_suite(root: str) -> dict:
     ReadOnlyCase.session = session
     result = testtools.TestResult()
     unittest.TestSuite(
-        [ReadOnlyCase("test_small_read_only_tree"),
-         ReadOnlyCase("test_big_read_only_tree")]
+        [ReadOnlyCase("small_read_only_tree"),
+         ReadOnlyCase("big_read_only_tree")]
     ).run(result)  # fmt: skip
     left_during = [p for p in ReadOnlyCase.made if os.path.lexists(p)]
     session.cleanUp()
