@@ -7,6 +7,7 @@ and garbage whose deleter died is finished by the next prune.
 """
 
 import contextlib
+import errno
 import os
 import re
 import threading
@@ -34,6 +35,7 @@ SESSION_PREFIX = "run-"
 CURRENT_LINK = "run-current"
 _GARBAGE_PREFIX = ".garbage-"
 _SESSION = re.compile(r"^run-(\d+)$")
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # Garbage names this process is deleting now, in any thread.
 _deleting: set[str] = set()
 _deleting_lock = threading.Lock()
@@ -82,15 +84,32 @@ def select_victims(
     kept = 0
     for number in sorted(sessions, reverse=True):
         path = sessions[number]
-        if path == ending or owners.is_live(path):
+        if path == ending:
             continue
-        if kept < keep:
-            kept += 1
-            if os.path.lexists(path / TRASH_DIR):
-                kept_trash.append(path)
-        else:
-            victims.append(path)
+        try:
+            fd = os.open(path.name, _DIR_FLAGS, dir_fd=base.fd)
+        except FileNotFoundError:
+            continue  # Pruned by another process meanwhile.
+        try:
+            if owners.is_live(path, fd):
+                continue
+            if kept < keep:
+                kept += 1
+                if _lexists(TRASH_DIR, fd):
+                    kept_trash.append(path)
+            else:
+                victims.append(path)
+        finally:
+            os.close(fd)
     return victims, kept_trash
+
+
+def _lexists(name: str, dir_fd: int) -> bool:
+    try:
+        os.lstat(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def prune(
@@ -125,7 +144,8 @@ def prune(
                     removed.append(path)
                 else:
                     name = trash_name(f"{path.name}-trash")
-                    os.rename(path / TRASH_DIR, base.path / name)
+                    os.rename(f"{path.name}/{TRASH_DIR}", name,
+                              src_dir_fd=base.fd, dst_dir_fd=base.fd)  # fmt: skip
             except FileNotFoundError:
                 continue
             except OSError as error:
@@ -148,7 +168,7 @@ def prune(
                         with _deleting_lock:
                             _deleting.add(entry.name)
                         garbage.append(entry.name)
-                elif entry.is_symlink() and not os.path.exists(base.path / entry.name):
+                elif entry.is_symlink() and not _target_exists(entry.name, base.fd):
                     os.unlink(entry.name, dir_fd=base.fd)
             except OSError as error:
                 failures.append(error)
@@ -166,6 +186,18 @@ def prune(
             raise error
         errors.append(message(error))
     return removed
+
+
+def _target_exists(name: str, dir_fd: int) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return False
+        raise
+    return True
 
 
 @contextlib.contextmanager

@@ -29,12 +29,13 @@ from fixturestmp.pruning import (
     prune,
     trash_name,
 )
-from fixturestmp.removal import RemovalError, remove_entry, remove_tree
+from fixturestmp.removal import RemovalError, remove_entry
 from fixturestmp.trash import TRASH_DIR, Trash, delete_if_small
 
 __all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
 
 SESSION_ENV = "FIXTURESTMP_SESSION"
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
 
 
@@ -105,6 +106,9 @@ class SessionDir:
         self.path: Path = None  # type: ignore[assignment]
         self._joined: Path | None = None
         self._base: BaseDir | None = None
+        # The session directory, open: everything in it is made, moved and
+        # removed relative to it, never through its path.
+        self._fd = -1
         # Withdraws this process's owner record: the very last step, so
         # that no other session prunes this one while it is still ending
         # and reporting what it kept.
@@ -160,27 +164,29 @@ class SessionDir:
         self._pid = os.getpid()
         if self._joined is not None:
             self.path = self._joined
-            owners.add_owner(self.path)
+            self._fd = os.open(self.path, _DIR_FLAGS)
             self._release = self._remove_owner
+            owners.add_owner(self.path, self._fd)
         elif self.basetemp is not None:
             self._created = set()
             self.path = self.basetemp
             check_basetemp(self.path, True)
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._fd = os.open(self.path, _DIR_FLAGS)
             self._release = self._remove_owner
             self._cleanups.append(self._finish)
-            write_marker(self.path)
-            owners.add_owner(self.path)
+            write_marker(self.path, self._fd)
+            owners.add_owner(self.path, self._fd)
         else:
             self._base = open_base_dir(self.root, fallback=self._default_root)
             self._cleanups.append(self._base.close)
-            self.path = create_numbered(self._base)
+            self.path, self._fd = create_numbered(self._base)
             self._release = self._remove_owner
             self._cleanups.append(self._finish)
         self._path_str = str(self.path)
-        self.manifest = ManifestWriter(self.path)
+        self.manifest = ManifestWriter(self.path, self._fd)
         self._cleanups.append(self.manifest.close)
-        self.trash = Trash(self.path)
+        self.trash = Trash(self.path, self._fd)
         self._cleanups.append(self._close_trash)
         self._cleanups.append(self._settle_pending)
 
@@ -215,8 +221,13 @@ class SessionDir:
             raise errors[0]
 
     def _remove_owner(self) -> None:
-        if os.getpid() == self._pid:  # A forked child holds no record.
-            owners.remove_owner(self.path, self._token)
+        try:
+            if os.getpid() == self._pid:  # A forked child holds no record.
+                owners.remove_owner(self.path, self._token, self._fd)
+        finally:
+            if self._fd >= 0:
+                os.close(self._fd)
+            self._fd = -1
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
@@ -225,8 +236,9 @@ class SessionDir:
         the session's trash and deleted by a background thread, which the
         session's end waits for.
         """
-        if not delete_if_small(path):
-            self.trash.discard(path)
+        name = os.path.basename(path)
+        if not delete_if_small(name, self._fd):
+            self.trash.discard(name)
         if self._created:
             self._created.discard(os.path.basename(path))
 
@@ -275,20 +287,21 @@ class SessionDir:
         """
         name = safe_name(basename)
         if not numbered:
-            path = f"{self._path_str}/{name}"
-            _make_test_dir(path)
+            _make_test_dir(name, self._fd, self._path_str)
         else:
             with self._lock:
                 number = self._names.get(name, 0)
                 while True:
-                    path = f"{self._path_str}/{name}{number}"
+                    numbered_name = f"{name}{number}"
                     number += 1
                     try:
-                        _make_test_dir(path)
+                        _make_test_dir(numbered_name, self._fd, self._path_str)
                         break
                     except FileExistsError:
                         continue
                 self._names[name] = number
+            name = numbered_name
+        path = f"{self._path_str}/{name}"
         if self._created is not None:
             self._created.add(path[len(self._path_str) + 1 :])
         return path
@@ -354,7 +367,7 @@ class SessionDir:
         failures: list[OSError] = []
         # This process's own record stays until close(): only other users
         # (workers that outlive the command) keep the session alive.
-        live = any(t != self._token for t in owners.live_owners(self.path))
+        live = any(t != self._token for t in owners.live_owners(self.path, self._fd))
         kept = self.keeps_session() and (
             self._base is None or self.retention_count >= 1
         )
@@ -362,7 +375,8 @@ class SessionDir:
         if not self._trash_failed and not live and not removing:
             # Left by workers that died before draining their own trash (a
             # session about to be removed whole takes it along).
-            _attempt(failures, remove_tree, self.path / TRASH_DIR)
+            _attempt(failures, remove_entry, self._fd, TRASH_DIR,
+                     shown=str(self.path / TRASH_DIR))  # fmt: skip
         if self._base is None:
             self._finish_basetemp(failures)
         else:
@@ -396,25 +410,32 @@ class SessionDir:
             return
         created = self._created or set()
         for name in sorted(created | _OWN_ENTRIES - {MARKER_NAME}):
-            _attempt(failures, remove_tree, self.path / name)
+            _attempt(failures, remove_entry, self._fd, name,
+                     shown=str(self.path / name))  # fmt: skip
         created.clear()
         # The marker says the directory is fixturestmp's: it goes only with
         # the last entry, or the next session would refuse what is left.
-        if os.listdir(self.path) == [MARKER_NAME]:
-            os.unlink(self.path / MARKER_NAME)
+        try:
+            if os.listdir(self._fd) == [MARKER_NAME]:
+                os.unlink(MARKER_NAME, dir_fd=self._fd)
+        except OSError as error:
+            raise explain(error, self.path, "remove the marker from") from error
 
 
-def _attempt(failures: list[OSError], step: Callable[..., Any], *args: Any) -> None:
+def _attempt(
+    failures: list[OSError], step: Callable[..., Any], *args: Any, **kwargs: Any
+) -> None:
     try:
-        step(*args)
+        step(*args, **kwargs)
     except OSError as error:
         failures.append(error)
 
 
-def _make_test_dir(path: str) -> None:
+def _make_test_dir(name: str, session_fd: int, session: str) -> None:
     try:
-        os.mkdir(path, 0o700)
+        os.mkdir(name, 0o700, dir_fd=session_fd)
     except FileExistsError:
         raise
     except OSError as error:
+        path = f"{session}/{name}"
         raise explain(error, path, "create the test directory") from error
