@@ -50,6 +50,7 @@ class RunOutcome:
     :ivar errors: Why some could not be removed.
     :ivar session_errors: What the end of the session could not do.
     :ivar unrecorded: Kept test directories without a manifest record.
+    :ivar session_removed: Why the session directory is gone, if it is.
     """
 
     # A plain class: dataclasses would add to the wrapper's start-up time.
@@ -61,6 +62,7 @@ class RunOutcome:
         self.errors: list[str] = []
         self.session_errors: list[str] = []
         self.unrecorded: list[str] = []
+        self.session_removed: str | None = None
 
 
 def run_command(
@@ -97,6 +99,8 @@ def run_command(
             problems = _attempt(session.end)
         outcome = RunOutcome(status, info)
         outcome.session_errors = problems
+        if not session.path.is_dir():
+            outcome.session_removed = _why_removed(session)
         outcome.unrecorded = _unrecorded(info)
         if snapshot is not None:
             outcome.temp_leaks = snapshot.new_entries()
@@ -130,6 +134,21 @@ def _attempt(step: Callable[[], None]) -> list[str]:
         else:
             said = []
     return said + [str(w.message).removeprefix("fixturestmp: ") for w in caught]
+
+
+def _why_removed(session: SessionDir) -> str:
+    """Say why the session directory went at its end."""
+    if session.retention_count == 0:
+        return (
+            "removed when the run ended: retention_count is 0, which keeps no "
+            "session; use --retention-count 1 (or more) to keep it"
+        )
+    if not session.keeps_session():
+        return (
+            f"removed when the run ended: retention_policy is "
+            f"{session.retention_policy}"
+        )
+    return "removed when the run ended"
 
 
 def _unrecorded(info: SessionInfo) -> list[str]:
@@ -176,6 +195,8 @@ def _child_environment(session: SessionDir) -> dict[str, str]:
     env = dict(os.environ)
     env[SESSION_ENV] = str(session.path)
     env[env_name("retention_policy")] = str(session.retention_policy)
+    # What a worker's tmp-path detail says depends on it too.
+    env[env_name("retention_count")] = str(session.retention_count)
     env[env_name("root")] = str(session.root)
     return env
 
@@ -221,15 +242,19 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
     info = outcome.session
     if info is not None:
         failed = [t for t in info.tests if t["outcome"] == "failed"]
+        gone = outcome.session_removed
         if failed:
-            kept = sum(1 for t in failed if t["retained"])
+            kept = 0 if gone else sum(1 for t in failed if t["retained"])
             count = info.directory_count()
             lines.append(
                 f"fixturestmp: {count} tests used temporary directories, "
                 f"{len(failed)} failed ({kept} kept)"
+                + (f"; their directories were {gone}" if gone else "")
             )
         for test in failed:
             where = printable(test["path"]) if test["retained"] else "(removed)"
+            if gone:
+                where = "(removed at the end of the run)"
             lines.append(f"FAILED {printable(test['id'])}  {where}")
         if outcome.unrecorded:
             lines.append(

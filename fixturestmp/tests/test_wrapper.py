@@ -503,3 +503,34 @@ class TestCleanErrors(WrapperTestCase):
         self.assertThat(run.stderr, Contains(f"UNRECORDED  {kept}"))
         self.assertThat(run.stderr, Contains("could not be written"))
         self.assertThat(run.stderr, Contains("is full"))
+
+
+# A failing test's directory, then the retention count the command sees.
+FAIL_AND_SAY_COUNT = """
+import os, sys
+import fixturestmp
+with fixturestmp.TempDirFixture("evidence") as tmp:
+    tmp.mark_failed()
+print(tmp.path, os.environ["FIXTURESTMP_RETENTION_COUNT"], flush=True)
+sys.exit(1)
+"""
+
+
+class TestRetentionCountZero(WrapperTestCase):
+    def test_the_summary_says_the_directory_went_and_why(self):
+        run = self.run_cli(
+            "run", "--retention-count", "0", "--",
+            sys.executable, "-c", FAIL_AND_SAY_COUNT,
+        )  # fmt: skip
+        self.assertEqual(1, run.returncode, run.stderr)
+        path, count = run.stdout.split()
+        self.assertEqual("0", count)  # the workers know it too
+        self.assertThat(path, Not(DirExists()))
+        self.assertEqual([], self.sessions())
+        self.assertThat(run.stderr, Contains("1 failed (0 kept)"))
+        self.assertThat(run.stderr, Contains("retention_count is 0"))
+        self.assertThat(run.stderr, Contains("--retention-count 1"))
+        failed = [x for x in run.stderr.splitlines() if x.startswith("FAILED ")]
+        self.assertEqual(1, len(failed), run.stderr)
+        self.assertThat(failed[0], Contains("(removed at the end of the run)"))
+        self.assertNotIn(path, run.stderr)  # never shown as if it were there
