@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fixturestmp.errors import ConfigError, UnsafeRootError
+    from fixturestmp.errors import ConfigError, SessionStateError, UnsafeRootError
     from fixturestmp.leaks import LeakCheck, LeakError
     from fixturestmp.outcome import OutcomeMixin
     from fixturestmp.policy import RetentionPolicy
@@ -25,6 +25,7 @@ __all__ = [
     "LeakError",
     "OutcomeMixin",
     "RetentionPolicy",
+    "SessionStateError",
     "SessionTempFixture",
     "TempDirFixture",
     "TestCase",
@@ -38,6 +39,7 @@ _MODULES = {
     "LeakError": "fixturestmp.leaks",
     "OutcomeMixin": "fixturestmp.outcome",
     "RetentionPolicy": "fixturestmp.policy",
+    "SessionStateError": "fixturestmp.errors",
     "SessionTempFixture": "fixturestmp.session",
     "TempDirFixture": "fixturestmp.tempdir",
     "TestCase": "fixturestmp.testcase",

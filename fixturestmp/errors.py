@@ -6,6 +6,7 @@ from pathlib import Path
 
 __all__ = [
     "ConfigError",
+    "SessionStateError",
     "UnsafeRootError",
     "explain",
     "full_filesystem",
@@ -19,6 +20,13 @@ class ConfigError(ValueError):
     The message names the option, where the value came from, the value and
     what is allowed. It is raised before anything on disk is created or
     deleted.
+    """
+
+
+class SessionStateError(RuntimeError):
+    """A session was used before it was set up, or after it ended.
+
+    The message says which, and what to do instead.
     """
 
 

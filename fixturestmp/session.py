@@ -139,7 +139,7 @@ class SessionTempFixture(fixtures.Fixture):
 
     @property
     def _pid(self) -> int:
-        return self._dir._pid
+        return self._dir.pid
 
 
 _default: SessionTempFixture | None = None
@@ -156,7 +156,7 @@ def default_session() -> SessionTempFixture:
     """
     global _default
     session = _default
-    if session is not None and session._dir._pid == os.getpid():
+    if session is not None and session._dir.pid == os.getpid():
         return session  # Once per test: no lock for the common case.
     with _default_lock:
         session = _default

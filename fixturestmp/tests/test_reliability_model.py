@@ -20,6 +20,7 @@ import signal
 import tempfile
 import time
 from pathlib import Path
+from traceback import format_exc
 
 import testtools
 from hypothesis import HealthCheck, settings
@@ -219,12 +220,15 @@ class SessionMachine(RuleBasedStateMachine):
                 os.close(read_end)
                 os.close(command_write)
                 _hold(str(self.root), policy, count, outcomes, write_end, command_read)
+            except BaseException:
+                os.write(write_end, json.dumps({"error": format_exc()}).encode())
             finally:
                 os._exit(1)
         os.close(write_end)
         os.close(command_read)
         reply = _reply(read_end)
         assert reply, "the child holding a session never became ready"
+        assert "error" not in json.loads(reply), json.loads(reply)["error"]
         path, made = json.loads(reply)
         session = Session(self.next_number, policy, count, Path(path))
         self.next_number += 1
@@ -324,6 +328,7 @@ class SessionMachine(RuleBasedStateMachine):
         os.close(session.reply_fd)
         session.state = "ended"
         assert reply, f"the child ending {session.path} died"
+        assert "error" not in json.loads(reply), json.loads(reply)["error"]
         missing = json.loads(reply)["missing"]
         assert not missing, f"kept but gone as {session.path} ended: {missing}"
 
