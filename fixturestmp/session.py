@@ -119,9 +119,11 @@ class SessionTempFixture(fixtures.Fixture):
         """Note a finished directory in the session manifest.
 
         A removed directory of a test that did not fail is only counted
-        (``removed`` in ``fixturestmp ls --json``).
+        (``removed`` in ``fixturestmp ls --json``). A directory kept for a
+        test whose outcome is ``unknown`` keeps the session, as a failure
+        does, and ``fixturestmp run`` lists it like one.
 
-        :param outcome: ``passed``, ``failed`` or ``skipped``.
+        :param outcome: ``passed``, ``failed``, ``skipped`` or ``unknown``.
         """
         self._dir.record(test_id, path, outcome, retained, **extra)
 

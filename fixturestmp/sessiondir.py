@@ -134,6 +134,7 @@ class SessionDir:
         if self.basetemp is not None:
             check_basetemp(self.basetemp, basetemp is not None)
         self.failed = False
+        self._kept_unknown = False
         self.path: Path = None  # type: ignore[assignment]
         self.pid = -1
         self._joined: Path | None = None
@@ -338,6 +339,9 @@ class SessionDir:
         """
         if outcome == "failed":
             self.failed = True
+        elif outcome == "unknown" and retained:
+            # Kept because it may have failed: its session must stay too.
+            self._kept_unknown = True
         elif not retained and not extra:
             self.count_removed()
             return
@@ -366,5 +370,8 @@ class SessionDir:
         self.manifest.count_removed()
 
     def keeps_session(self) -> bool:
-        """Return whether the retention policy keeps the session directory."""
-        return self.retention_policy.keeps(self.failed)
+        """Return whether the retention policy keeps the session directory.
+
+        A directory kept for a test of unknown outcome counts as a failure.
+        """
+        return self.retention_policy.keeps(self.failed or self._kept_unknown)

@@ -92,8 +92,12 @@ def run_command(
             status = _run(command, _child_environment(session), cwd)
             _wait_for_workers(session.path)
             info = read_session(session.path, _number_of(session.path))
+            # A directory kept because its test's outcome is unknown keeps
+            # the session too: it is never deleted on a guess.
             session.failed = status != 0 or any(
-                test["outcome"] == "failed" for test in info.tests
+                test["outcome"] == "failed"
+                or (test["outcome"] == "unknown" and test["retained"])
+                for test in info.tests
             )
         finally:
             problems = _attempt(session.end)
@@ -241,21 +245,26 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
     lines = []
     info = outcome.session
     if info is not None:
-        failed = [t for t in info.tests if t["outcome"] == "failed"]
+        # An unknown outcome is listed like a failure: it may be one.
+        failed = [t for t in info.tests if t["outcome"] in ("failed", "unknown")]
+        unknown = sum(1 for t in failed if t["outcome"] == "unknown")
         gone = outcome.session_removed
         if failed:
             kept = 0 if gone else sum(1 for t in failed if t["retained"])
             count = info.directory_count()
             lines.append(
                 f"fixturestmp: {count} tests used temporary directories, "
-                f"{len(failed)} failed ({kept} kept)"
+                f"{len(failed) - unknown} failed"
+                + (f", {unknown} of unknown outcome" if unknown else "")
+                + f" ({kept} kept)"
                 + (f"; their directories were {gone}" if gone else "")
             )
         for test in failed:
             where = printable(test["path"]) if test["retained"] else "(removed)"
             if gone:
                 where = "(removed at the end of the run)"
-            lines.append(f"FAILED {printable(test['id'])}  {where}")
+            label = "FAILED" if test["outcome"] == "failed" else "UNKNOWN"
+            lines.append(f"{label} {printable(test['id'])}  {where}")
         if outcome.unrecorded:
             lines.append(
                 f"fixturestmp: the session manifest has no record of "

@@ -534,3 +534,33 @@ class TestRetentionCountZero(WrapperTestCase):
         self.assertEqual(1, len(failed), run.stderr)
         self.assertThat(failed[0], Contains("(removed at the end of the run)"))
         self.assertNotIn(path, run.stderr)  # never shown as if it were there
+
+
+# Records a kept directory whose test's outcome is unknown; the command
+# itself passes.
+KEPT_UNKNOWN = """
+import fixturestmp
+session = fixturestmp.default_session()
+path = session.mktemp("shared")
+session.record("suite.TestShared.setUpClass", path, "unknown", True)
+print(path, flush=True)
+"""
+
+
+class TestUnknownOutcome(WrapperTestCase):
+    def test_kept_like_a_failure_and_listed(self):
+        run = self.run_cli("run", "--", sys.executable, "-c", KEPT_UNKNOWN)
+        self.assertEqual(0, run.returncode, run.stderr)
+        path = run.stdout.strip()
+        # Policy failed and a passing command: the session stays for it.
+        self.assertThat(path, DirExists())
+        self.assertThat(run.stderr, Contains("1 of unknown outcome (1 kept)"))
+        self.assertThat(
+            run.stderr, Contains(f"UNKNOWN suite.TestShared.setUpClass  {path}")
+        )
+
+    def test_in_process_session_keeps_it(self):
+        with self.session() as session:
+            path = session.mktemp("shared")
+            session.record("suite.TestShared.setUpClass", path, "unknown", True)
+        self.assertThat(str(path), DirExists())
