@@ -250,11 +250,14 @@ def _warn_if_shared(root: Path, root_fd: int, base: Path) -> None:
     mode = stat.S_IMODE(info.st_mode)
     if info.st_uid not in (os.getuid(), 0):
         why = f"is owned by uid {info.st_uid}{_user(info.st_uid)}"
-        fix = "Use a root only you can write to"
+        fix = "Use a root only you can write to: set FIXTURESTMP_ROOT."
     elif mode & 0o022 and not mode & stat.S_ISVTX:
         who = "everyone" if mode & 0o002 else f"group {info.st_gid}"
         why = f"is writable by {who} (mode {mode:04o}) without the sticky bit"
-        fix = f"Add the sticky bit (chmod +t {root}) or use a private root"
+        fix = (
+            f"Use a root only you can write to (set FIXTURESTMP_ROOT), or add "
+            f"the sticky bit (chmod +t {root})."
+        )
     else:
         return
     if str(root) in _warned_shared:
@@ -265,7 +268,7 @@ def _warn_if_shared(root: Path, root_fd: int, base: Path) -> None:
         f"rename {base} or replace it with a symlink while you run. "
         f"fixturestmp makes and removes everything through the directory it "
         f"checked, never through a swapped-in one, but your tests use their "
-        f"directories by path. {fix}: set FIXTURESTMP_ROOT.",
+        f"directories by path. {fix}",
         SharedRootWarning,
         stacklevel=4,
     )
