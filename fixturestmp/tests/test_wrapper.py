@@ -20,6 +20,7 @@ from fixturestmp.tests.helpers import (
     run_python,
     write_files,
 )
+from fixturestmp.tests.reliability import as_user
 from fixturestmp.tests.test_reliability_disk import fill
 
 SUITE = """
@@ -564,3 +565,36 @@ class TestUnknownOutcome(WrapperTestCase):
             path = session.mktemp("shared")
             session.record("suite.TestShared.setUpClass", path, "unknown", True)
         self.assertThat(str(path), DirExists())
+
+
+def _run_cli_capturing(*args: str) -> dict:
+    """In a child as another user: run the command; return status, stderr."""
+    import io
+
+    from fixturestmp import cli
+
+    captured = io.StringIO()
+    real, sys.stderr = sys.stderr, captured
+    try:
+        status = cli.main(list(args))
+    finally:
+        sys.stderr = real
+    return {"status": status, "stderr": captured.getvalue()}
+
+
+class TestCleanErrorsAsAnotherUser(WrapperTestCase):
+    def test_root_not_writable_at_start(self):
+        os.chmod(self.root, 0o755)  # nobody may look, not write
+        ran = self.root / "ran"
+        reply = as_user(
+            65534, _run_cli_capturing, "run", "--root", str(self.root), "--",
+            "touch", str(ran),
+        )  # fmt: skip
+        self.assertEqual(2, reply["status"], reply["stderr"])
+        lines = reply["stderr"].splitlines()
+        self.assertEqual(1, len(lines), reply["stderr"])
+        self.assertThat(lines[0], StartsWith("fixturestmp run: could not "))
+        for part in (str(self.root), "Permission denied", "FIXTURESTMP_ROOT"):
+            self.assertThat(lines[0], Contains(part))
+        self.assertFalse(ran.exists())
+        self.assertEqual([], self.sessions())
