@@ -115,8 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # reports a command killed by SIGPIPE, with nothing more to say.
         _silence_stdout()
         return 128 + 13
-    except (ConfigError, UnsafeRootError) as error:
+    except ConfigError as error:
         print(f"fixturestmp {args.command}: {error}", file=sys.stderr)
+        return 2
+    except UnsafeRootError as error:
+        # Its message says it all; "[Errno 20]" would add nothing.
+        print(f"fixturestmp {args.command}: {error.strerror}", file=sys.stderr)
         return 2
     except OSError as error:
         # Before the command ran (errors at its end go in the summary):
