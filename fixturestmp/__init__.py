@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from fixturestmp.dropin import TempDir
     from fixturestmp.errors import ConfigError, SessionStateError, UnsafeRootError
     from fixturestmp.leaks import LeakCheck, LeakError
     from fixturestmp.outcome import OutcomeMixin
@@ -27,6 +28,7 @@ __all__ = [
     "RetentionPolicy",
     "SessionStateError",
     "SessionTempFixture",
+    "TempDir",
     "TempDirFixture",
     "TestCase",
     "UnsafeRootError",
@@ -41,6 +43,7 @@ _MODULES = {
     "RetentionPolicy": "fixturestmp.policy",
     "SessionStateError": "fixturestmp.errors",
     "SessionTempFixture": "fixturestmp.session",
+    "TempDir": "fixturestmp.dropin",
     "TempDirFixture": "fixturestmp.tempdir",
     "TestCase": "fixturestmp.testcase",
     "UnsafeRootError": "fixturestmp.errors",

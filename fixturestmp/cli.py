@@ -1,4 +1,4 @@
-"""The ``fixturestmp`` command: run, ls, show, clean, demo."""
+"""The ``fixturestmp`` command: run, ls, show, clean, collect, report, demo."""
 
 import argparse
 import json
@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"exit {LEAK_EXIT_STATUS} if COMMAND passed but leaked",
     )
+    run.add_argument(
+        "--adopt",
+        action="store_true",
+        help="make fixtures.TempDir() and fixtures.NestedTempfile() of every "
+        "Python process of COMMAND session-managed (kept when their test fails)",
+    )
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND...")
 
     ls = commands.add_parser("ls", help="list sessions and kept test directories")
@@ -75,6 +81,58 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument(
         "--all", action="store_true", help="remove every session not in use"
     )
+
+    collect = commands.add_parser(
+        "collect",
+        help="copy what a session kept into DEST, for CI artifacts",
+        description="Copy the kept directories of a session's tests (failed\n"
+        "ones first), its manifest and its leak records into a new directory\n"
+        "DEST/run-N, or the new archive DEST with --archive. Symlinks are\n"
+        "recorded, never followed; what was skipped (over --max-size,\n"
+        "unreadable) is listed in INDEX.txt and index.json.",
+        epilog="exit status: 0 collected; 1 nothing to collect; 2 usage error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    collect.add_argument("dest", metavar="DEST", help="directory (or .tar.gz) to write")
+    collect.add_argument(
+        "--session",
+        metavar="N|PATTERN",
+        help="session number, session directory, or part of a test id: the "
+        "newest session with such a test, and only those tests (default: newest)",
+    )
+    collect.add_argument(
+        "--max-size",
+        metavar="SIZE",
+        default="100MiB",
+        help="copy at most SIZE bytes of files, e.g. 20MB (default: 100MiB)",
+    )
+    collect.add_argument(
+        "--archive", action="store_true", help="write one .tar.gz file DEST"
+    )
+    collect.add_argument("--root", help="temporary root (default: configured)")
+
+    report = commands.add_parser(
+        "report",
+        help="one self-contained HTML page (or JSON) about a session",
+        description="Write one self-contained HTML page about a session: its\n"
+        "summary, each failed test with its kept directory's listing and the\n"
+        "first lines of its small text files, the leaks, and a chart of\n"
+        "resident memory across the tests when the memory check ran. The\n"
+        "page loads nothing from anywhere. --json prints the same data.",
+        epilog="exit status: 0 written; 1 no such session; 2 usage error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument(
+        "--session",
+        metavar="N|PATTERN",
+        help="session number, session directory, or part of a test id "
+        "(default: the newest session)",
+    )
+    report.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: stdout)"
+    )
+    report.add_argument("--json", action="store_true", help="JSON instead of HTML")
+    report.add_argument("--root", help="temporary root (default: configured)")
 
     commands.add_parser("demo", help="run a small example suite and show what you get")
     return parser
@@ -107,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _show(args)
         if args.command == "clean":
             return _clean(args)
+        if args.command == "collect":
+            return _collect(args)
+        if args.command == "report":
+            return _report(args)
         from fixturestmp.demo import run_demo
 
         return run_demo()
@@ -168,6 +230,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         check_leaks=args.check_leaks,
         clean_leaks=args.clean_leaks,
         fail_on_leak=args.fail_on_leak,
+        adopt=args.adopt,
+        leak_checks=resolve("leak_checks"),
         report=lambda outcome: print_summary(outcome, sys.stderr),
     )
     return outcome.status
@@ -233,6 +297,74 @@ def _clean(args: argparse.Namespace) -> int:
     for error in errors:
         print(f"fixturestmp clean: {error}", file=sys.stderr)
     return 1 if errors else 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fixturestmp.collect import collect, counted
+    from fixturestmp.config import parse_size
+    from fixturestmp.naming import printable
+    from fixturestmp.selection import select_session
+
+    max_size = parse_size(args.max_size, "--max-size")
+    if not args.dest.strip():
+        raise ConfigError("DEST is empty; name a directory (or a .tar.gz file)")
+    selection = select_session(args.session, args.root)
+    done = None
+    if selection is not None:
+        done = collect(selection, Path(args.dest), max_size=max_size,
+                       archive=args.archive)  # fmt: skip
+    if done is None:
+        what = "no session" if selection is None else printable(
+            f"{selection.info.path}: no kept test directories and no leaks"
+        )  # fmt: skip
+        print(f"fixturestmp collect: nothing to collect ({what})", file=sys.stderr)
+        return 1
+    skipped = len(done.skipped) + done.skipped_more
+    print(printable(str(done.path)))
+    kept = "1 kept directory" if len(done.tests) == 1 else \
+        f"{len(done.tests)} kept directories"  # fmt: skip
+    print(f"fixturestmp collect: {kept}, {counted(done.files, 'file')}, "
+          f"{done.size} bytes; {skipped} skipped (see INDEX.txt)",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import os
+
+    from fixturestmp.reportdata import build_report
+    from fixturestmp.selection import select_session
+
+    selection = select_session(args.session, args.root)
+    if selection is None:
+        print("fixturestmp report: no such session", file=sys.stderr)
+        return 1
+    report = build_report(selection)
+    if args.json:
+        text = json.dumps(report, indent=1) + "\n"
+    else:
+        from fixturestmp.reporthtml import render_html
+
+        text = render_html(report)
+    # A test id may hold undecodable bytes: written as escapes.
+    data = text.encode("utf-8", "backslashreplace")
+    if args.output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        return 0
+    partial = f"{args.output}.part-{os.getpid()}"
+    try:
+        with open(partial, "wb") as stream:
+            stream.write(data)
+        os.replace(partial, args.output)
+    except OSError as error:
+        raise ConfigError(
+            f"-o {args.output}: cannot be written ({error.strerror}); name a "
+            f"file in a directory you may write"
+        ) from None
+    return 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ __all__ = [
     "check_all",
     "env_name",
     "file_settings",
+    "parse_size",
     "resolve",
 ]
 
@@ -142,6 +143,18 @@ def _parse_size(raw: Any) -> int:
     if value <= 0:
         raise ValueError("use a size above zero, such as 10MiB")
     return value
+
+
+def parse_size(raw: Any, option: str) -> int:
+    """Return the size ``raw`` (``10MiB``, ``50MB``, ``1048576``) in bytes.
+
+    :raises ConfigError: It is not a size above zero; the message names
+        ``option``.
+    """
+    try:
+        return _parse_size(raw)
+    except ValueError as error:
+        raise ConfigError(f"{option}: {raw!r} is not valid: {error}") from None
 
 
 def _parse_action(raw: Any) -> str:

@@ -1,7 +1,6 @@
 """What sessions exist, who uses them, and which test directories they keep."""
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.config import resolve
 from fixturestmp.manifest import read_manifest
 from fixturestmp.pruning import list_sessions
+from fixturestmp.systemtmp import system_tempdir
 
 __all__ = ["SessionInfo", "open_base", "read_sessions"]
 
@@ -21,11 +21,14 @@ class SessionInfo:
     :ivar number: Its number (-1 for an explicit basetemp).
     :ivar live: Whether a live process uses it.
     :ivar tests: One dict per retained directory or failed test: ``id``,
-        ``path``, ``outcome`` (``passed``, ``failed`` or ``skipped``),
+        ``path``, ``outcome`` (``passed``, ``failed``, ``skipped``, ``unknown``),
         ``retained``.
     :ivar removed: How many directories of passed or skipped tests were
         removed (counted, not listed).
     :ivar leaks: The leak records of the session.
+    :ivar checked: How many tests ran with per-test leak checks.
+    :ivar memory: The ``memory`` records (a test's RSS before and after it),
+        in the order written.
     """
 
     def __init__(self, path: Path, number: int, live: bool) -> None:
@@ -35,6 +38,8 @@ class SessionInfo:
         self.tests: list[dict[str, Any]] = []
         self.removed = 0
         self.leaks: list[dict[str, Any]] = []
+        self.checked = 0
+        self.memory: list[dict[str, Any]] = []
 
     def directory_count(self) -> int:
         """Return how many test directories the session has had."""
@@ -49,6 +54,7 @@ class SessionInfo:
             "tests": self.tests,
             "removed": self.removed,
             "leaks": self.leaks,
+            "checked": self.checked,
         }
 
 
@@ -61,7 +67,7 @@ def open_base(root: str | os.PathLike[str] | None = None) -> BaseDir | None:
     resolved = resolve("root", root)
     fallback = resolved is None
     if resolved is None:
-        resolved = Path(tempfile.gettempdir()).absolute()
+        resolved = Path(system_tempdir())
     try:
         return open_base_dir(resolved, create=False, fallback=fallback)
     except FileNotFoundError:
@@ -76,9 +82,12 @@ def read_session(path: Path, number: int) -> SessionInfo:
         kind = record.get("kind", "test")
         if kind == "leak":
             info.leaks.append(record)
-        elif kind == "removed":
+        elif kind == "memory":
+            info.memory.append(record)
+        elif kind in ("removed", "checked"):
             count = record.get("count", 0)
-            info.removed += count if isinstance(count, int) else 0
+            if isinstance(count, int):
+                setattr(info, kind, getattr(info, kind) + count)
         elif kind == "test":
             by_path[record.get("path", "")] = {
                 "id": record.get("id", ""),

@@ -109,12 +109,17 @@ class SessionTempFixture(fixtures.Fixture):
         """
         return self._dir.mktemp(basename, numbered)
 
-    def discard(self, path: Path) -> None:
+    def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time."""
         self._dir.discard(path)
 
     def record(
-        self, test_id: str, path: Path, outcome: str, retained: bool, **extra: Any
+        self,
+        test_id: str,
+        path: str | os.PathLike[str],
+        outcome: str,
+        retained: bool,
+        **extra: Any,
     ) -> None:
         """Note a finished directory in the session manifest.
 

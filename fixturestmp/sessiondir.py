@@ -10,7 +10,6 @@ when it is used before :meth:`SessionDir.open` or after its end.
 """
 
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +29,7 @@ from fixturestmp.manifest import ManifestWriter, test_record_line
 from fixturestmp.ownedsession import OwnedSession
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.sessionend import PruneWarning, end_session
+from fixturestmp.systemtmp import system_tempdir
 from fixturestmp.testdirs import TestDirs
 from fixturestmp.trash import Trash
 
@@ -129,12 +129,11 @@ class SessionDir:
         # worked around; a root the user chose is refused as it is.
         self._default_root = configured_root is None
         if configured_root is None:
-            configured_root = Path(tempfile.gettempdir()).absolute()
+            configured_root = Path(system_tempdir())
         self.root: Path = configured_root
         if self.basetemp is not None:
             check_basetemp(self.basetemp, basetemp is not None)
         self.failed = False
-        self._kept_unknown = False
         self.path: Path = None  # type: ignore[assignment]
         self.pid = -1
         self._joined: Path | None = None
@@ -318,9 +317,16 @@ class SessionDir:
         self._pending.pop(key, None)
 
     def _settle_pending(self) -> None:
+        # Every one is settled, whatever fails; the first error is raised.
+        errors = []
         while self._pending:
             _, settle = self._pending.popitem()
-            settle()
+            try:
+                settle()
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
     def record(
         self,
@@ -337,11 +343,8 @@ class SessionDir:
         :param outcome: ``passed``, ``failed``, ``skipped`` or ``unknown``.
         :raises SessionStateError: The session is not open.
         """
-        if outcome == "failed":
-            self.failed = True
-        elif outcome == "unknown" and retained:
-            # Kept because it may have failed: its session must stay too.
-            self._kept_unknown = True
+        if outcome == "failed" or (outcome == "unknown" and retained):
+            self.failed = True  # Its session is kept, as it is.
         elif not retained and not extra:
             self.count_removed()
             return
@@ -370,8 +373,5 @@ class SessionDir:
         self.manifest.count_removed()
 
     def keeps_session(self) -> bool:
-        """Return whether the retention policy keeps the session directory.
-
-        A directory kept for a test of unknown outcome counts as a failure.
-        """
-        return self.retention_policy.keeps(self.failed or self._kept_unknown)
+        """Return whether the retention policy keeps the session directory."""
+        return self.retention_policy.keeps(self.failed)

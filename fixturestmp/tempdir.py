@@ -2,7 +2,9 @@
 
 import os
 import sys
+import tempfile
 import unittest
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,33 +13,30 @@ import testtools
 from testtools.content import Content
 from testtools.content_type import UTF8_TEXT
 
+from fixturestmp import runners
 from fixturestmp.config import resolve
 from fixturestmp.details import listing, text_detail
-from fixturestmp.outcome import CaseOutcome, find_case, outcome_of
+from fixturestmp.outcome import CaseWatch, watch_case
 from fixturestmp.policy import RetentionPolicy
+from fixturestmp.removal import remove_tree
+from fixturestmp.retention import decide
 from fixturestmp.session import SessionTempFixture, default_session
 
-__all__ = ["TempDirFixture"]
-
-_FIXTURE_SETUP = fixtures.Fixture.setUp.__code__
-_USE_FIXTURE = testtools.TestCase.useFixture.__code__
-_WHY = {
-    # outcome: (under a test case, used directly)
-    "failed": ("the test failed", "its user failed"),
-    "skipped": ("the test was skipped", "the test was skipped"),
-    "passed": ("the test passed", "its user passed"),
-}
+__all__ = ["TempDirFixture", "open_directory"]
 
 
 class TempDirFixture(fixtures.Fixture):
     """A temporary directory in a session, retained when its user fails.
 
-    Used through a testtools test case's ``useFixture`` it learns the test's
-    outcome by itself; in a ``with`` block, an exception out of the block
-    counts as a failure; anywhere, :meth:`mark_failed` does.
+    Set up while a test runs (by ``useFixture``, another fixture, a helper,
+    ``enterContext`` or by hand), it takes that test's outcome, learned
+    when the test's last cleanup has run. A ``with`` block that raises, an
+    error raised while it is cleaned up, and :meth:`mark_failed` count as
+    failures too. Where no outcome can be learned it is kept under the
+    ``failed`` policy and its detail says ``kept: outcome unknown``.
 
     :ivar session: The :class:`SessionTempFixture` holding it.
-    :ivar policy: The :class:`RetentionPolicy` applied at cleanUp.
+    :ivar policy: The :class:`RetentionPolicy` applied.
     """
 
     def __init__(
@@ -50,7 +49,7 @@ class TempDirFixture(fixtures.Fixture):
         """Check the options; nothing on disk is touched until setUp.
 
         :param name: The directory's name (made safe, numbered); default: the
-            test method's name under ``useFixture``, else ``tmp``.
+            running test method's name, else ``tmp``.
         :param session: The session to create it in (default:
             :func:`default_session`).
         :param policy: Retention policy (default: the session's).
@@ -58,199 +57,242 @@ class TempDirFixture(fixtures.Fixture):
         """
         super().__init__()
         self._name = name
-        self._session_arg = session
         self._policy_arg = (
             resolve("retention_policy", policy) if policy is not None else None
         )
-        self._path: str | None = None
-        self._path_object: Path | None = None
-        # Set before setUp: fixtures reads the details when setUp fails.
-        self._state = "pending"
-        self._outcome = "pending"
-        self._case_detail: str | None = None
-        self.session: SessionTempFixture = None  # type: ignore[assignment]
+        self.session: SessionTempFixture | None = session
+        self.policy: RetentionPolicy | None = self._policy_arg
+        self._directory: _Directory | None = None
+        self._mark_next = False
 
     def _setUp(self) -> None:
-        case, direct = _find_user()
-        self.session = self._session_arg or default_session()
-        # The session's directory directly: its methods run once per test.
-        self._dir = self.session._dir
-        self.policy: RetentionPolicy = self._policy_arg or self._dir.retention_policy
-        name = self._name or (case._testMethodName if case is not None else "tmp")
-        self._path = self._dir.make_dir(name)
-        self._path_object = None
-        self._state = "pending"
-        self._outcome = "pending"
-        self._marked = False
-        self._case = case
-        self._tracker: CaseOutcome | None = None
-        self._text = bytearray()
-        self._case_detail = None
-        self.addCleanup(self._cleanup)
-        self._detail = Content(UTF8_TEXT, self._describe_bytes)
-        self.addDetail("tmp-path", self._detail)
-        if case is not None:
-            self._tracker = outcome_of(case)
-            if self._tracker is not None:
-                self._tracker.wait(self._decide)
-                self._dir.hold(id(self), self._settle_early)
-            if direct:
-                self._case_detail = _add_unique(case.getDetails(), self._detail)
-
-    def getDetails(self) -> dict[str, Any]:
-        """Return the details: ``tmp-path``, and ``tmp-path-listing`` once
-        a failure keeps the directory.
-        """
-        details = super().getDetails()
-        if self._case_detail is not None and sys._getframe(1).f_code is _USE_FIXTURE:
-            # The test case holds our live detail already: testtools need
-            # not copy it.
-            details.pop("tmp-path", None)
-        return details
+        self._directory = open_directory(
+            self, name=self._name, session=self.session, policy=self._policy_arg
+        )
+        self.session, self.policy = self._directory.session, self._directory.policy
+        if self._mark_next:
+            self._directory.failure = "it was marked failed"
+            self._mark_next = False
 
     @property
     def path(self) -> Path:
         """The directory, an absolute :class:`pathlib.Path` (after setUp)."""
-        if self._path_object is None and self._path is not None:
-            # Made on first use: a test that never looks pays nothing.
-            self._path_object = self._dir.path_of(self._path)
-        return self._path_object  # type: ignore[return-value]
+        if self._directory is None:
+            raise AttributeError(
+                "TempDirFixture.path is set by setUp(): use "
+                "self.useFixture(TempDirFixture()).path in a test, or "
+                "'with TempDirFixture() as tmp:' and then tmp.path"
+            )
+        return self._directory.path
 
     def mark_failed(self) -> None:
-        """Count this directory's user as failed: it is kept under ``failed``."""
-        self._marked = True
+        """Count this directory's user as failed: it is kept under ``failed``.
+
+        Called before setUp, it marks the directory setUp makes.
+        """
+        if self._directory is None or self._directory.decided:
+            self._mark_next = True
+        else:
+            self._directory.failure = "it was marked failed"
 
     def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool:
-        if exc_type is not None and not issubclass(exc_type, unittest.SkipTest):
-            self._marked = True
+        if self._directory is not None:
+            if exc_type is None or issubclass(exc_type, unittest.SkipTest):
+                self._directory.block = "ended"
+            else:
+                self._directory.failure = "its with block raised"
         return super().__exit__(exc_type, exc_val, exc_tb)
 
-    def _cleanup(self) -> None:
-        if sys.exc_info()[1] is not None and self._setup_failing():
-            if self._case_detail is not None:
-                # The case gets the details from the SetupError: not twice.
-                self._case.getDetails().pop(self._case_detail, None)  # type: ignore[union-attr]
-                self._case_detail = None
-            if self._tracker is not None:
-                self._tracker.forget(self._decide)
-            self._decide("failed", why="its setUp failed")
-        elif self._tracker is None:
-            self._decide("failed" if self._marked else "passed")
-        # Otherwise the case decides after its last cleanup.
 
-    def _setup_failing(self) -> bool:
-        """Return whether this cleanup runs because our setUp raised."""
+def open_directory(
+    fixture: fixtures.Fixture,
+    *,
+    name: str | None = None,
+    session: SessionTempFixture | None = None,
+    policy: RetentionPolicy | None = None,
+    rootdir: str | os.PathLike[str] | None = None,
+) -> "_Directory":
+    """Make a directory for ``fixture``'s user, during its ``_setUp``.
+
+    The directory learns the running test's outcome; its cleanup and its
+    ``tmp-path`` detail are added to ``fixture``.
+
+    :param name: The directory's name in the session (default: the running
+        test method's name, else ``tmp``).
+    :param rootdir: Make it there instead, with a random name, as
+        ``tempfile.mkdtemp(dir=rootdir)`` does; it is recorded in the session
+        but never pruned with it.
+    """
+    case = runners.running_case()
+    watch = watch_case(case) if case is not None else None
+    session = session or default_session()
+    if rootdir is None:
+        path = session.mktemp(name or (runners.test_name(case) if case else "tmp"))
+        remove = session.discard
+    else:
+        path = Path(tempfile.mkdtemp(dir=rootdir)).absolute()
+        remove = remove_tree
+    directory = _Directory(
+        session,
+        policy or session.retention_policy,
+        path,
+        watch,
+        remove,
+        rootdir is None,
+    )
+    fixture.addCleanup(directory.close)
+    fixture.addDetail("tmp-path", directory.detail)
+    return directory
+
+
+class _Directory:
+    """One directory a :class:`TempDirFixture` made, until its fate is decided.
+
+    It is decided once both its user is done (the fixture is cleaned up) and
+    the test it was made in has ended; with no test, at cleanUp; if its
+    session ends first, then, on what is known.
+
+    :ivar path: The directory.
+    :ivar session: The session it is recorded in.
+    :ivar policy: The retention policy applied to it.
+    :ivar detail: The ``tmp-path`` detail: the path, then the decision once
+        made. Its text lives in one buffer updated in place, so every copy
+        testtools took reads final.
+    :ivar failure: Why its user failed, if it did, as far as known here.
+    :ivar block: ``ended`` once a ``with`` block left it without error.
+    :ivar decided: Whether its fate is decided.
+    """
+
+    def __init__(
+        self,
+        session: SessionTempFixture,
+        policy: RetentionPolicy,
+        path: Path,
+        watch: CaseWatch | None,
+        remove: Callable[[str], None],
+        in_session: bool,
+    ) -> None:
+        self.path = path
+        self.session = session
+        self.policy = policy
+        self._remove = remove
+        self._in_session = in_session
+        self.failure: str | None = None
+        self.block: str | None = None
+        self.decided = False
+        self._watch = watch if watch is not None and watch.followed else None
+        self._closed = False
+        self._listed = False
+        self._where = str(path)
+        self._text = bytearray(
+            f"{self._where}\n{_PENDING}\n".encode("utf-8", "replace")
+        )
+        text = self._text  # Not self: no reference cycle, freed at once.
+        self.detail = Content(UTF8_TEXT, lambda: [text])
+        session.hold(id(self), self._session_ends)
+        if self._watch is not None:
+            self._watch.wait(self._test_ended)
+
+    def close(self) -> None:
+        """The fixture's cleanup: its user is done with the directory."""
+        self._closed = True
         error = sys.exc_info()[1]
-        traceback = error.__traceback__ if error is not None else None
-        while traceback is not None:
-            frame = traceback.tb_frame
-            if frame.f_code is _FIXTURE_SETUP and frame.f_locals.get("self") is self:
-                return True
-            traceback = traceback.tb_next
-        return False
+        if error is not None and not isinstance(error, unittest.SkipTest):
+            # Its setUp failed, or its user cleans up after an error.
+            self.failure = self.failure or "an error was raised as it was cleaned up"
+        watch = self._watch
+        if watch is None:
+            self._settle(*self._without_test(_OUTSIDE))
+        elif watch.ended is not None or self.failure is not None:
+            # Nothing the test does later can make a failure a pass.
+            self._settle(*self._without_test(_OUTLIVED))
 
-    def _settle_early(self) -> None:
-        # The session ends before the test case: decide on what is known.
-        assert self._tracker is not None
-        self._tracker.forget(self._decide)
-        self._decide(self._tracker.current())
+    def _test_ended(self, outcome: str) -> None:
+        if self.failure is not None:
+            self._settle("failed", self.failure)
+        elif outcome == "failed":
+            self._settle("failed", "the test failed")
+        elif self._closed:
+            self._settle(outcome, _TEST_WHY[outcome])
+        # Else it is still in use after its test: decided at cleanUp.
+        case = self._watch.case if self._watch is not None else None
+        if self._listed and isinstance(case, testtools.TestCase):
+            self._tell(case)
 
-    def _decide(self, outcome: str, why: str | None = None) -> None:
-        if self._state != "pending":
-            return
-        self._dir.release(id(self))
-        if self._marked and outcome != "failed":
-            outcome, why = "failed", "it was marked failed"
-        why = why or _WHY[outcome][self._case is None]
-        self._outcome = outcome
-        self._why = why
-        retained = self.policy.keeps(outcome == "failed")
-        if not retained:
-            self._dir.discard(self._path)
-        self._state = "retained" if retained else "removed"
-        if self._text:
-            self._describe_bytes()  # Shown by every copy of the detail.
-        if retained and outcome == "failed":
-            self._offer_listing()
-        if retained or outcome == "failed":
-            case = self._case
-            test_id = case.id() if case is not None else os.path.basename(self._path)
-            self._dir.record(test_id, self._path, outcome, retained)
+    def _without_test(self, unknown: str) -> tuple[str, str]:
+        if self.failure is not None:
+            return "failed", self.failure
+        if self.block == "ended":
+            return "passed", "its with block ended without error"
+        return "unknown", unknown
+
+    def _session_ends(self) -> None:
+        watch = self._watch
+        if watch is None:
+            self._settle(*self._without_test(_OUTSIDE))
+        elif self.failure is None and watch.so_far() == "failed":
+            self._settle("failed", "the test failed")
         else:
-            self._dir.count_removed()
-
-    def _offer_listing(self) -> None:
-        """Add ``tmp-path-listing`` beside each ``tmp-path`` of ours."""
-        if self._details is not None:
-            self._details["tmp-path-listing"] = text_detail(self._listing)
-        if self._case_detail is not None:
-            details = self._case.getDetails()  # type: ignore[union-attr]
-            # After the traceback, next to the listing, as when copied late.
-            details[self._case_detail] = details.pop(self._case_detail)
-            suffix = self._case_detail[len("tmp-path") :]
-            details["tmp-path-listing" + suffix] = text_detail(self._listing)
-        elif isinstance(self._case, testtools.TestCase):
-            details = self._case.getDetails()
-            suffix = ""
-            for key, content in details.items():
-                if key.startswith("tmp-path") and not key.startswith(
-                    "tmp-path-listing"
-                ):
-                    if next(content.iter_bytes(), None) is self._text:
-                        suffix = key[len("tmp-path") :]
-                        break
-            details["tmp-path-listing" + suffix] = text_detail(self._listing)
-
-    def _listing(self) -> str:
-        return listing(self.path)
-
-    def _describe_bytes(self) -> list[bytearray]:
-        # One buffer, updated in place: testtools copies the detail before
-        # the test ends, and its copy holds this same buffer, so it shows the
-        # decision made later.
-        state = self._state
-        if state != "pending":
-            state = f"{state}: {self._why} and retention_policy is {self.policy}"
-        elif sys.exc_info()[1] is not None and self._setup_failing():
-            keep = self.policy.keeps(True)
-            state = (
-                f"{'retained' if keep else 'removed'}: its setUp failed and "
-                f"retention_policy is {self.policy}"
+            self._settle(
+                *self._without_test(_EARLY if watch.ended is None else _OUTLIVED)
             )
-        else:
-            state = "pending: retention is decided when the test ends"
-        self._text[:] = f"{self._path}\n{state}\n".encode("utf-8", "replace")
-        return [self._text]
+
+    def _settle(self, outcome: str, why: str) -> None:
+        if self.decided:
+            return
+        self.decided = True
+        session = self.session
+        session.release(id(self))
+        removed_at_end = (
+            self._in_session
+            and session.retention_count == 0
+            and session.basetemp is None
+        )
+        keep, text = decide(self.policy, outcome, why, session_kept=not removed_at_end)
+        self._listed = keep and outcome != "passed"
+        self._text[:] = f"{self._where}\n{text}\n".encode("utf-8", "replace")
+        try:
+            if not keep:
+                self._remove(self._where)
+        except OSError as error:
+            self._text += f"but it could not be removed: {error}\n".encode(
+                "utf-8", "replace"
+            )
+            raise
+        finally:
+            # A passed test's removed directory is only counted: its id is
+            # not asked for.
+            case = self._watch.case if self._watch is not None else None
+            if case is not None and (keep or outcome == "failed"):
+                test_id = case.id()
+            else:
+                test_id = self.path.name
+            session.record(test_id, self._where, outcome, keep)
+
+    def _tell(self, case: testtools.TestCase) -> None:
+        """Make sure ``case`` reports our ``tmp-path``, with the listing."""
+        details = case.getDetails()
+        name = next(
+            (key for key, value in details.items() if self._is_ours(key, value)), None
+        )
+        if name is None:
+            name, number = "tmp-path", 0
+            while name in details:
+                number += 1
+                name = f"tmp-path-{number}"
+            case.addDetail(name, self.detail)
+        path = self.path
+        suffix = name[len("tmp-path") :]
+        case.addDetail(f"tmp-path-listing{suffix}", text_detail(lambda: listing(path)))
+
+    def _is_ours(self, name: str, content: Content) -> bool:
+        if not name.startswith("tmp-path") or name.startswith("tmp-path-listing"):
+            return False
+        return any(chunk is self._text for chunk in content.iter_bytes())
 
 
-def _find_user() -> tuple[unittest.TestCase | None, bool]:
-    """Return the test case using the fixture whose ``_setUp`` calls this,
-    and whether that case's testtools ``useFixture`` sets it up directly
-    (then testtools would copy the fixture's details into the case).
-    """
-    frame = sys._getframe(2)
-    for _ in range(8):
-        if frame is None:
-            break
-        if frame.f_code is _FIXTURE_SETUP:
-            # The nearest Fixture.setUp is this fixture's own.
-            caller = frame.f_back
-            if caller is not None and caller.f_code is _USE_FIXTURE:
-                case = caller.f_locals.get("self")
-                if isinstance(case, testtools.TestCase):
-                    return case, True
-            break
-        frame = frame.f_back
-    return find_case(), False
-
-
-def _add_unique(details: dict[str, Any], detail: Content) -> str:
-    """Add ``detail`` as ``tmp-path`` (or ``tmp-path-N``, as testtools
-    names duplicates) to ``details``; return the name.
-    """
-    name, number = "tmp-path", 0
-    while name in details:
-        number += 1
-        name = f"tmp-path-{number}"
-    details[name] = detail
-    return name
+_PENDING = "pending: retention is decided when the test ends"
+_OUTSIDE = "outcome unknown (set up outside any running test)"
+_OUTLIVED = "outcome unknown (it was still in use when its test ended)"
+_EARLY = "outcome unknown (its session ended before its test did)"
+_TEST_WHY = {"passed": "the test passed", "skipped": "the test was skipped"}

@@ -4,9 +4,7 @@ from pathlib import Path
 
 import testtools
 
-from fixturestmp.config import resolve
-from fixturestmp.leaks.combined import LeakCheck
-from fixturestmp.leaks.report import settle
+from fixturestmp.pertest import check_test
 from fixturestmp.tempdir import TempDirFixture
 
 __all__ = ["TestCase"]
@@ -30,23 +28,10 @@ class TestCase(testtools.TestCase):
     _tmp_fixture: TempDirFixture | None = None
 
     def setUp(self) -> None:
-        self._start_leak_checks()
+        # Before anything else: what setUp and fixtures leak counts too.
+        check_test(self)
         super().setUp()
         self._tmp_fixture = None
-
-    def _start_leak_checks(self) -> None:
-        names = resolve("leak_checks")
-        if not names:
-            return
-        check = LeakCheck(names)
-        check.start()
-        # testtools pops cleanups from the end, so index 0 runs after every
-        # cleanup added later. fixturestmp's own outcome tracking, added
-        # later at index 0 too, runs after it and sees a leak failure.
-        self._cleanups.insert(0, (self._stop_leak_checks, (check,), {}))
-
-    def _stop_leak_checks(self, check: LeakCheck) -> None:
-        settle(check.stop(self.id()), case=self, action=check.action)
 
     @property
     def tmp_path(self) -> Path:

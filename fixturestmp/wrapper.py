@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TextIO
 
 from fixturestmp import owners
+from fixturestmp.adopt import ADOPT_ENV, PER_TEST_ENV
 from fixturestmp.config import env_name
 from fixturestmp.errors import full_filesystem, message
 from fixturestmp.inventory import SessionInfo, read_session
@@ -51,6 +52,7 @@ class RunOutcome:
     :ivar session_errors: What the end of the session could not do.
     :ivar unrecorded: Kept test directories without a manifest record.
     :ivar session_removed: Why the session directory is gone, if it is.
+    :ivar unchecked: The ``leak_checks`` that applied to no test.
     """
 
     # A plain class: dataclasses would add to the wrapper's start-up time.
@@ -63,6 +65,7 @@ class RunOutcome:
         self.session_errors: list[str] = []
         self.unrecorded: list[str] = []
         self.session_removed: str | None = None
+        self.unchecked: tuple[str, ...] = ()
 
 
 def run_command(
@@ -72,6 +75,8 @@ def run_command(
     check_leaks: bool = False,
     clean_leaks: bool = False,
     fail_on_leak: bool = False,
+    adopt: bool = False,
+    leak_checks: tuple[str, ...] = (),
     cwd: Path | None = None,
     report: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome:
@@ -89,15 +94,14 @@ def run_command(
     try:
         problems: list[str] = []
         try:
-            status = _run(command, _child_environment(session), cwd)
+            env = _child_environment(session, adopt, leak_checks)
+            status = _run(command, env, cwd)
             _wait_for_workers(session.path)
             info = read_session(session.path, _number_of(session.path))
             # A directory kept because its test's outcome is unknown keeps
             # the session too: it is never deleted on a guess.
             session.failed = status != 0 or any(
-                test["outcome"] == "failed"
-                or (test["outcome"] == "unknown" and test["retained"])
-                for test in info.tests
+                test["outcome"] in ("failed", "unknown") for test in info.tests
             )
         finally:
             problems = _attempt(session.end)
@@ -106,6 +110,8 @@ def run_command(
         if not session.path.is_dir():
             outcome.session_removed = _why_removed(session)
         outcome.unrecorded = _unrecorded(info)
+        if leak_checks and not info.checked:
+            outcome.unchecked = leak_checks
         if snapshot is not None:
             outcome.temp_leaks = snapshot.new_entries()
             if clean_leaks:
@@ -195,13 +201,21 @@ def _number_of(path: Path) -> int:
     return int(number) if prefix == "run" and number.isdigit() else -1
 
 
-def _child_environment(session: SessionDir) -> dict[str, str]:
+def _child_environment(
+    session: SessionDir, adopt: bool, leak_checks: tuple[str, ...]
+) -> dict[str, str]:
     env = dict(os.environ)
     env[SESSION_ENV] = str(session.path)
     env[env_name("retention_policy")] = str(session.retention_policy)
     # What a worker's tmp-path detail says depends on it too.
     env[env_name("retention_count")] = str(session.retention_count)
     env[env_name("root")] = str(session.root)
+    if adopt:
+        env[ADOPT_ENV] = "1"
+    if leak_checks:
+        # Every testtools and unittest test of the run is checked.
+        env[env_name("leak_checks")] = ",".join(leak_checks)
+        env[PER_TEST_ENV] = "1"
     return env
 
 
@@ -245,26 +259,31 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
     lines = []
     info = outcome.session
     if info is not None:
-        # An unknown outcome is listed like a failure: it may be one.
-        failed = [t for t in info.tests if t["outcome"] in ("failed", "unknown")]
-        unknown = sum(1 for t in failed if t["outcome"] == "unknown")
+        failed = [t for t in info.tests if t["outcome"] == "failed"]
+        unknown = [t for t in info.tests if t["outcome"] == "unknown" and t["retained"]]
         gone = outcome.session_removed
-        if failed:
+        if failed or unknown:
             kept = 0 if gone else sum(1 for t in failed if t["retained"])
             count = info.directory_count()
             lines.append(
                 f"fixturestmp: {count} tests used temporary directories, "
-                f"{len(failed) - unknown} failed"
-                + (f", {unknown} of unknown outcome" if unknown else "")
-                + f" ({kept} kept)"
+                f"{len(failed)} failed ({kept} kept)"
+                + (f", {len(unknown)} kept: outcome unknown" if unknown else "")
                 + (f"; their directories were {gone}" if gone else "")
             )
         for test in failed:
             where = printable(test["path"]) if test["retained"] else "(removed)"
             if gone:
                 where = "(removed at the end of the run)"
-            label = "FAILED" if test["outcome"] == "failed" else "UNKNOWN"
-            lines.append(f"{label} {printable(test['id'])}  {where}")
+            lines.append(f"FAILED {printable(test['id'])}  {where}")
+        for test in [] if gone else unknown:
+            lines.append(f"KEPT {printable(test['id'])}  {printable(test['path'])}")
+        if unknown and not gone:
+            lines.append(
+                "fixturestmp: KEPT: outcome unknown (used outside a running test); "
+                "to make it known, call mark_failed() when its user fails, use it "
+                "in a with statement, or use it from a test"
+            )
         if outcome.unrecorded:
             lines.append(
                 f"fixturestmp: the session manifest has no record of "
@@ -287,16 +306,24 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         lines.append(f"fixturestmp: could not clean a leak: {error}")
     for problem in outcome.session_errors:
         lines.append(f"fixturestmp: {problem}")
+    if outcome.unchecked:
+        lines.append(
+            f"fixturestmp: leak_checks ({','.join(outcome.unchecked)}) applied to "
+            "no test: they run around testtools and unittest tests in Python "
+            "processes of the command; for pytest use --fixturestmp-leaks"
+        )
     for line in lines:
         print(line, file=stream)
 
 
 def kept_paths(info: SessionInfo | None) -> list[Path]:
-    """Return the retained directories of failed tests that still exist."""
+    """Return the kept directories of failed (or unknown) tests that exist."""
     if info is None:
         return []
     return [
         Path(t["path"])
         for t in info.tests
-        if t["outcome"] == "failed" and t["retained"] and Path(t["path"]).is_dir()
+        if t["outcome"] in ("failed", "unknown")
+        and t["retained"]
+        and Path(t["path"]).is_dir()
     ]

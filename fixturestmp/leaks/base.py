@@ -18,7 +18,7 @@ import fixtures
 from fixturestmp.config import resolve
 from fixturestmp.leaks.findings import Leak
 from fixturestmp.leaks.report import settle
-from fixturestmp.outcome import find_case
+from fixturestmp.runners import running_case
 
 if TYPE_CHECKING:
     from fixturestmp.session import SessionTempFixture
@@ -88,7 +88,7 @@ class Check(fixtures.Fixture):
         raise NotImplementedError(f"{type(self).__name__} must implement stop()")
 
     def _setUp(self) -> None:
-        self._case: unittest.TestCase | None = find_case()
+        self._case: unittest.TestCase | None = running_case()
         if self._test_id is not None:
             self._label = self._test_id
         elif self._case is not None:

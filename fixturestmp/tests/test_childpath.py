@@ -45,10 +45,10 @@ class TestChildPath(SamePathMixin, testtools.TestCase):
 
 
 class TestPathsOfTheSession(SamePathMixin, IsolatedTestCase):
-    def test_a_fixture_path_is_its_directory(self):
+    def test_a_session_path_is_its_directory(self):
         session = self.useFixture(self.session())
         fixture = self.useFixture(TempDirFixture("named", session=session))
-        self.assertSamePath(Path(fixture._path), fixture.path)
+        self.assertSamePath(session.path / "named0", fixture.path)
         self.assertTrue(fixture.path.is_dir())
         made = session.mktemp("other")
         self.assertSamePath(session.path / "other0", made)

@@ -12,7 +12,14 @@ from testtools.matchers import Contains, DirExists
 
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
 
-PROJECT_FILES = ("setup.cfg", "setup.py", "pyproject.toml", "README.rst")
+PROJECT_FILES = (
+    "setup.cfg",
+    "setup.py",
+    "pyproject.toml",
+    "README.rst",
+    "MANIFEST.in",
+    "fixturestmp-adopt.pth",
+)
 
 
 class TestDemo(IsolatedTestCase):

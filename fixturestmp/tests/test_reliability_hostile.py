@@ -8,7 +8,6 @@ root inside a session that user must prune.
 import json
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -160,7 +159,7 @@ def _make_dir(path: str, bait: bool) -> None:
 
 
 def _session_in_default_root(root: str) -> dict:
-    tempfile.tempdir = root
+    os.environ["TMPDIR"] = root  # the system temporary directory, for this child
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with fixturestmp.SessionTempFixture(retention_policy="all") as session:
@@ -341,13 +340,14 @@ class TestBaseSwappedMidRun(IsolatedTestCase):
         self.assertTrue(base.is_symlink())
         real = Path(str(base) + ".moved") / session.path.name
         made = [session.mktemp("t").name for _ in range(30)]
-        with fixturestmp.TempDirFixture("fixture", session=session) as tmp:
-            self.assertTrue((real / tmp.path.name).is_dir())
-        self.assertFalse((real / tmp.path.name).exists())  # passed: removed
-        session.discard(big)
+        small = session.mktemp("small")
+        self.assertTrue((real / small.name).is_dir())
+        session.discard(small)  # deleted in place
+        session.discard(big)  # through the trash
         self.assertEqual(self.before, snapshot(self.attacker, contents=True))
         self.assertEqual([], [n for n in made if not (real / n).is_dir()])
-        self.assertFalse((real / "big").exists())
+        self.assertFalse((real / small.name).exists())
+        self.assertFalse((real / big.name).exists())
         session.cleanUp()
         # Ended without failure: removed, through the checked directory.
         self.assertFalse(real.exists())

@@ -65,6 +65,7 @@ class Session:
         self.failed = False
         self.exists = True
         self.dirs: dict[Path, bool] = {}  # path: must exist
+        self.pending: list[Path] = []  # decided when the session ends
         self.fixture = None
         self.pid = 0
         self.command_fd = -1
@@ -188,7 +189,12 @@ class SessionMachine(RuleBasedStateMachine):
                 (tmp.path / f"f{number}").write_text("x")
             if failed:
                 tmp.mark_failed()
-        session.dirs[tmp.path] = session.policy.keeps(failed)
+        # Used inside a test (this one), a block that passes leaves the
+        # decision to the test's end, which comes after the session's: the
+        # directory stays until the session ends. A failure is final at once.
+        session.dirs[tmp.path] = session.policy.keeps(failed) if failed else True
+        if not failed:
+            session.pending.append(tmp.path)
         session.failed = session.failed or failed
         FIGURES["test_dirs"] += 1
 
@@ -199,6 +205,9 @@ class SessionMachine(RuleBasedStateMachine):
         session = data.draw(st.sampled_from(self.running("open")))
         session.fixture.cleanUp()
         session.state = "ended"
+        for path in session.pending:
+            session.dirs[path] = session.policy.keeps(False)
+        session.pending.clear()
         if session.number is None:
             if not session.policy.keeps(session.failed):
                 for path in session.dirs:  # only what it made goes

@@ -100,13 +100,16 @@ class TestNumberedSessions(IsolatedTestCase):
                 tmp.mark_failed()
             with fixturestmp.TempDirFixture("dropped", session=session):
                 pass
-            # The failed test's record is written at once; the passed one
-            # is counted, and the count written at the latest when the
+            # The failed directory's record is written at once; the passed
+            # one is counted, and the count written at the latest when the
             # session ends.
-            self.assertEqual(["kept0"], [r["id"] for r in read_manifest(session.path)])
+            self.assertEqual(
+                [str(tmp.path.parent / "kept0")],
+                [r["path"] for r in read_manifest(session.path)],
+            )
         records = list(read_manifest(session.path))
         self.assertEqual(
-            [("test", "kept0", "failed", True), ("removed", 1)],
+            [("test", self.id(), "failed", True), ("removed", 1)],
             [
                 (r["kind"], r["id"], r["outcome"], r["retained"])
                 if r["kind"] == "test"
@@ -207,7 +210,9 @@ class TestJoin(IsolatedTestCase):
             with fixturestmp.TempDirFixture("w", session=joined) as tmp:
                 tmp.mark_failed()
         self.assertThat(str(owner.path), DirExists())
-        self.assertEqual(["w0"], [r["id"] for r in read_manifest(owner.path)])
+        self.assertEqual(
+            [str(tmp.path)], [r["path"] for r in read_manifest(owner.path)]
+        )
 
     def test_join_refuses_a_directory_that_is_not_a_session(self):
         error = self.assertRaises(

@@ -1,5 +1,6 @@
 """Tests for fixturestmp.tempdir."""
 
+import json
 import os
 import re
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import fixtures
 import testtools
 from testtools.content import text_content
-from testtools.matchers import Contains, DirExists, Not
+from testtools.matchers import Contains
 
 import fixturestmp
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
@@ -150,31 +151,109 @@ class TestUnderStestr(IsolatedTestCase):
         self.assertEqual([], self.sessions())
 
 
-class TestWithStatement(IsolatedTestCase):
-    def test_block_that_raises_keeps_directory(self):
-        session = self.useFixture(self.session(retention_policy="failed"))
-        with testtools.ExpectedException(ValueError):
-            with fixturestmp.TempDirFixture(session=session) as tmp:
-                (tmp.path / "data").write_text("x")
-                raise ValueError("the block fails")
-        self.assertThat(str(tmp.path), DirExists())
-        self.assertEqual("x", (tmp.path / "data").read_text())
+OUTSIDE_A_TEST = """
+    import json
+    import sys
 
-    def test_block_that_passes_removes_directory(self):
-        session = self.useFixture(self.session(retention_policy="failed"))
+    import fixturestmp
+
+    session = fixturestmp.SessionTempFixture(root=sys.argv[1])
+    session.setUp()
+    seen = {}
+
+
+    def note(name, fixture, details=None):
+        details = details or fixture.getDetails()
+        seen[name] = [str(fixture.path), details["tmp-path"].as_text()]
+
+
+    try:
         with fixturestmp.TempDirFixture(session=session) as tmp:
             (tmp.path / "data").write_text("x")
-            self.assertTrue(tmp.path.is_absolute())
-            details = tmp.getDetails()["tmp-path"].as_text()
-            self.assertEqual(str(tmp.path), details.splitlines()[0])
-        self.assertThat(str(tmp.path), Not(DirExists()))
+            raise ValueError("the block fails")
+    except ValueError:
+        pass
+    seen["raised"] = [str(tmp.path), tmp._directory.detail.as_text()]
 
-    def test_mark_failed_keeps_directory(self):
-        session = self.useFixture(self.session(retention_policy="failed"))
-        with fixturestmp.TempDirFixture(session=session) as tmp:
-            tmp.mark_failed()
-        self.assertThat(str(tmp.path), DirExists())
+    with fixturestmp.TempDirFixture(session=session) as tmp:
+        (tmp.path / "data").write_text("x")
+        before = tmp.getDetails()
+    note("ended", tmp, before)
 
+    with fixturestmp.TempDirFixture(session=session) as tmp:
+        tmp.mark_failed()
+    seen["marked"] = [str(tmp.path), tmp._directory.detail.as_text()]
+
+    early = fixturestmp.TempDirFixture(session=session)
+    early.mark_failed()
+    early.setUp()
+    early.cleanUp()
+    seen["marked early"] = [str(early.path), early._directory.detail.as_text()]
+
+    manual = fixturestmp.TempDirFixture(session=session)
+    manual.setUp()
+    manual.cleanUp()
+    seen["by hand"] = [str(manual.path), manual._directory.detail.as_text()]
+
+
+    class FailingSetUp(fixturestmp.TempDirFixture):
+        def _setUp(self):
+            super()._setUp()
+            (self.path / "half-made").write_text("state before the failure")
+            raise RuntimeError("_setUp fails after super()._setUp()")
+
+
+    failing = FailingSetUp(session=session)
+    try:
+        failing.setUp()
+    except Exception as error:
+        details = error.args[-1][1].args[0]
+    seen["setUp failed"] = [str(failing.path), details["tmp-path"].as_text()]
+    print(json.dumps(seen))
+"""
+
+
+class TestOutsideAnyTest(IsolatedTestCase):
+    """Used by a plain script, the fixture decides on what the script shows."""
+
+    def run_script(self, policy: str) -> dict[str, tuple[bool, str]]:
+        write_files(self.workdir, {"script.py": OUTSIDE_A_TEST})
+        env = {"FIXTURESTMP_RETENTION_POLICY": policy}
+        run = run_python(["script.py", str(self.root)], self.workdir, env)
+        self.assertEqual(0, run.returncode, run.stderr)
+        seen = json.loads(run.stdout)
+        return {
+            name: (Path(path).is_dir(), text) for name, (path, text) in seen.items()
+        }
+
+    def test_failed_policy(self):
+        seen = self.run_script("failed")
+        expected = {
+            "raised": (True, "retained: its with block raised"),
+            "ended": (False, "removed: its with block ended without error"),
+            "marked": (True, "retained: it was marked failed"),
+            "marked early": (True, "retained: it was marked failed"),
+            "by hand": (True, "kept: outcome unknown"),
+            "setUp failed": (True, "retained: an error was raised as"),
+        }
+        self.assertEqual(
+            expected,
+            {
+                name: (exists, text.splitlines()[1][: len(expected[name][1])])
+                for name, (exists, text) in seen.items()
+            },
+        )
+        self.assertThat(seen["by hand"][1], Contains("mark_failed()"))
+
+    def test_none_policy_removes_even_a_failed_setup(self):
+        seen = self.run_script("none")
+        self.assertEqual(
+            {name: False for name in seen}, {name: e for name, (e, _) in seen.items()}
+        )
+        self.assertThat(seen["setUp failed"][1], Contains("removed: an error was"))
+
+
+class TestInsideATest(IsolatedTestCase):
     def test_names_are_numbered_and_never_collide(self):
         session = self.useFixture(self.session(retention_policy="all"))
         paths = [
@@ -185,55 +264,17 @@ class TestWithStatement(IsolatedTestCase):
         unnamed = self.useFixture(fixturestmp.TempDirFixture(session=session))
         self.assertEqual("test_names_are_numbered_and_ne0", unnamed.path.name)
 
+    def test_path_before_setup_says_what_to_do(self):
+        fixture = fixturestmp.TempDirFixture()
+        error = self.assertRaises(AttributeError, lambda: fixture.path)
+        self.assertThat(str(error), Contains("useFixture(TempDirFixture()).path"))
+
 
 class FailingSetUp(fixturestmp.TempDirFixture):
     def _setUp(self):
         super()._setUp()
         (self.path / "half-made").write_text("state before the failure")
         raise RuntimeError("_setUp fails after super()._setUp()")
-
-
-class TestSetUpFailure(IsolatedTestCase):
-    def setup_error(self, policy: str) -> tuple[FailingSetUp, dict]:
-        session = self.useFixture(self.session(retention_policy=policy))
-        fixture = FailingSetUp(session=session)
-        with testtools.ExpectedException(fixtures.MultipleExceptions):
-            try:
-                fixture.setUp()
-            except fixtures.MultipleExceptions as error:
-                self.assertIs(fixtures.SetupError, error.args[-1][0])
-                details = error.args[-1][1].args[0]
-                raise
-        return fixture, details
-
-    def test_none_policy_leaves_no_directory(self):
-        fixture, details = self.setup_error("none")
-        self.assertThat(str(fixture.path), Not(DirExists()))
-        lines = details["tmp-path"].as_text().splitlines()
-        self.assertEqual([str(fixture.path), lines[1]], lines)
-        self.assertThat(lines[1], Contains("removed: its setUp failed"))
-
-    def test_failed_policy_keeps_directory_and_reports_it(self):
-        fixture, details = self.setup_error("failed")
-        self.assertThat(str(fixture.path), DirExists())
-        text = details["tmp-path"].as_text()
-        self.assertEqual(str(fixture.path), text.splitlines()[0])
-        self.assertThat(text, Contains("retained: its setUp failed"))
-
-    def test_setup_failure_in_a_test_counts_once_and_leaves_no_registration(self):
-        session = self.useFixture(self.session(retention_policy="failed"))
-
-        class Case(testtools.TestCase):
-            def test_it(self):
-                self.useFixture(FailingSetUp(session=session))
-
-        case = Case("test_it")
-        result = testtools.TestResult()
-        case.run(result)
-        self.assertEqual(1, len(result.errors))
-        kept = [p for p in session.path.iterdir() if not p.name.startswith(".")]
-        self.assertEqual(["test_it0"], [p.name for p in kept])
-        self.assertEqual([], case._cleanups)
 
 
 class TestHostileNames(IsolatedTestCase):
@@ -387,5 +428,5 @@ class TestCaseDetails(IsolatedTestCase):
         details = self.run_case(body)
         names = sorted(n for n in details if n.startswith("tmp-path"))
         self.assertEqual(["tmp-path", "tmp-path-listing"], names)
-        self.assertThat(details["tmp-path"], Contains("retained: its setUp failed"))
+        self.assertThat(details["tmp-path"], Contains("retained: an error was raised"))
         self.assertThat(details["tmp-path-listing"], Contains("half-made"))

@@ -555,9 +555,9 @@ class TestUnknownOutcome(WrapperTestCase):
         path = run.stdout.strip()
         # Policy failed and a passing command: the session stays for it.
         self.assertThat(path, DirExists())
-        self.assertThat(run.stderr, Contains("1 of unknown outcome (1 kept)"))
+        self.assertThat(run.stderr, Contains("1 kept: outcome unknown"))
         self.assertThat(
-            run.stderr, Contains(f"UNKNOWN suite.TestShared.setUpClass  {path}")
+            run.stderr, Contains(f"KEPT suite.TestShared.setUpClass  {path}")
         )
 
     def test_in_process_session_keeps_it(self):

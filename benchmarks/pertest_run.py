@@ -1,0 +1,68 @@
+"""One measured process of benchmark 1: N testtools tests of one variant.
+
+``python -m benchmarks.pertest_run VARIANT N`` runs N tests whose body is
+the variant, in this process, with testtools' runner, and exits: the
+session fixturestmp makes on first use and ends at exit is inside the
+measured process, as pytest's basetemp, lock and pruning are in its own.
+"""
+
+import shutil
+import sys
+import tempfile
+import unittest
+
+import fixtures
+import testtools
+
+
+def _write(path: str) -> None:
+    with open(f"{path}/data.txt", "w") as stream:
+        stream.write("small")
+
+
+def empty(case: testtools.TestCase) -> None:
+    pass
+
+
+def ours(case: testtools.TestCase) -> None:
+    from fixturestmp import TempDirFixture
+
+    _write(str(case.useFixture(TempDirFixture()).path))
+
+
+def fixtures_tempdir(case: testtools.TestCase) -> None:
+    _write(case.useFixture(fixtures.TempDir()).path)
+
+
+def bare(case: testtools.TestCase) -> None:
+    path = tempfile.mkdtemp()
+    _write(path)
+    shutil.rmtree(path)
+
+
+BODIES = {
+    "empty": empty,
+    "ours": ours,
+    "fixtures": fixtures_tempdir,
+    "bare": bare,
+}
+
+
+def main(argv: list[str]) -> int:
+    body, count = BODIES[argv[0]], int(argv[1])
+
+    class Case(testtools.TestCase):
+        def test_it(self) -> None:
+            body(self)
+
+    suite = unittest.TestSuite(Case("test_it") for _ in range(count))
+    result = testtools.TestResult()
+    suite.run(result)
+    if not result.wasSuccessful():
+        print(result.errors or result.failures, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

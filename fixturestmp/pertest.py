@@ -1,0 +1,87 @@
+"""Leak checks around every test, for suites that do not ask for them.
+
+:class:`fixturestmp.TestCase` runs the configured ``leak_checks`` around each
+of its tests. Under ``fixturestmp run``, every testtools and unittest test of
+the run gets them too, with no edit to the suite: the start-up hook
+(:mod:`fixturestmp.adopt`) calls :func:`install` in every Python process of
+the run, which starts the checks as each test starts, before its ``setUp``,
+and stops them after its last cleanup.
+"""
+
+import atexit
+import functools
+import os
+import unittest
+from typing import TYPE_CHECKING
+
+from fixturestmp import runners
+from fixturestmp.config import resolve
+
+if TYPE_CHECKING:
+    from fixturestmp.leaks.combined import LeakCheck
+
+__all__ = ["check_test", "install"]
+
+
+# Tests checked in this process, written to the session manifest at exit.
+_checked = 0
+
+
+def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) -> bool:
+    """Start the leak checks for ``case``'s test; stop them after its last
+    cleanup, then report the leaks as ``leak-<check>`` details and in the
+    session manifest (and fail the test under ``leak_action`` ``fail``).
+
+    :param names: The checks (default: the ``leak_checks`` option).
+    :return: Whether any check runs.
+    """
+    names = resolve("leak_checks") if names is None else names
+    if not names:
+        return False
+    from fixturestmp.leaks.combined import LeakCheck
+
+    check = LeakCheck(names)
+    check.start()
+    runners.after_cleanups(case, functools.partial(_stop, case, check))
+    global _checked
+    if not _checked and os.environ.get("FIXTURESTMP_SESSION"):
+        # Under fixturestmp run, which reads the count: join the run's
+        # session first, so the count is written before this process
+        # leaves the session at exit (last registered, first run).
+        from fixturestmp.session import default_session
+
+        default_session()
+        atexit.register(_record_count, os.getpid())
+    _checked += 1
+    return True
+
+
+def _stop(case: unittest.TestCase, check: "LeakCheck") -> None:
+    from fixturestmp.leaks.report import settle
+
+    settle(check.stop(case.id()), case=case, action=check.action)
+
+
+def install() -> None:
+    """Check every test of this process that does not check itself."""
+    names = resolve("leak_checks")
+    if not names:
+        return
+
+    def start(case: unittest.TestCase) -> None:
+        # Imported with the first test: start-up imports nothing heavy.
+        from fixturestmp.testcase import TestCase
+
+        if not isinstance(case, TestCase):  # It checks its tests itself.
+            check_test(case, names)
+
+    runners.on_every_test(start)
+
+
+def _record_count(pid: int) -> None:
+    """Tell ``fixturestmp run`` how many tests were checked here."""
+    if pid != os.getpid():
+        return  # A forked child counts its own.
+    from fixturestmp.session import default_session
+
+    default_session().manifest.append({"kind": "checked", "count": _checked})

@@ -1,0 +1,321 @@
+"""Everything fixturestmp asks of test runners' internals, in one place.
+
+fixturestmp learns a test's outcome with no help from the test. The public
+APIs of unittest and testtools do not offer all it needs, so this module
+reads a few of their private parts. Each use names the versions it was
+checked against: CPython's unittest 3.10 (by reading its source) and 3.11
+(run), testtools 2.7 to 2.9.1. Nothing else in fixturestmp touches them.
+
+How the case is found: it is the test case whose ``run()`` is on the
+calling thread's stack, nearest first (unittest's, or testtools'; every
+unittest-style runner, pytest's included, calls one of them); from another
+thread, the one test case running in the process. Outside any running test
+(``setUpClass``, ``setUpModule``, a script) there is none.
+"""
+
+import functools
+import sys
+import unittest
+import weakref
+from collections.abc import Callable
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from fixturestmp.importhook import when_imported
+
+if TYPE_CHECKING:
+    import testtools
+
+__all__ = ["after_cleanups", "follow", "on_every_test", "running_case", "test_name"]
+
+Report = Callable[[str], None]
+
+# Python 3.10-3.13 and testtools 2.7-2.9.1: every test runs inside one of
+# these, and subclasses that override run() (IsolatedAsyncioTestCase) call
+# unittest's in turn. testtools is looked up only once imported: no
+# testtools test can run before, and the start-up hook imports nothing.
+_UNITTEST_RUN = unittest.TestCase.run.__code__
+_AFTER = "_fixturestmp_after_cleanups"
+_FOLLOWER = "_fixturestmp_follower"
+_SUCCESS = "_fixturestmp_success"
+_HANDLER = "_fixturestmp_handler"
+
+
+def running_case() -> unittest.TestCase | None:
+    """Return the test case running on this thread, or the only one running
+    in the process, or None.
+    """
+    case = _case_on_stack(sys._getframe(1))
+    if case is not None:
+        return case
+    # A worker thread of a test: the test runs on another thread.
+    found = {
+        id(case): case
+        for frame in sys._current_frames().values()
+        if (case := _case_on_stack(frame)) is not None
+    }
+    return found.popitem()[1] if len(found) == 1 else None
+
+
+def _testtools() -> Any:
+    """Return ``testtools.testcase`` if it is imported, else None."""
+    return sys.modules.get("testtools.testcase")
+
+
+def _expected_failure() -> tuple[type[BaseException], ...]:
+    """testtools 2.7-2.9.1 raises ``_ExpectedFailure`` for an expected failure."""
+    module = _testtools()
+    return (module._ExpectedFailure,) if module is not None else ()
+
+
+def _is_testtools(case: unittest.TestCase) -> bool:
+    module = _testtools()
+    return module is not None and isinstance(case, module.TestCase)
+
+
+def _case_on_stack(frame: FrameType | None) -> unittest.TestCase | None:
+    module = _testtools()
+    testtools_run = module.TestCase.run.__code__ if module is not None else None
+    while frame is not None:
+        code = frame.f_code
+        if code is _UNITTEST_RUN or code is testtools_run:
+            # The first argument of run(): the running case.
+            return frame.f_locals.get("self")
+        frame = frame.f_back
+    return None
+
+
+def test_name(case: unittest.TestCase) -> str:
+    """Return the name of the test method ``case`` runs."""
+    # unittest 3.0+: set by TestCase.__init__ (testscenarios keeps it).
+    return case._testMethodName
+
+
+def after_cleanups(case: unittest.TestCase, callback: Callable[[], None]) -> None:
+    """Run ``callback`` after every cleanup of ``case``'s current run, those
+    added later included; an exception it raises is an error of the test.
+
+    Callbacks run in the order they were added, before the result hears of
+    the test (testtools: before it reads the details).
+    """
+    if _is_testtools(case):
+        # testtools 2.7-2.9.1: _run_cleanups pops case._cleanups from the
+        # end until it is empty, so index 0 runs last.
+        case._cleanups.insert(0, (callback, (), {}))
+        return
+    callbacks = case.__dict__.get(_AFTER)
+    if callbacks is None:
+        callbacks = case.__dict__[_AFTER] = []
+        case.doCleanups = functools.partial(_do_cleanups, case, case.doCleanups)  # type: ignore[method-assign]
+    callbacks.append(callback)
+
+
+def _do_cleanups(case: unittest.TestCase, do_cleanups: Callable[[], Any]) -> Any:
+    # unittest 3.10-3.13: run() calls case.doCleanups() (here an instance
+    # attribute, for this run) after tearDown, and keeps the run's state in
+    # case._outcome; a part run in _outcome.testPartExecutor reports its
+    # error or skip as the test's.
+    try:
+        return do_cleanups()
+    finally:
+        del case.doCleanups
+        callbacks = case.__dict__.pop(_AFTER)
+        outcome = case._outcome  # type: ignore[attr-defined]
+        for callback in callbacks:
+            if outcome is None:
+                callback()
+                continue
+            # What the parts so far came to; inside a part it reads True.
+            case.__dict__[_SUCCESS] = outcome.success
+            with outcome.testPartExecutor(case):
+                callback()
+        case.__dict__.pop(_SUCCESS, None)
+
+
+def on_every_test(start: Callable[[unittest.TestCase], None]) -> None:
+    """Call ``start(case)`` as every test of this process starts, before its
+    ``setUp``: the one hook a suite that asks for nothing gets.
+
+    A test run with no result object (``case.run()``) is left alone.
+    """
+    _wrap_run(unittest.TestCase, start)
+    when_imported(
+        "testtools.testcase", lambda module: _wrap_run(module.TestCase, start)
+    )
+
+
+def _wrap_run(kind: type, start: Callable[[unittest.TestCase], None]) -> None:
+    run = kind.__dict__["run"]
+    if getattr(run, "_fixturestmp", False):
+        return
+    # unittest 3.10-3.13 and testtools 2.7-2.9.1: run(result) calls
+    # result.startTest(case) once, before setUp (testtools after it has
+    # reset the case's cleanups), and tells it the test's outcome after.
+    wrapped = functools.partialmethod(_run_with_start, run, start)
+    wrapped._fixturestmp = True  # type: ignore[attr-defined]
+    kind.run = wrapped  # type: ignore[attr-defined]
+
+
+def _run_with_start(
+    case: unittest.TestCase,
+    run: Callable[..., Any],
+    start: Callable[[unittest.TestCase], None],
+    result: Any = None,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    if result is not None:
+        result = _Starter(result, start)
+    return run(case, result, *args, **kwargs)
+
+
+class _Starter:
+    """Passes everything on to ``result``, calling ``start`` at startTest."""
+
+    def __init__(self, result: Any, start: Callable[[unittest.TestCase], None]) -> None:
+        self._result = result
+        self._start = start
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+    def startTest(self, case: unittest.TestCase) -> Any:
+        outcome = self._result.startTest(case)
+        self._start(case)
+        return outcome
+
+
+def follow(case: unittest.TestCase, report: Report) -> "Follower | None":
+    """Call ``report(outcome)`` once this run of ``case`` has ended.
+
+    ``outcome`` is ``passed``, ``failed`` or ``skipped``, called after the
+    case's last cleanup (and, for testtools, before its result hears of it,
+    so details read final). Return the follower, or None where the case's
+    run cannot be followed.
+    """
+    if _is_testtools(case):
+        return _TesttoolsFollower(case, report)
+    if getattr(case, "_outcome", None) is None:
+        return None  # Not inside run(): set up from outside any test.
+    return _UnittestFollower(case, report)
+
+
+class Follower:
+    """Learns one run of a case's outcome as it happens."""
+
+    def __init__(self, case: unittest.TestCase, report: Report) -> None:
+        self._case = case
+        self._report = report
+        self.failed = False
+        self.skipped = False
+
+    def so_far(self) -> str:
+        """Return the outcome as known now."""
+        if self.failed:
+            return "failed"
+        return "skipped" if self.skipped else "passed"
+
+    def _classify(self, error_type: type[BaseException] | None) -> None:
+        if error_type is None:
+            return
+        if issubclass(error_type, unittest.SkipTest):
+            self.skipped = True
+        elif not issubclass(error_type, _expected_failure()):
+            # testtools 2.7-2.9.1: an unexpected success is raised as
+            # _UnexpectedSuccess; it counts as a failure, as runners report.
+            self.failed = True
+
+
+class _TesttoolsFollower(Follower):
+    """testtools: ``onException`` hears every exception of setUp, the test,
+    tearDown and the cleanups as it happens; ``expectThat`` sets
+    ``force_failure``.
+    """
+
+    def __init__(self, case: "testtools.TestCase", report: Report) -> None:
+        super().__init__(case, report)
+        case.__dict__[_FOLLOWER] = self
+        if _HANDLER not in case.__dict__:
+            # Handlers stay for the case's life (testtools has no public
+            # way to remove one): one per case, passing on to its follower.
+            case.__dict__[_HANDLER] = True
+            # A weak reference: no cycle keeps the case alive until the
+            # garbage collector runs.
+            case.addOnException(functools.partial(_on_exception, weakref.ref(case)))
+        after_cleanups(case, self._finish)
+
+    def so_far(self) -> str:
+        if getattr(self._case, "force_failure", False):
+            return "failed"
+        return super().so_far()
+
+    def _finish(self) -> None:
+        self._case.__dict__.pop(_FOLLOWER, None)
+        self._report(self.so_far())
+
+
+def _on_exception(case_ref: "weakref.ref[testtools.TestCase]", exc_info: Any) -> None:
+    case = case_ref()
+    follower = case.__dict__.get(_FOLLOWER) if case is not None else None
+    if follower is not None:
+        follower._classify(exc_info[0])
+
+
+class _UnittestFollower(Follower):
+    """unittest: learns the outcome after the last cleanup; the errors and
+    skips reported to the run's result are heard on the way.
+    """
+
+    def __init__(self, case: unittest.TestCase, report: Report) -> None:
+        super().__init__(case, report)
+        # 3.10-3.13: run() keeps the run's state in case._outcome; 3.11+
+        # reports errors and skips to _outcome.result as they happen.
+        self._outcome = case._outcome  # type: ignore[attr-defined]
+        self._result = self._outcome.result
+        self._outcome.result = _Listener(self._result, self)
+        after_cleanups(case, self._finish)
+
+    def _finish(self) -> None:
+        outcome = self._outcome
+        outcome.result = self._result
+        self._report(self._outcome_of(self._case, outcome))
+
+    def _outcome_of(self, case: unittest.TestCase, outcome: Any) -> str:
+        # 3.10 collects instead of reporting: _Outcome.errors, .skipped.
+        for _, exc_info in getattr(outcome, "errors", ()):
+            if exc_info is not None:
+                self._classify(exc_info[0])
+        self.skipped = self.skipped or bool(getattr(outcome, "skipped", ()))
+        success = case.__dict__.get(_SUCCESS, outcome.success)
+        if not success and not self.skipped:
+            self.failed = True  # An error reported before we listened.
+        method = getattr(case, test_name(case), None)
+        expecting = getattr(case, "__unittest_expecting_failure__", False) or (
+            getattr(method, "__unittest_expecting_failure__", False)
+        )
+        if success and expecting and not outcome.expectedFailure:
+            self.failed = True  # An unexpected success: runners fail it.
+        return self.so_far()
+
+
+class _Listener:
+    """Passes everything on to ``result``, telling ``follower`` of errors."""
+
+    def __init__(self, result: Any, follower: Follower) -> None:
+        self._result = result
+        self._follower = follower
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._result, name)
+        if name in ("addError", "addFailure", "addSkip", "addSubTest"):
+            return functools.partial(self._heard, name, value)
+        return value
+
+    def _heard(self, name: str, add: Callable[..., Any], *args: Any) -> Any:
+        if name == "addSkip":
+            self._follower.skipped = True
+        elif name != "addSubTest":
+            self._follower.failed = True
+        elif args[-1] is not None:  # addSubTest(test, subtest, exc_info)
+            self._follower._classify(args[-1][0])
+        return add(*args)

@@ -1,0 +1,111 @@
+"""Tests for fixturestmp.pertest: leak checks on every test of an unchanged suite."""
+
+import os
+import subprocess
+
+from testtools.matchers import Contains, Not
+
+from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, write_files
+from fixturestmp.tests.test_adopt import HookedPython
+
+# A suite that knows nothing of fixturestmp: testtools and unittest tests,
+# two of which leave an environment variable set.
+SUITE = """
+    import os
+    import unittest
+
+    import testtools
+
+
+    class TestTesttools(testtools.TestCase):
+        def test_clean(self):
+            os.environ["FIXTURESTMP_DEMO_CLEAN"] = "1"
+            self.addCleanup(os.environ.pop, "FIXTURESTMP_DEMO_CLEAN")
+
+        def test_leaves_a_variable(self):
+            os.environ["FIXTURESTMP_DEMO_LEAK_TT"] = "1"
+
+
+    class TestUnittest(unittest.TestCase):
+        def test_clean(self):
+            pass
+
+        def test_leaves_a_variable(self):
+            os.environ["FIXTURESTMP_DEMO_LEAK_UT"] = "1"
+"""
+
+
+class TestPerTestChecks(IsolatedTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.python = HookedPython(self.root / "venv").python
+        self.project = self.workdir / "project"
+        write_files(
+            self.project,
+            {
+                "suite/__init__.py": "",
+                "suite/test_unchanged.py": SUITE,
+                ".stestr.conf": "[DEFAULT]\ntest_path=./suite\ntop_dir=./\n",
+            },
+        )
+
+    def run_cli(self, *command: str, **env: str) -> subprocess.CompletedProcess:
+        full = {k: v for k, v in os.environ.items() if not k.startswith("FIXTURESTMP_")}
+        full.update(PYTHONPATH=str(REPO_ROOT), FIXTURESTMP_ROOT=str(self.root), **env)
+        return subprocess.run(
+            [self.python, "-m", "fixturestmp.cli", "run", "--", self.python, *command],
+            cwd=self.project,
+            env=full,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def test_every_test_of_an_unchanged_stestr_suite_is_checked(self):
+        run = self.run_cli(
+            "-m",
+            "stestr",
+            "run",
+            "--concurrency",
+            "2",
+            FIXTURESTMP_LEAK_CHECKS="environ",
+        )
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        leaked = [line for line in run.stderr.splitlines() if line.startswith("LEAKED")]
+        self.assertEqual(2, len(leaked), run.stderr)
+        for kind in ("TestTesttools", "TestUnittest"):
+            test_id = f"suite.test_unchanged.{kind}.test_leaves_a_variable"
+            self.assertTrue(
+                any(line.endswith(f" in {test_id}") for line in leaked), leaked
+            )
+        self.assertThat(run.stderr, Not(Contains("test_clean")))
+        self.assertThat(run.stderr, Not(Contains("applied to no test")))
+
+    def test_leak_action_fail_fails_the_leaking_tests_only(self):
+        run = self.run_cli(
+            "-m",
+            "testtools.run",
+            "suite.test_unchanged",
+            FIXTURESTMP_LEAK_CHECKS="environ",
+            FIXTURESTMP_LEAK_ACTION="fail",
+        )
+        self.assertEqual(1, run.returncode, run.stdout + run.stderr)
+        output = run.stdout + run.stderr
+        self.assertThat(output, Contains("FAILED (failures=2)"))
+        self.assertThat(output, Contains("leak-environ"))  # testtools' detail
+        for kind in ("TestTesttools", "TestUnittest"):
+            self.assertThat(output, Contains(f"{kind}.test_leaves_a_variable"))
+
+    def test_without_the_setting_nothing_is_checked(self):
+        run = self.run_cli("-m", "testtools.run", "suite.test_unchanged")
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        self.assertThat(run.stderr, Not(Contains("LEAKED")))
+
+    def test_a_setting_that_applies_to_nothing_says_so_once(self):
+        run = self.run_cli("-c", "pass", FIXTURESTMP_LEAK_CHECKS="environ")
+        self.assertEqual(0, run.returncode, run.stderr)
+        warnings = [
+            line for line in run.stderr.splitlines() if "applied to no test" in line
+        ]
+        self.assertEqual(1, len(warnings), run.stderr)
+        self.assertThat(warnings[0], Contains("leak_checks (environ)"))

@@ -1,0 +1,70 @@
+"""Tests for fixturestmp.systemtmp."""
+
+import json
+import os
+import tempfile
+
+import fixtures
+
+from fixturestmp.systemtmp import system_tempdir
+from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
+
+OSLOTEST_SUITE = """
+    import os
+
+    from oslotest import base
+
+    from fixturestmp import TempDirFixture
+
+
+    class TestUnderOslotest(base.BaseTestCase):
+        # oslotest gives every test a nested tempfile directory that it
+        # deletes at the end of the test.
+
+        def use_dir(self):
+            tmp = self.useFixture(TempDirFixture())
+            (tmp.path / "evidence.txt").write_text("evidence")
+            with open(os.environ["PATHS"], "a") as paths:
+                paths.write(str(tmp.path) + "\\n")
+
+        def test_a_fails(self):
+            self.use_dir()
+            self.fail("the first test fails")
+
+        def test_b_passes(self):
+            self.use_dir()
+
+        def test_c_fails(self):
+            self.use_dir()
+            self.fail("a later test fails too")
+"""
+
+
+class TestSystemTempdir(IsolatedTestCase):
+    def test_a_patched_tempfile_tempdir_is_not_the_system_one(self):
+        self.useFixture(fixtures.EnvironmentVariable("TMPDIR", str(self.root)))
+        self.useFixture(fixtures.NestedTempfile())
+        self.assertNotEqual(str(self.root), tempfile.gettempdir())
+        self.assertEqual(str(self.root), system_tempdir())
+
+    def test_unusable_candidates_are_passed_over(self):
+        self.useFixture(fixtures.EnvironmentVariable("TMPDIR", str(self.root / "no")))
+        self.useFixture(fixtures.EnvironmentVariable("TEMP", str(self.workdir)))
+        self.assertEqual(str(self.workdir), system_tempdir())
+
+    def test_default_session_under_oslotest_lives_in_the_system_tempdir(self):
+        # No fixturestmp run: each test's process makes its default session
+        # lazily, inside a test whose tempfile directory oslotest deletes.
+        write_files(
+            self.workdir, {"suite/__init__.py": "", "suite/test_it.py": OSLOTEST_SUITE}
+        )
+        paths = self.workdir / "paths.txt"
+        env = {"TMPDIR": str(self.root), "PATHS": str(paths)}
+        run = run_python(["-m", "testtools.run", "suite.test_it"], self.workdir, env)
+        self.assertEqual(1, run.returncode, run.stdout + run.stderr)
+        self.assertIn("FAILED (failures=2)", run.stdout + run.stderr)
+        made = dict(zip(("a", "b", "c"), paths.read_text().split(), strict=True))
+        on_disk = {name: os.path.isdir(path) for name, path in made.items()}
+        self.assertEqual({"a": True, "b": False, "c": True}, on_disk, json.dumps(made))
+        for name in ("a", "c"):
+            self.assertTrue(made[name].startswith(str(self.base)), made[name])
