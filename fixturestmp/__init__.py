@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fixturestmp.dropin import TempDir
-    from fixturestmp.errors import ConfigError, UnsafeRootError
+    from fixturestmp.errors import ConfigError, SessionStateError, UnsafeRootError
     from fixturestmp.leaks import LeakCheck, LeakError
     from fixturestmp.outcome import OutcomeMixin
     from fixturestmp.policy import RetentionPolicy
@@ -26,6 +26,7 @@ __all__ = [
     "LeakError",
     "OutcomeMixin",
     "RetentionPolicy",
+    "SessionStateError",
     "SessionTempFixture",
     "TempDir",
     "TempDirFixture",
@@ -40,6 +41,7 @@ _MODULES = {
     "LeakError": "fixturestmp.leaks",
     "OutcomeMixin": "fixturestmp.outcome",
     "RetentionPolicy": "fixturestmp.policy",
+    "SessionStateError": "fixturestmp.errors",
     "SessionTempFixture": "fixturestmp.session",
     "TempDir": "fixturestmp.dropin",
     "TempDirFixture": "fixturestmp.tempdir",

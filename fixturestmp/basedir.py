@@ -28,6 +28,7 @@ from fixturestmp.errors import UnsafeRootError, explain
 __all__ = [
     "BaseDir",
     "BaseDirFallbackWarning",
+    "SharedRootWarning",
     "base_name",
     "is_base_name",
     "open_base_dir",
@@ -135,13 +136,20 @@ class BaseDir:
             another user.
         """
         self.path = Path(root) / (name or base_name())
-        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
+            root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as error:
+            raise explain(error, root, "open the temporary root") from error
+        try:
+            _warn_if_shared(Path(root), root_fd, self.path)
             if create:
                 try:
                     os.mkdir(self.path.name, 0o700, dir_fd=root_fd)
                 except FileExistsError:
                     pass
+                except OSError as error:
+                    doing = "create the base directory"
+                    raise explain(error, self.path, doing) from error
             try:
                 self.fd = os.open(
                     self.path.name,
@@ -220,6 +228,50 @@ class BaseDir:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+class SharedRootWarning(UserWarning):
+    """Another user may rename or replace entries of the temporary root."""
+
+
+_warned_shared: set[str] = set()
+
+
+def _warn_if_shared(root: Path, root_fd: int, base: Path) -> None:
+    """Warn, once per root and process, if another user can write to it.
+
+    Its owner always can; with write permission for group or others, anyone
+    can unless the sticky bit is set (as on ``/tmp``). Such a user can swap
+    the base directory for a symlink mid-run: fixturestmp then still works
+    inside the directory it checked (through its descriptor), but tests
+    reach their directories by path.
+    """
+    info = os.fstat(root_fd)
+    mode = stat.S_IMODE(info.st_mode)
+    if info.st_uid not in (os.getuid(), 0):
+        why = f"is owned by uid {info.st_uid}{_user(info.st_uid)}"
+        fix = "Use a root only you can write to: set FIXTURESTMP_ROOT."
+    elif mode & 0o022 and not mode & stat.S_ISVTX:
+        who = "everyone" if mode & 0o002 else f"group {info.st_gid}"
+        why = f"is writable by {who} (mode {mode:04o}) without the sticky bit"
+        fix = (
+            f"Use a root only you can write to (set FIXTURESTMP_ROOT), or add "
+            f"the sticky bit (chmod +t {root})."
+        )
+    else:
+        return
+    if str(root) in _warned_shared:
+        return
+    _warned_shared.add(str(root))
+    warnings.warn(
+        f"fixturestmp: the temporary root {root} {why}: another user can "
+        f"rename {base} or replace it with a symlink while you run. "
+        f"fixturestmp makes and removes everything through the directory it "
+        f"checked, never through a swapped-in one, but your tests use their "
+        f"directories by path. {fix}",
+        SharedRootWarning,
+        stacklevel=4,
+    )
 
 
 def _user(uid: int) -> str:

@@ -172,9 +172,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         from fixturestmp.demo import run_demo
 
         return run_demo()
-    except (ConfigError, UnsafeRootError) as error:
+    except BrokenPipeError:
+        # The reader went away (``fixturestmp ls | head -1``): as a shell
+        # reports a command killed by SIGPIPE, with nothing more to say.
+        _silence_stdout()
+        return 128 + 13
+    except ConfigError as error:
         print(f"fixturestmp {args.command}: {error}", file=sys.stderr)
         return 2
+    except UnsafeRootError as error:
+        # Its message says it all; "[Errno 20]" would add nothing.
+        print(f"fixturestmp {args.command}: {error.strerror}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        # Before the command ran (errors at its end go in the summary):
+        # nothing was done, and the message says what to do.
+        from fixturestmp.errors import message
+
+        said = message(error).removeprefix("fixturestmp ")
+        print(f"fixturestmp {args.command}: {said}", file=sys.stderr)
+        return 2
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit: to a closed pipe, that would be a
+    # second BrokenPipeError, printed as "Exception ignored".
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -205,8 +232,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         fail_on_leak=args.fail_on_leak,
         adopt=args.adopt,
         leak_checks=resolve("leak_checks"),
+        report=lambda outcome: print_summary(outcome, sys.stderr),
     )
-    print_summary(outcome, sys.stderr)
     return outcome.status
 
 

@@ -18,6 +18,7 @@ from fixturestmp.policy import RetentionPolicy
 __all__ = [
     "DEFAULTS",
     "LEAK_CHECK_NAMES",
+    "check_all",
     "env_name",
     "file_settings",
     "parse_size",
@@ -36,7 +37,12 @@ DEFAULTS: dict[str, Any] = {
     "leak_action": "report",
 }
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)?\s*$", re.IGNORECASE)
+# ASCII digits only: Python's int() and float() also take other scripts'
+# digits (a full-width three reads as 3), which a typo should not pass as.
+_SIZE = re.compile(
+    r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]?i?b?)?\s*$", re.IGNORECASE | re.ASCII
+)
+_COUNT = re.compile(r"^[0-9]+$", re.ASCII)
 _SIZE_UNITS = {
     "": 1, "b": 1,
     "k": 1024, "kb": 1000, "kib": 1024,
@@ -53,21 +59,26 @@ def env_name(option: str) -> str:
 def _parse_policy(raw: Any) -> RetentionPolicy:
     if isinstance(raw, RetentionPolicy):
         return raw
+    if not isinstance(raw, str):
+        raise ValueError("use one of: all, failed, none")
     try:
-        return RetentionPolicy(str(raw).strip().lower())
+        return RetentionPolicy(raw.strip().lower())
     except ValueError:
         raise ValueError("use one of: all, failed, none") from None
 
 
 def _parse_count(raw: Any) -> int:
+    allowed = "use a whole number of sessions, 0 or more, in digits 0-9"
     if isinstance(raw, bool):
-        raise ValueError("use a whole number of sessions, 0 or more")
-    try:
-        value = int(str(raw).strip()) if not isinstance(raw, int) else raw
-    except ValueError:
-        raise ValueError("use a whole number of sessions, 0 or more") from None
+        raise ValueError(allowed)
+    if isinstance(raw, int):
+        value = raw
+    elif _COUNT.match(text := str(raw).strip()):
+        value = int(text)
+    else:
+        raise ValueError(allowed)
     if value < 0:
-        raise ValueError("use a whole number of sessions, 0 or more")
+        raise ValueError(allowed)
     return value
 
 
@@ -81,8 +92,10 @@ def _parse_root(raw: Any) -> Path:
 
 
 def _parse_path(raw: Any) -> Path:
-    text = os.fspath(raw) if isinstance(raw, os.PathLike) else str(raw)
-    if not text.strip() or "\0" in text:
+    if not isinstance(raw, (str, os.PathLike)):
+        raise ValueError("use a directory path")
+    text = os.fspath(raw)
+    if not isinstance(text, str) or not text.strip() or "\0" in text:
         raise ValueError("use a directory path")
     return Path(text).expanduser().absolute()
 
@@ -90,8 +103,14 @@ def _parse_path(raw: Any) -> Path:
 def _parse_checks(raw: Any) -> tuple[str, ...]:
     if isinstance(raw, str):
         items: Iterable[Any] = re.split(r"[\s,]+", raw.strip())
-    else:
+    elif isinstance(raw, (list, tuple, set, frozenset)):
         items = raw
+    else:
+        raise ValueError(
+            "use check names separated by commas, from: "
+            + ", ".join(LEAK_CHECK_NAMES)
+            + " (or all, none)"
+        )
     names: list[str] = []
     for item in items:
         name = str(item).strip().lower()
@@ -139,7 +158,7 @@ def parse_size(raw: Any, option: str) -> int:
 
 
 def _parse_action(raw: Any) -> str:
-    value = str(raw).strip().lower()
+    value = str(raw).strip().lower() if isinstance(raw, str) else None
     if value not in ("report", "fail"):
         raise ValueError("use report or fail")
     return value
@@ -206,6 +225,22 @@ def file_settings(directory: str | None = None) -> dict[str, tuple[Any, str]]:
             )
     _file_cache[directory] = found
     return found
+
+
+def check_all(given: Iterable[str] = ()) -> None:
+    """Check every option's configured value (environment, project file).
+
+    Called before anything is created, so that a bad value of an option
+    that only later code reads (``FIXTURESTMP_LEAK_ACTION=explode`` in a run
+    with no leak check) is refused at once rather than ignored.
+
+    :param given: Options the caller was given explicitly: those values
+        win, and the configured ones are not read.
+    :raises ConfigError: As :func:`resolve`, for the first bad value.
+    """
+    for option in _PARSERS:
+        if option not in given:
+            resolve(option)
 
 
 def resolve(option: str, explicit: Any = None, source: str | None = None) -> Any:

@@ -1,6 +1,7 @@
 """Making session directories: numbered ones, markers, explicit basetemps."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from fixturestmp import owners
@@ -14,20 +15,25 @@ __all__ = ["MARKER_NAME", "check_basetemp", "create_numbered", "write_marker"]
 MARKER_NAME = ".fixturestmp"
 _NUMBER_FILE = ".last-number"
 _NUMBER_TRIES = 10
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def create_numbered(base: BaseDir) -> Path:
-    """Create the next numbered session in ``base``; return its path.
+def create_numbered(base: BaseDir) -> tuple[Path, int]:
+    """Create the next numbered session in ``base``.
 
     Under the base directory's lock: the number is one above both the
     highest session and the last number ever used, so numbers never repeat.
     The session is made with its marker and this process's owner record,
-    and ``run-current`` points at it.
+    and ``run-current`` points at it. Everything is made relative to the
+    base directory's descriptor.
+
+    :return: The session's path, and a descriptor open on it (the caller
+        closes it).
     """
     with base.locked():
         known = max(list_sessions(base), default=-1)
         try:
-            with open(base.path / _NUMBER_FILE) as stream:
+            with open(_NUMBER_FILE, opener=_opener(base.fd)) as stream:
                 known = max(known, int(stream.read().strip() or -1))
         except (FileNotFoundError, ValueError):
             pass
@@ -42,15 +48,19 @@ def create_numbered(base: BaseDir) -> Path:
                 if number == known + _NUMBER_TRIES - 1:
                     raise
         path = base.path / name
+        fd = -1
         try:
-            write_marker(path)
-            owners.add_owner(path)
-            _replace_file(base.path / _NUMBER_FILE, f"{number}\n")
-            _replace_symlink(base.path / CURRENT_LINK, name)
+            fd = os.open(name, _DIR_FLAGS, dir_fd=base.fd)
+            write_marker(path, fd)
+            owners.add_owner(path, fd)
+            _replace_file(base.fd, _NUMBER_FILE, f"{number}\n")
+            _replace_symlink(base.fd, CURRENT_LINK, name)
         except BaseException:
+            if fd >= 0:
+                os.close(fd)
             remove_entry(base.fd, name)
             raise
-    return path
+    return path, fd
 
 
 def check_basetemp(path: Path, explicit: bool) -> None:
@@ -77,35 +87,53 @@ def check_basetemp(path: Path, explicit: bool) -> None:
         )
 
 
-def write_marker(path: Path) -> None:
-    """Mark ``path`` as made by fixturestmp."""
-    fd = os.open(path / MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+def write_marker(path: Path, session_fd: int | None = None) -> None:
+    """Mark ``path`` as made by fixturestmp.
+
+    :param session_fd: A descriptor open on ``path``: the marker is made
+        relative to it.
+    """
+    if session_fd is None:
+        fd = os.open(path / MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC,
+                     0o600)  # fmt: skip
+    else:
+        fd = os.open(MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600,
+                     dir_fd=session_fd)  # fmt: skip
     os.close(fd)
 
 
-def _replace_file(path: Path, text: str) -> None:
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+def _opener(dir_fd: int) -> Callable[[str, int], int]:
+    return lambda name, flags: os.open(name, flags | os.O_CLOEXEC, dir_fd=dir_fd)
+
+
+def _replace_file(dir_fd: int, name: str, text: str) -> None:
+    temporary = f"{name}.{os.getpid()}"
     try:
-        temporary.write_text(text)
-        os.replace(temporary, path)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+                     | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd)  # fmt: skip
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+        os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
-        _unlink_quietly(temporary)
+        _unlink_quietly(dir_fd, temporary)
         raise
 
 
-def _replace_symlink(path: Path, target: str) -> None:
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    _unlink_quietly(temporary)
+def _replace_symlink(dir_fd: int, name: str, target: str) -> None:
+    temporary = f"{name}.{os.getpid()}"
+    _unlink_quietly(dir_fd, temporary)
     try:
-        os.symlink(target, temporary)
-        os.replace(temporary, path)
+        os.symlink(target, temporary, dir_fd=dir_fd)
+        os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
-        _unlink_quietly(temporary)
+        _unlink_quietly(dir_fd, temporary)
         raise
 
 
-def _unlink_quietly(path: Path) -> None:
+def _unlink_quietly(dir_fd: int, name: str) -> None:
     try:
-        os.unlink(path)
+        os.unlink(name, dir_fd=dir_fd)
     except OSError:
         pass

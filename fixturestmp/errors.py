@@ -4,7 +4,14 @@ import errno
 import os
 from pathlib import Path
 
-__all__ = ["ConfigError", "UnsafeRootError", "explain", "message"]
+__all__ = [
+    "ConfigError",
+    "SessionStateError",
+    "UnsafeRootError",
+    "explain",
+    "full_filesystem",
+    "message",
+]
 
 
 class ConfigError(ValueError):
@@ -13,6 +20,13 @@ class ConfigError(ValueError):
     The message names the option, where the value came from, the value and
     what is allowed. It is raised before anything on disk is created or
     deleted.
+    """
+
+
+class SessionStateError(RuntimeError):
+    """A session was used before it was set up, or after it ended.
+
+    The message says which, and what to do instead.
     """
 
 
@@ -53,7 +67,32 @@ def explain(error: OSError, path: os.PathLike[str] | str, doing: str) -> OSError
     text = f"fixturestmp could not {doing} {path}: {error.strerror or error}"
     if error.errno in _FULL:
         text += "; " + _full_filesystem(Path(path), error.errno)
+    elif error.errno in _HINTS:
+        text += "; " + _HINTS[error.errno]
     return OSError(error.errno, text)
+
+
+_ELSEWHERE = (
+    "set FIXTURESTMP_ROOT (or root=, or --root) to a directory you can write to."
+)
+_HINTS = {
+    errno.EROFS: "the filesystem is mounted read-only: " + _ELSEWHERE,
+    errno.EACCES: "you may not write there: " + _ELSEWHERE,
+    errno.EPERM: "you may not write there: " + _ELSEWHERE,
+}
+
+
+def full_filesystem(path: os.PathLike[str] | str) -> str | None:
+    """Say why the filesystem holding ``path`` is full; None if it is not."""
+    try:
+        info = os.statvfs(path)
+    except OSError:
+        return None
+    if info.f_files and info.f_favail == 0:
+        return _full_filesystem(Path(path), errno.ENOSPC)
+    if info.f_bavail == 0:
+        return _full_filesystem(Path(path), errno.ENOSPC)
+    return None
 
 
 def _full_filesystem(path: Path, number: int) -> str:

@@ -45,8 +45,14 @@ class ManifestWriter:
     :ivar path: The manifest file.
     """
 
-    def __init__(self, session: Path) -> None:
+    def __init__(self, session: Path, session_fd: int | None = None) -> None:
+        """Write to the manifest of ``session``; nothing is opened before use.
+
+        :param session_fd: A descriptor open on ``session``, kept open by the
+            caller: the manifest is opened relative to it.
+        """
         self.path = Path(session) / MANIFEST_NAME
+        self._session_fd = session_fd
         self._fd = -1
         self._pid = -1
         self._batch: list[str] = []
@@ -100,8 +106,9 @@ class ManifestWriter:
             if self._pid != os.getpid():
                 # Opened lazily, and again in a forked child.
                 self._fd = os.open(
-                    self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
-                    0o600,
+                    self.path if self._session_fd is None else MANIFEST_NAME,
+                    os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+                    | os.O_NOFOLLOW, 0o600, dir_fd=self._session_fd,
                 )  # fmt: skip
                 self._pid = os.getpid()
             written = os.write(self._fd, data)

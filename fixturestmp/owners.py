@@ -9,7 +9,10 @@ setting the clock does not change it, so it never makes a live owner look
 dead.
 """
 
+import contextlib
+import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from fixturestmp import proc
@@ -60,26 +63,59 @@ def token_is_live(token: str) -> bool:
     return found.running
 
 
-def add_owner(session: Path) -> str:
-    """Record this process as a user of ``session``; return its token."""
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+@contextlib.contextmanager
+def _opened(session: Path, session_fd: int | None) -> Iterator[int]:
+    """Yield ``session_fd``, or a descriptor opened on ``session`` meanwhile."""
+    if session_fd is not None:
+        yield session_fd
+        return
+    fd = os.open(session, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def add_owner(session: Path, session_fd: int | None = None) -> str:
+    """Record this process as a user of ``session``; return its token.
+
+    :param session_fd: A descriptor open on ``session``: the record is made
+        relative to it, so a symlink swapped in for a directory above it
+        cannot send it elsewhere; ``session`` then only names it.
+    """
     token = owner_token()
-    owners = session / OWNERS_DIR
-    os.makedirs(owners, mode=0o700, exist_ok=True)
-    fd = os.open(owners / token, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    os.close(fd)
+    with _opened(session, session_fd) as fd:
+        try:
+            os.mkdir(OWNERS_DIR, 0o700, dir_fd=fd)
+        except FileExistsError:
+            pass
+        owners_fd = os.open(OWNERS_DIR, _DIR_FLAGS, dir_fd=fd)
+        try:
+            os.close(os.open(token, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600,
+                             dir_fd=owners_fd))  # fmt: skip
+        finally:
+            os.close(owners_fd)
+    # A new record of a path whose old one could not be deleted: live again.
+    _withdrawn.discard(str(session / OWNERS_DIR / token))
     return token
 
 
-def remove_owner(session: Path, token: str) -> None:
+def remove_owner(session: Path, token: str, session_fd: int | None = None) -> None:
     """Withdraw the record ``token`` from ``session``.
 
     If the record cannot be deleted, this process stops counting it as live
     (so its own later sessions may prune ``session``; other processes see it
     live until this process ends), and the error is raised.
+
+    :param session_fd: As for :func:`add_owner`.
     """
     record = session / OWNERS_DIR / token
     try:
-        os.unlink(record)
+        with _opened(session, session_fd) as fd:
+            os.unlink(f"{OWNERS_DIR}/{token}", dir_fd=fd)
     except FileNotFoundError:
         pass
     except OSError as error:
@@ -87,18 +123,30 @@ def remove_owner(session: Path, token: str) -> None:
         raise explain(error, record, "delete the owner record") from error
 
 
-def live_owners(session: Path) -> list[str]:
-    """Return the tokens of the live processes recorded in ``session``."""
+def live_owners(session: Path, session_fd: int | None = None) -> list[str]:
+    """Return the tokens of the live processes recorded in ``session``.
+
+    :param session_fd: As for :func:`add_owner`.
+    """
     try:
-        with os.scandir(session / OWNERS_DIR) as entries:
-            tokens = [entry.name for entry in entries]
+        with _opened(session, session_fd) as fd:
+            owners_fd = os.open(OWNERS_DIR, _DIR_FLAGS, dir_fd=fd)
+            try:
+                tokens = os.listdir(owners_fd)
+            finally:
+                os.close(owners_fd)
     except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # .owners is a symlink: not ours
+            return []
+        where = session / OWNERS_DIR
+        raise explain(error, where, "list the owner records in") from error
     if _withdrawn:
         tokens = [t for t in tokens if str(session / OWNERS_DIR / t) not in _withdrawn]
     return [token for token in tokens if token_is_live(token)]
 
 
-def is_live(session: Path) -> bool:
+def is_live(session: Path, session_fd: int | None = None) -> bool:
     """Return whether a live process uses ``session``."""
-    return bool(live_owners(session))
+    return bool(live_owners(session, session_fd))

@@ -7,6 +7,7 @@ and garbage whose deleter died is finished by the next prune.
 """
 
 import contextlib
+import errno
 import os
 import re
 import threading
@@ -34,6 +35,7 @@ SESSION_PREFIX = "run-"
 CURRENT_LINK = "run-current"
 _GARBAGE_PREFIX = ".garbage-"
 _SESSION = re.compile(r"^run-(\d+)$")
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # Garbage names this process is deleting now, in any thread.
 _deleting: set[str] = set()
 _deleting_lock = threading.Lock()
@@ -67,33 +69,59 @@ def _entries(base: BaseDir) -> list[os.DirEntry[str]]:
         raise explain(error, base.path, "list the base directory") from error
 
 
-def select_victims(base: BaseDir, keep: int) -> tuple[list[Path], list[Path]]:
+def select_victims(
+    base: BaseDir, keep: int, ending: Path | None = None
+) -> tuple[list[Path], list[Path]]:
     """Return (sessions to remove, kept sessions whose trash to remove).
 
-    Sessions are taken newest first; a session with a live owner is skipped
-    (never removed, and not counted); the first ``keep`` others are kept.
-    Call with the base directory's lock held.
+    Sessions are taken newest first; a session with a live owner, and the
+    session ``ending`` (the caller's own), are skipped (never removed, and
+    not counted); the first ``keep`` others are kept. Call with the base
+    directory's lock held.
     """
     sessions = list_sessions(base)
     victims, kept_trash = [], []
     kept = 0
     for number in sorted(sessions, reverse=True):
         path = sessions[number]
-        if owners.is_live(path):
+        if path == ending:
             continue
-        if kept < keep:
-            kept += 1
-            if os.path.lexists(path / TRASH_DIR):
-                kept_trash.append(path)
-        else:
-            victims.append(path)
+        try:
+            fd = os.open(path.name, _DIR_FLAGS, dir_fd=base.fd)
+        except FileNotFoundError:
+            continue  # Pruned by another process meanwhile.
+        try:
+            if owners.is_live(path, fd):
+                continue
+            if kept < keep:
+                kept += 1
+                if _lexists(TRASH_DIR, fd):
+                    kept_trash.append(path)
+            else:
+                victims.append(path)
+        finally:
+            os.close(fd)
     return victims, kept_trash
 
 
-def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Path]:
+def _lexists(name: str, dir_fd: int) -> bool:
+    try:
+        os.lstat(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def prune(
+    base: BaseDir,
+    keep: int,
+    errors: list[str] | None = None,
+    ending: Path | None = None,
+) -> list[Path]:
     """Remove dead sessions beyond the ``keep`` newest; return what went.
 
-    See :func:`select_victims`. Dead symlinks (``run-current``) and
+    See :func:`select_victims`; ``ending`` is the session of the caller,
+    which it keeps (and counts) itself. Dead symlinks (``run-current``) and
     abandoned garbage go too: garbage of dead processes, and this process's
     own garbage that no thread of it is deleting (a failed earlier attempt).
     A step that fails does not stop the others.
@@ -106,7 +134,7 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
     removed = []
     own = owners.owner_token()
     with base.locked():
-        victims, kept_trash = select_victims(base, keep)
+        victims, kept_trash = select_victims(base, keep, ending)
         for path in kept_trash + victims:
             try:
                 if path in victims:
@@ -116,7 +144,8 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
                     removed.append(path)
                 else:
                     name = trash_name(f"{path.name}-trash")
-                    os.rename(path / TRASH_DIR, base.path / name)
+                    os.rename(f"{path.name}/{TRASH_DIR}", name,
+                              src_dir_fd=base.fd, dst_dir_fd=base.fd)  # fmt: skip
             except FileNotFoundError:
                 continue
             except OSError as error:
@@ -139,7 +168,7 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
                         with _deleting_lock:
                             _deleting.add(entry.name)
                         garbage.append(entry.name)
-                elif entry.is_symlink() and not os.path.exists(base.path / entry.name):
+                elif entry.is_symlink() and not _target_exists(entry.name, base.fd):
                     os.unlink(entry.name, dir_fd=base.fd)
             except OSError as error:
                 failures.append(error)
@@ -157,6 +186,18 @@ def prune(base: BaseDir, keep: int, errors: list[str] | None = None) -> list[Pat
             raise failure
         errors.append(message(failure))
     return removed
+
+
+def _target_exists(name: str, dir_fd: int) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return False
+        raise
+    return True
 
 
 @contextlib.contextmanager

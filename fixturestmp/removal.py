@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["RemovalError", "remove_tree"]
+__all__ = ["RemovalError", "open_up", "remove_tree"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _OWNER_RWX = stat.S_IRWXU
@@ -76,6 +76,26 @@ def remove_entry(
             + ". Fix their permissions or owners (or immutable attributes: "
             "lsattr, chattr -i) and remove them by hand.",
         )
+
+
+def open_up(name: str | os.PathLike[str], dir_fd: int | None = None) -> None:
+    """Give the directory ``name`` its owner's read, write and search bits.
+
+    A test may leave its directory read-only (``chmod 0555``): moving or
+    emptying it then fails for its owner, root aside. It is reached with
+    ``O_PATH | O_NOFOLLOW``, so a symlink swapped in is never followed: the
+    mode of what it points to is not changed.
+
+    :raises OSError: It is not a directory, or not ours to change.
+    """
+    fd = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC,
+                 dir_fd=dir_fd)  # fmt: skip
+    try:
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        if mode & _OWNER_RWX != _OWNER_RWX:
+            os.chmod(f"/proc/self/fd/{fd}", mode | _OWNER_RWX)
+    finally:
+        os.close(fd)
 
 
 def _open_directory(parent_fd: int, name: str) -> int:

@@ -2,6 +2,7 @@
 
 import atexit
 import os
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import fixtures
 
+from fixturestmp.errors import message
 from fixturestmp.manifest import ManifestWriter
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.sessiondir import SESSION_ENV, PruneWarning, SessionDir
@@ -122,7 +124,9 @@ class SessionTempFixture(fixtures.Fixture):
         """Note a finished directory in the session manifest.
 
         A removed directory of a test that did not fail is only counted
-        (``removed`` in ``fixturestmp ls --json``).
+        (``removed`` in ``fixturestmp ls --json``). A directory kept for a
+        test whose outcome is ``unknown`` keeps the session, as a failure
+        does, and ``fixturestmp run`` lists it like one.
 
         :param outcome: ``passed``, ``failed``, ``skipped`` or ``unknown``.
         """
@@ -142,7 +146,7 @@ class SessionTempFixture(fixtures.Fixture):
 
     @property
     def _pid(self) -> int:
-        return self._dir._pid
+        return self._dir.pid
 
 
 _default: SessionTempFixture | None = None
@@ -159,7 +163,7 @@ def default_session() -> SessionTempFixture:
     """
     global _default
     session = _default
-    if session is not None and session._dir._pid == os.getpid():
+    if session is not None and session._dir.pid == os.getpid():
         return session  # Once per test: no lock for the common case.
     with _default_lock:
         session = _default
@@ -178,4 +182,19 @@ def default_session() -> SessionTempFixture:
 
 def _end_default(session: SessionTempFixture) -> None:
     if session._pid == os.getpid():
-        session.cleanUp()
+        try:
+            session.cleanUp()
+        except Exception as error:
+            errors = [error]
+            if isinstance(error, fixtures.MultipleExceptions):
+                errors = [info[1] for info in error.args]
+            if not all(isinstance(e, OSError) for e in errors):
+                raise  # A bug: its traceback is what helps.
+            # At exit a traceback would bury the one line that matters:
+            # which path could not be removed, and why.
+            for each in errors:
+                print(
+                    f"fixturestmp: the session {session.path} did not end "
+                    f"cleanly: {message(each)}",
+                    file=sys.stderr,
+                )

@@ -1,46 +1,71 @@
-"""SessionDir: a session directory on disk, from creation to end."""
+"""SessionDir: a session, from its options to its end.
 
-import errno
+Its parts, one idea each: :class:`~fixturestmp.ownedsession.OwnedSession`
+makes (or joins) the directory and owns it,
+:class:`~fixturestmp.testdirs.TestDirs` makes and discards the per-test
+directories, :func:`~fixturestmp.sessionend.end_session` keeps or removes
+it and prunes the others. This class holds the options, the manifest and
+the list of directories waiting for their test's outcome, and says clearly
+when it is used before :meth:`SessionDir.open` or after its end.
+"""
+
 import os
-import threading
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fixturestmp import owners
-from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.childpath import child_path
-from fixturestmp.config import resolve
-from fixturestmp.creation import (
-    MARKER_NAME,
-    check_basetemp,
-    create_numbered,
-    write_marker,
+from fixturestmp.config import check_all, resolve
+from fixturestmp.creation import MARKER_NAME, check_basetemp
+from fixturestmp.errors import (
+    ConfigError,
+    SessionStateError,
+    UnsafeRootError,
+    explain,
+    message,
 )
-from fixturestmp.errors import ConfigError, explain
-from fixturestmp.manifest import MANIFEST_NAME, ManifestWriter, test_record_line
-from fixturestmp.naming import safe_name
+from fixturestmp.manifest import ManifestWriter, test_record_line
+from fixturestmp.ownedsession import OwnedSession
 from fixturestmp.policy import RetentionPolicy
-from fixturestmp.pruning import (
-    claimed,
-    prune,
-    trash_name,
-)
-from fixturestmp.removal import RemovalError, remove_entry, remove_tree
+from fixturestmp.sessionend import PruneWarning, end_session
 from fixturestmp.systemtmp import system_tempdir
-from fixturestmp.trash import TRASH_DIR, Trash, delete_if_small
+from fixturestmp.testdirs import TestDirs
+from fixturestmp.trash import Trash
 
 __all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
 
 SESSION_ENV = "FIXTURESTMP_SESSION"
-_FULL = (errno.ENOSPC, errno.EDQUOT)
-_OWN_ENTRIES = {MARKER_NAME, owners.OWNERS_DIR, MANIFEST_NAME, TRASH_DIR}
+
+_NEW, _OPEN, _ENDED, _CLOSED = "new", "open", "ended", "closed"
 
 
-class PruneWarning(UserWarning):
-    """An old session or trash could not be removed completely."""
+class _Unusable:
+    """Stands for a part of the session that does not exist (yet, or any
+    more): any use raises :class:`~fixturestmp.errors.SessionStateError`.
+
+    The check costs nothing on the normal path: no state is tested there.
+    """
+
+    def __init__(self, why: str) -> None:
+        self._why = why
+
+    def __getattr__(self, name: str) -> Any:
+        self.refuse(name)
+
+    def refuse(self, name: str) -> None:
+        """Raise the error saying why ``name`` cannot be used now."""
+        raise SessionStateError(self._why.format(name=name))
+
+
+_NOT_OPEN = _Unusable(
+    "fixturestmp: the session is not set up yet, so it cannot {name}(): call "
+    "its setUp() (or open()), or use it in a 'with' block, first"
+)
+_ENDED_ALREADY = _Unusable(
+    "fixturestmp: the session has ended, so it cannot {name}() any more: "
+    "make a new session (a session is set up once and ended once)"
+)
 
 
 class SessionDir:
@@ -48,15 +73,21 @@ class SessionDir:
 
     The logic behind :class:`~fixturestmp.SessionTempFixture`, without the
     fixtures machinery, so that ``fixturestmp run`` starts fast. At
-    :meth:`close` the session ends: with policy ``none``, or ``failed`` and no
+    :meth:`end` the session ends: with policy ``none``, or ``failed`` and no
     failure, its directory is removed; then sessions beyond
-    ``retention_count`` whose owners are dead are pruned.
+    ``retention_count`` whose owners are dead are pruned, this one counting
+    among those kept. :meth:`close` ends it and stops using it.
 
-    :ivar path: The session directory (after setUp).
+    :ivar path: The session directory (``None`` before :meth:`open`).
     :ivar failed: Whether any user of the session failed so far.
     :ivar retention_count: Sessions kept after this one ends, counting it.
     :ivar retention_policy: A :class:`~fixturestmp.RetentionPolicy`.
     :ivar root: The temporary root holding the base directory.
+    :ivar basetemp: The explicit session directory, if one was given.
+    :ivar pid: The process that opened the session (-1 before): a forked
+        child uses it but does not end it.
+    :ivar manifest: The session's :class:`~fixturestmp.manifest.ManifestWriter`.
+    :ivar trash: The session's :class:`~fixturestmp.trash.Trash`.
     """
 
     def __init__(
@@ -77,6 +108,17 @@ class SessionDir:
         :param retention_policy: ``all``, ``failed`` (default) or ``none``.
         :raises ConfigError: An option value is not valid.
         """
+        given = {
+            name
+            for name, value in (
+                ("retention_policy", retention_policy),
+                ("retention_count", retention_count),
+                ("basetemp", basetemp),
+                ("root", root),
+            )
+            if value is not None
+        }
+        check_all(given)
         self.retention_policy: RetentionPolicy = resolve(
             "retention_policy", retention_policy
         )
@@ -93,8 +135,16 @@ class SessionDir:
             check_basetemp(self.basetemp, basetemp is not None)
         self.failed = False
         self.path: Path = None  # type: ignore[assignment]
+        self.pid = -1
         self._joined: Path | None = None
-        self._base: BaseDir | None = None
+        self._state = _NEW
+        self._owned: OwnedSession = _NOT_OPEN  # type: ignore[assignment]
+        self._dirs: TestDirs = _NOT_OPEN  # type: ignore[assignment]
+        self.manifest: ManifestWriter = _NOT_OPEN  # type: ignore[assignment]
+        self.trash: Trash = _NOT_OPEN  # type: ignore[assignment]
+        # Settles a directory whose retention waits for its test's end, if
+        # the session ends first: {key: settle}.
+        self._pending: dict[int, Callable[[], None]] = {}
 
     @classmethod
     def join(cls, path: str | os.PathLike[str]) -> "SessionDir":
@@ -117,65 +167,129 @@ class SessionDir:
         """Create (or join) the session directory.
 
         If it fails, what it did so far is undone before the error is raised.
+
+        :raises SessionStateError: It was opened before.
         """
+        if self._state != _NEW:
+            raise SessionStateError(
+                f"fixturestmp: the session {self.path} was set up before; a "
+                f"session is set up once: make a new one"
+            )
         try:
-            self._open()
-        except BaseException as error:
-            try:
-                self.close()
-            except Exception:
-                pass  # The first error is the one to report.
-            if isinstance(error, OSError) and error.errno in _FULL:
-                where = self.path or self.basetemp or self.root
-                raise explain(error, where, "create the session in") from error
+            if self._joined is not None:
+                owned = OwnedSession.join(self._joined)
+            elif self.basetemp is not None:
+                owned = OwnedSession.at_basetemp(self.basetemp)
+            else:
+                owned = OwnedSession.numbered(self.root, self._default_root)
+        except OSError as error:
+            if isinstance(error, UnsafeRootError) or message(error).startswith(
+                "fixturestmp "
+            ):
+                raise
+            where = self._joined or self.basetemp or self.root
+            raise explain(error, where, "create the session in") from error
+        try:
+            dirs = TestDirs(owned, track_created=self.basetemp is not None)
+            manifest = ManifestWriter(owned.path, owned.fd)
+        except BaseException:
+            owned.release()
             raise
+        self._owned, self._dirs = owned, dirs
+        self.manifest, self.trash = manifest, dirs.trash
+        self.path, self.pid = owned.path, owned.pid
+        self._state = _OPEN
 
-    def _open(self) -> None:
-        self._cleanups: list[Callable[[], None]] = []
-        self._names: dict[str, int] = {}
-        # Only an explicit basetemp needs to know: it is never removed whole.
-        self._created: set[str] | None = None
-        self._pending: dict[int, Callable[[], None]] = {}
-        self._trash_failed = False
-        self._lock = threading.Lock()
-        self._token = owners.owner_token()
-        self._pid = os.getpid()
-        if self._joined is not None:
-            self.path = self._joined
-            owners.add_owner(self.path)
-            token = self._token
-            self._cleanups.append(lambda: owners.remove_owner(self.path, token))
-        elif self.basetemp is not None:
-            self._created = set()
-            self.path = self.basetemp
-            check_basetemp(self.path, True)
-            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self._cleanups.append(self._finish)
-            write_marker(self.path)
-            owners.add_owner(self.path)
-        else:
-            self._base = open_base_dir(self.root, fallback=self._default_root)
-            self._cleanups.append(self._base.close)
-            self.path = create_numbered(self._base)
-            self._cleanups.append(self._finish)
-        self._path_str = str(self.path)
-        self.manifest = ManifestWriter(self.path)
-        self._cleanups.append(self.manifest.close)
-        self.trash = Trash(self.path)
-        self._cleanups.append(self._close_trash)
-        self._cleanups.append(self._settle_pending)
+    def end(self) -> None:
+        """End the session, still using it: nothing else prunes it meanwhile.
 
-    def close(self) -> None:
-        """End the session: every step runs; the first error is raised."""
+        Directories still waiting for their test are settled, the trash is
+        drained, the manifest closed; then the directory is removed or kept
+        by policy, and other sessions are pruned, this one counting among
+        the ``retention_count`` kept. Until :meth:`close`, a process that
+        prints what was kept can rely on it being there. Every step runs;
+        the first error is raised. Ending again does nothing.
+
+        :raises SessionStateError: It was never opened.
+        """
+        if self._state == _NEW:
+            raise SessionStateError(
+                "fixturestmp: the session cannot end: it was never set up"
+            )
+        if self._state != _OPEN:
+            return
         errors: list[BaseException] = []
-        cleanups, self._cleanups = self._cleanups, []
-        for cleanup in reversed(cleanups):
+        try:
+            # They record and discard: while the session is still open.
+            self._settle_pending()
+        except Exception as error:
+            errors.append(error)
+        dirs, manifest = self._dirs, self.manifest
+        self._state = _ENDED
+        self._dirs = self.manifest = _ENDED_ALREADY  # type: ignore[assignment]
+        for step in (dirs.close, manifest.close):
             try:
-                cleanup()
+                step()
+            except Exception as error:
+                errors.append(error)
+        owned = self._owned
+        if not owned.joined and owned.owned_here():
+            try:
+                end_session(
+                    owned,
+                    keeps=self.keeps_session(),
+                    retention_count=self.retention_count,
+                    trash_failed=dirs.trash_failed,
+                    created=dirs.created,
+                )
             except Exception as error:
                 errors.append(error)
         if errors:
             raise errors[0]
+
+    def close(self) -> None:
+        """End the session (see :meth:`end`), then stop using it.
+
+        Every step runs; the first error is raised. Closing again does
+        nothing.
+        """
+        if self._state == _CLOSED:
+            return
+        try:
+            self.end()
+        finally:
+            owned = self._owned
+            self._state = _CLOSED
+            self._owned = _ENDED_ALREADY  # type: ignore[assignment]
+            owned.release()
+
+    def mktemp(self, basename: str, numbered: bool = True) -> Path:
+        """Create a new directory in the session and return its path.
+
+        :param basename: The directory's name, made safe (``\\W`` becomes
+            ``_``, cut to 30 characters).
+        :param numbered: Append the lowest number that makes the name new
+            (``name0``, ``name1``); otherwise use the name as it is.
+        :raises FileExistsError: ``numbered`` is false and the name exists.
+        :raises SessionStateError: The session is not open.
+        """
+        return self._dirs.mktemp(basename, numbered)
+
+    def make_dir(self, basename: str, numbered: bool = True) -> str:
+        """Like :meth:`mktemp`, returning the path as a string.
+
+        Cheaper, for callers that make a directory per test.
+        """
+        return self._dirs.make_dir(basename, numbered)
+
+    def path_of(self, path: str) -> Path:
+        """Return the :class:`~pathlib.Path` of a directory that
+        :meth:`make_dir` returned.
+        """
+        if self._state == _NEW:
+            _NOT_OPEN.refuse("path_of")
+        # Pure arithmetic on the path: valid after the end too.
+        return child_path(self.path, path[len(str(self.path)) + 1 :])
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
@@ -184,27 +298,18 @@ class SessionDir:
         the session's trash and deleted by a background thread, which the
         session's end waits for.
         """
-        if not delete_if_small(path):
-            self.trash.discard(path)
-        if self._created:
-            self._created.discard(os.path.basename(path))
-
-    def _close_trash(self) -> None:
-        errors = self.trash.close()
-        self._trash_failed = bool(errors)
-        if errors:
-            raise RemovalError(
-                errno.ENOTEMPTY,
-                "fixturestmp could not delete some test directories: "
-                + "; ".join(errors),
-            )
+        self._dirs.discard(path)
 
     def hold(self, key: int, settle: Callable[[], None]) -> None:
         """Register ``settle``, called if the session ends before ``release``.
 
         A directory whose retention waits for its test case to end is settled
         with what is known when its session ends first.
+
+        :raises SessionStateError: The session is not open.
         """
+        if self._state != _OPEN:
+            self._dirs.refuse("hold")  # type: ignore[attr-defined]
         self._pending[key] = settle
 
     def release(self, key: int) -> None:
@@ -223,48 +328,6 @@ class SessionDir:
         if errors:
             raise errors[0]
 
-    def mktemp(self, basename: str, numbered: bool = True) -> Path:
-        """Create a new directory in the session and return its path.
-
-        :param basename: The directory's name, made safe (``\\W`` becomes
-            ``_``, cut to 30 characters).
-        :param numbered: Append the lowest number that makes the name new
-            (``name0``, ``name1``); otherwise use the name as it is.
-        :raises FileExistsError: ``numbered`` is false and the name exists.
-        """
-        return self.path_of(self.make_dir(basename, numbered))
-
-    def make_dir(self, basename: str, numbered: bool = True) -> str:
-        """Like :meth:`mktemp`, returning the path as a string.
-
-        Cheaper, for callers that make a directory per test.
-        """
-        name = safe_name(basename)
-        if not numbered:
-            path = f"{self._path_str}/{name}"
-            _make_test_dir(path)
-        else:
-            with self._lock:
-                number = self._names.get(name, 0)
-                while True:
-                    path = f"{self._path_str}/{name}{number}"
-                    number += 1
-                    try:
-                        _make_test_dir(path)
-                        break
-                    except FileExistsError:
-                        continue
-                self._names[name] = number
-        if self._created is not None:
-            self._created.add(path[len(self._path_str) + 1 :])
-        return path
-
-    def path_of(self, path: str) -> Path:
-        """Return the :class:`~pathlib.Path` of a directory that
-        :meth:`make_dir` returned.
-        """
-        return child_path(self.path, path[len(self._path_str) + 1 :])
-
     def record(
         self,
         test_id: str,
@@ -278,6 +341,7 @@ class SessionDir:
         A removed directory of a test that did not fail is only counted.
 
         :param outcome: ``passed``, ``failed``, ``skipped`` or ``unknown``.
+        :raises SessionStateError: The session is not open.
         """
         if outcome == "failed" or (outcome == "unknown" and retained):
             self.failed = True  # Its session is kept, as it is.
@@ -309,83 +373,5 @@ class SessionDir:
         self.manifest.count_removed()
 
     def keeps_session(self) -> bool:
-        """Return whether the session directory survives its end."""
+        """Return whether the retention policy keeps the session directory."""
         return self.retention_policy.keeps(self.failed)
-
-    def _finish(self) -> None:
-        if os.getpid() != self._pid:
-            return  # A forked child must not end its parent's session.
-        failure = None
-        try:
-            owners.remove_owner(self.path, self._token)
-        except OSError as error:
-            # No longer live to this process: end the session all the same,
-            # then report it.
-            failure = error
-        try:
-            self._end()
-        finally:
-            if failure is not None:
-                raise failure
-
-    def _end(self) -> None:
-        # Every step is tried, so that one undeletable file does not stop
-        # the pruning of other sessions; the first failure is raised.
-        failures: list[OSError] = []
-        live = owners.is_live(self.path)
-        removing = self._base is not None and not live and not self.keeps_session()
-        if not self._trash_failed and not live and not removing:
-            # Left by workers that died before draining their own trash (a
-            # session about to be removed whole takes it along).
-            _attempt(failures, remove_tree, self.path / TRASH_DIR)
-        if self._base is None:
-            self._finish_basetemp(failures)
-        else:
-            name = trash_name(self.path.name)
-            errors: list[str] = []
-            with claimed([name]):  # A failure is reported once, not retried.
-                if removing:
-                    _attempt(failures, self._remove_own, name)
-                _attempt(failures, prune, self._base, self.retention_count, errors)
-            for error in errors:
-                # Not this session's failure, and raising would fail every
-                # later session too: say it, every time, until it is fixed.
-                warnings.warn(f"fixturestmp: {error}", PruneWarning, stacklevel=2)
-        if failures:
-            raise failures[0]
-
-    def _remove_own(self, name: str) -> None:
-        assert self._base is not None
-        with self._base.locked():
-            os.rename(self.path.name, name, src_dir_fd=self._base.fd,
-                      dst_dir_fd=self._base.fd)  # fmt: skip
-        remove_entry(self._base.fd, name, shown=str(self.path))
-
-    def _finish_basetemp(self, failures: list[OSError]) -> None:
-        # Never removed wholesale: remove only what fixturestmp made.
-        if self.keeps_session():
-            return
-        created = self._created or set()
-        for name in sorted(created | _OWN_ENTRIES - {MARKER_NAME}):
-            _attempt(failures, remove_tree, self.path / name)
-        created.clear()
-        # The marker says the directory is fixturestmp's: it goes only with
-        # the last entry, or the next session would refuse what is left.
-        if os.listdir(self.path) == [MARKER_NAME]:
-            os.unlink(self.path / MARKER_NAME)
-
-
-def _attempt(failures: list[OSError], step: Callable[..., Any], *args: Any) -> None:
-    try:
-        step(*args)
-    except OSError as error:
-        failures.append(error)
-
-
-def _make_test_dir(path: str) -> None:
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        raise
-    except OSError as error:
-        raise explain(error, path, "create the test directory") from error

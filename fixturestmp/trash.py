@@ -16,12 +16,13 @@ be removed).
 import collections
 import itertools
 import os
+import stat
 import threading
 from pathlib import Path
 
 from fixturestmp import owners
 from fixturestmp.errors import message
-from fixturestmp.removal import RemovalError, remove_entry
+from fixturestmp.removal import RemovalError, open_up, remove_entry
 
 __all__ = ["SMALL_TREE", "TRASH_DIR", "Trash", "delete_if_small"]
 
@@ -41,10 +42,19 @@ class Trash:
     :ivar errors: Messages for trees that could not be deleted.
     """
 
-    def __init__(self, session: Path) -> None:
-        self.path = Path(session) / TRASH_DIR
+    def __init__(self, session: Path, session_fd: int | None = None) -> None:
+        """Make a trash for ``session``; nothing is created before use.
+
+        :param session_fd: A descriptor open on ``session`` (kept open by the
+            caller while the trash is used): everything is made, moved and
+            removed relative to it.
+        """
+        self.session = Path(session)
+        self.path = self.session / TRASH_DIR
         self.errors: list[str] = []
         self._pid = -1
+        self._session_fd = session_fd
+        self._own_session_fd = -1
 
     def _start(self) -> None:
         # (Re)initialised lazily and in a forked child, whose copy of the
@@ -54,28 +64,35 @@ class Trash:
         self._stopping = False
         self._condition = threading.Condition()
         self._count = 0
-        self._own = self.path / f"{owners.owner_token()}-{next(_serial)}"
+        own = f"{owners.owner_token()}-{next(_serial)}"
+        self._own = self.path / own
+        if self._session_fd is None:
+            self._own_session_fd = os.open(self.session, _DIR_FLAGS)
+        session_fd = self._session_fd_now()
         for attempt in range(10):
             try:
-                os.mkdir(self.path, 0o700)
+                os.mkdir(TRASH_DIR, 0o700, dir_fd=session_fd)
             except FileExistsError:
                 pass
             try:
-                os.mkdir(self._own, 0o700)
+                os.mkdir(f"{TRASH_DIR}/{own}", 0o700, dir_fd=session_fd)
                 break
             except FileNotFoundError:
                 # Another user removed the empty trash directory meanwhile.
                 if attempt == 9:
                     raise
-        self._fd = os.open(self._own, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self._fd = os.open(f"{TRASH_DIR}/{own}", _DIR_FLAGS, dir_fd=session_fd)
         self._thread = threading.Thread(
             target=self._work, name=THREAD_NAME, daemon=True
         )
         self._pid = os.getpid()
         self._thread.start()
 
+    def _session_fd_now(self) -> int:
+        return self._own_session_fd if self._session_fd is None else self._session_fd
+
     def discard(self, path: str | os.PathLike[str]) -> None:
-        """Move ``path`` (inside the session) into the trash, in O(1).
+        """Move ``path`` (a directory in the session) into the trash, in O(1).
 
         Small directories are cheaper to delete at once: see
         :func:`delete_if_small`.
@@ -83,9 +100,17 @@ class Trash:
         if self._pid != os.getpid():
             self._start()
         self._count += 1
+        source = os.path.basename(path)
         # The test directory's name stays visible, in errors too.
-        name = f"{self._count}-{os.path.basename(path)}"
-        os.rename(path, self._own / name)
+        name = f"{self._count}-{source}"
+        session_fd = self._session_fd_now()
+        try:
+            os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
+        except PermissionError:
+            # Moving a directory to another parent rewrites its "..": it
+            # needs write permission on the directory itself.
+            open_up(source, session_fd)
+            os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
         with self._condition:
             self._pending.append(name)
             self._condition.notify_all()
@@ -126,15 +151,19 @@ class Trash:
             self._thread.join()
             os.close(self._fd)
             self._pid = -1
-            for path in (self._own, self.path):
+            session_fd = self._session_fd_now()
+            for name in (f"{TRASH_DIR}/{self._own.name}", TRASH_DIR):
                 try:
-                    os.rmdir(path)
+                    os.rmdir(name, dir_fd=session_fd)
                 except OSError:
                     pass  # Another user's entries, or undeletable ones.
+            if self._own_session_fd >= 0:
+                os.close(self._own_session_fd)
+                self._own_session_fd = -1
         return errors
 
 
-def delete_if_small(path: str | os.PathLike[str]) -> bool:
+def delete_if_small(path: str | os.PathLike[str], dir_fd: int | None = None) -> bool:
     """Delete ``path`` if it is small and plain; return whether it was.
 
     At most :data:`SMALL_TREE` entries and no subdirectory: a bounded cost,
@@ -142,9 +171,11 @@ def delete_if_small(path: str | os.PathLike[str]) -> bool:
 
     A subdirectory makes ``unlink`` fail (``EISDIR``): what is left goes the
     careful way, through the trash.
+
+    :param dir_fd: ``path`` is a name in this open directory.
     """
     try:
-        fd = os.open(path, _DIR_FLAGS)
+        fd = os.open(path, _DIR_FLAGS, dir_fd=dir_fd)
     except OSError:
         return False
     try:
@@ -152,13 +183,18 @@ def delete_if_small(path: str | os.PathLike[str]) -> bool:
         if len(names) > SMALL_TREE:
             return False
         for name in names:
-            os.unlink(name, dir_fd=fd)
+            try:
+                os.unlink(name, dir_fd=fd)
+            except PermissionError:
+                # Left read-only by its test (not a cost on the common path).
+                os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) | stat.S_IRWXU)
+                os.unlink(name, dir_fd=fd)
     except OSError:
-        return False  # A subdirectory, read-only, or changing under us.
+        return False  # A subdirectory, or changing under us.
     finally:
         os.close(fd)
     try:
-        os.rmdir(path)
+        os.rmdir(path, dir_fd=dir_fd)
     except OSError:
         return False
     return True

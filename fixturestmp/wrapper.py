@@ -11,7 +11,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -19,6 +20,7 @@ from typing import TextIO
 from fixturestmp import owners
 from fixturestmp.adopt import ADOPT_ENV, PER_TEST_ENV
 from fixturestmp.config import env_name
+from fixturestmp.errors import full_filesystem, message
 from fixturestmp.inventory import SessionInfo, read_session
 from fixturestmp.naming import printable
 from fixturestmp.sessiondir import SESSION_ENV, SessionDir
@@ -47,6 +49,9 @@ class RunOutcome:
     :ivar temp_leaks: Entries the command left in the temporary directory.
     :ivar removed: Whether those entries were removed.
     :ivar errors: Why some could not be removed.
+    :ivar session_errors: What the end of the session could not do.
+    :ivar unrecorded: Kept test directories without a manifest record.
+    :ivar session_removed: Why the session directory is gone, if it is.
     :ivar unchecked: The ``leak_checks`` that applied to no test.
     """
 
@@ -57,6 +62,9 @@ class RunOutcome:
         self.temp_leaks: list[TempEntry] = []
         self.removed = False
         self.errors: list[str] = []
+        self.session_errors: list[str] = []
+        self.unrecorded: list[str] = []
+        self.session_removed: str | None = None
         self.unchecked: tuple[str, ...] = ()
 
 
@@ -70,36 +78,107 @@ def run_command(
     adopt: bool = False,
     leak_checks: tuple[str, ...] = (),
     cwd: Path | None = None,
+    report: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome:
     """Run ``command`` inside ``session`` and end the session by its status.
 
     SIGINT, SIGTERM and SIGHUP are forwarded to the command's process group;
     the session is ended whatever happens.
+
+    :param report: Called with the outcome while this process still uses
+        the session, so that no other session ending meanwhile prunes what
+        it reports as kept.
     """
     snapshot = TempSnapshot() if (check_leaks or clean_leaks) else None
-    session.open()
+    session.open()  # Its errors stop the run before anything else is done.
     try:
-        env = _child_environment(session, adopt, leak_checks)
-        status = _run(command, env, cwd)
-        _wait_for_workers(session.path)
-        info = read_session(session.path, _number_of(session.path))
-        session.failed = status != 0 or any(
-            test["outcome"] in ("failed", "unknown") for test in info.tests
-        )
+        problems: list[str] = []
+        try:
+            env = _child_environment(session, adopt, leak_checks)
+            status = _run(command, env, cwd)
+            _wait_for_workers(session.path)
+            info = read_session(session.path, _number_of(session.path))
+            # A directory kept because its test's outcome is unknown keeps
+            # the session too: it is never deleted on a guess.
+            session.failed = status != 0 or any(
+                test["outcome"] in ("failed", "unknown") for test in info.tests
+            )
+        finally:
+            problems = _attempt(session.end)
+        outcome = RunOutcome(status, info)
+        outcome.session_errors = problems
+        if not session.path.is_dir():
+            outcome.session_removed = _why_removed(session)
+        outcome.unrecorded = _unrecorded(info)
+        if leak_checks and not info.checked:
+            outcome.unchecked = leak_checks
+        if snapshot is not None:
+            outcome.temp_leaks = snapshot.new_entries()
+            if clean_leaks:
+                outcome.errors = TempSnapshot.remove(outcome.temp_leaks)
+                outcome.removed = True
+        leaked = bool(outcome.temp_leaks or info.leaks)
+        if fail_on_leak and leaked and status == 0:
+            outcome.status = LEAK_EXIT_STATUS
+        if report is not None:
+            report(outcome)
     finally:
-        session.close()
-    outcome = RunOutcome(status, info)
-    if leak_checks and not info.checked:
-        outcome.unchecked = leak_checks
-    if snapshot is not None:
-        outcome.temp_leaks = snapshot.new_entries()
-        if clean_leaks:
-            outcome.errors = TempSnapshot.remove(outcome.temp_leaks)
-            outcome.removed = True
-    leaked = bool(outcome.temp_leaks or info.leaks)
-    if fail_on_leak and leaked and status == 0:
-        outcome.status = LEAK_EXIT_STATUS
+        for problem in _attempt(session.close):
+            # After the report: said on its own.
+            print(f"fixturestmp: {problem}", file=sys.stderr)
     return outcome
+
+
+def _attempt(step: Callable[[], None]) -> list[str]:
+    """Run ``step``; return what went wrong, errors and warnings, as text.
+
+    The end of a session cannot change the command's exit status: what it
+    could not do is said in the summary instead.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            step()
+        except OSError as error:
+            said = [message(error)]
+        else:
+            said = []
+    return said + [str(w.message).removeprefix("fixturestmp: ") for w in caught]
+
+
+def _why_removed(session: SessionDir) -> str:
+    """Say why the session directory went at its end."""
+    if session.retention_count == 0:
+        return (
+            "removed when the run ended: retention_count is 0, which keeps no "
+            "session; use --retention-count 1 (or more) to keep it"
+        )
+    if not session.keeps_session():
+        return (
+            f"removed when the run ended: retention_policy is "
+            f"{session.retention_policy}"
+        )
+    return "removed when the run ended"
+
+
+def _unrecorded(info: SessionInfo) -> list[str]:
+    """Return the session's test directories that no manifest record names.
+
+    Their records could not be written (a full disk) or their process was
+    killed first: the directory is all that says a test used it.
+    """
+    known = {test["path"] for test in info.tests}
+    try:
+        with os.scandir(info.path) as entries:
+            found = [
+                entry.path
+                for entry in entries
+                if not entry.name.startswith(".")
+                and entry.is_dir(follow_symlinks=False)
+            ]
+    except OSError:
+        return []  # Removed with its session, or unreadable: nothing kept.
+    return sorted(path for path in found if path not in known)
 
 
 def _wait_for_workers(session: Path, timeout: float = 30.0) -> None:
@@ -128,6 +207,7 @@ def _child_environment(
     env = dict(os.environ)
     env[SESSION_ENV] = str(session.path)
     env[env_name("retention_policy")] = str(session.retention_policy)
+    # What a worker's tmp-path detail says depends on it too.
     env[env_name("retention_count")] = str(session.retention_count)
     env[env_name("root")] = str(session.root)
     if adopt:
@@ -192,25 +272,42 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
     if info is not None:
         failed = [t for t in info.tests if t["outcome"] == "failed"]
         unknown = [t for t in info.tests if t["outcome"] == "unknown" and t["retained"]]
+        gone = outcome.session_removed
         if failed or unknown:
-            kept = sum(1 for t in failed if t["retained"])
+            kept = 0 if gone else sum(1 for t in failed if t["retained"])
             count = info.directory_count()
             lines.append(
                 f"fixturestmp: {count} tests used temporary directories, "
                 f"{len(failed)} failed ({kept} kept)"
                 + (f", {len(unknown)} kept: outcome unknown" if unknown else "")
+                + (f"; their directories were {gone}" if gone else "")
             )
         for test in failed:
             where = printable(test["path"]) if test["retained"] else "(removed)"
+            if gone:
+                where = "(removed at the end of the run)"
             lines.append(f"FAILED {printable(test['id'])}  {where}")
-        for test in unknown:
+        for test in [] if gone else unknown:
             lines.append(f"KEPT {printable(test['id'])}  {printable(test['path'])}")
-        if unknown:
+        if unknown and not gone:
             lines.append(
                 "fixturestmp: KEPT: outcome unknown (used outside a running test); "
                 "to make it known, call mark_failed() when its user fails, use it "
                 "in a with statement, or use it from a test"
             )
+        if outcome.unrecorded:
+            lines.append(
+                f"fixturestmp: the session manifest has no record of "
+                f"{len(outcome.unrecorded)} kept test "
+                + ("directory" if len(outcome.unrecorded) == 1 else "directories")
+                + ": it could not be written (a full disk, or a worker killed "
+                "first); the test may have failed:"
+            )
+        for path in outcome.unrecorded:
+            lines.append(f"UNRECORDED  {printable(path)}")
+        why = outcome.unrecorded and full_filesystem(info.path)
+        if why:
+            lines.append(f"fixturestmp: {why}")
         for leak in sorted(info.leaks, key=lambda r: -float(r.get("size", 0))):
             lines.append(str(leak.get("summary", leak)))
     for entry in outcome.temp_leaks:
@@ -218,6 +315,8 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         lines.append(f"LEAKED temp {entry.describe()}: {fate}")
     for error in outcome.errors:
         lines.append(f"fixturestmp: could not clean a leak: {error}")
+    for problem in outcome.session_errors:
+        lines.append(f"fixturestmp: {problem}")
     if outcome.unchecked:
         lines.append(
             f"fixturestmp: leak_checks ({','.join(outcome.unchecked)}) applied to "

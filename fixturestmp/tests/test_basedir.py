@@ -1,12 +1,13 @@
 """Tests for fixturestmp.basedir."""
 
 import os
+import warnings
 
 import fixtures
 from testtools.matchers import Contains
 
 import fixturestmp
-from fixturestmp.basedir import BaseDir
+from fixturestmp.basedir import BaseDir, SharedRootWarning
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 OTHER_UID = 65534  # nobody
@@ -53,3 +54,38 @@ class TestBaseDir(IsolatedTestCase):
         error = self.assertRaises(fixtures.MultipleExceptions, session.setUp)
         self.assertIs(fixturestmp.UnsafeRootError, error.args[0][0])
         self.assertEqual([], os.listdir(self.base))
+
+
+class TestSharedRoot(IsolatedTestCase):
+    """A root someone else can write to is said once per root and process."""
+
+    def open_twice(self, root) -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(2):
+                BaseDir(root).close()
+        return [str(w.message) for w in caught if w.category is SharedRootWarning]
+
+    def test_writable_by_everyone_without_the_sticky_bit(self):
+        root = self.root / "open"
+        root.mkdir()
+        os.chmod(root, 0o777)
+        said = self.open_twice(root)
+        self.assertEqual(1, len(said), said)
+        for part in (str(root), "(mode 0777) without the sticky bit", "chmod +t"):
+            self.assertThat(said[0], Contains(part))
+
+    def test_owned_by_another_user(self):
+        root = self.root / "theirs"
+        root.mkdir()
+        os.chown(root, OTHER_UID, OTHER_UID)
+        said = self.open_twice(root)
+        self.assertEqual(1, len(said), said)
+        self.assertThat(said[0], Contains(f"owned by uid {OTHER_UID}"))
+
+    def test_private_or_sticky_roots_are_quiet(self):
+        sticky = self.root / "sticky"
+        sticky.mkdir()
+        os.chmod(sticky, 0o1777)  # like /tmp
+        self.assertEqual([], self.open_twice(sticky))
+        self.assertEqual([], self.open_twice(self.root))

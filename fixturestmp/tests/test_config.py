@@ -7,7 +7,7 @@ from testtools.matchers import Contains
 
 import fixturestmp
 from fixturestmp import config
-from fixturestmp.tests.helpers import IsolatedTestCase, write_files
+from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
 
 
 class TestBadValues(IsolatedTestCase):
@@ -123,3 +123,108 @@ class TestPrecedence(IsolatedTestCase):
         self.assertEqual(
             fixturestmp.RetentionPolicy.ALL, config.resolve("retention_policy")
         )
+
+
+class TestEveryOptionChecked(IsolatedTestCase):
+    """A bad value is refused when a session is made, whoever reads it."""
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(config._file_cache.clear)
+        config._file_cache.clear()
+
+    def refused(self, **kwargs) -> str:
+        before = sorted(os.walk(self.root))
+        error = self.assertRaises(
+            fixturestmp.ConfigError,
+            fixturestmp.SessionTempFixture,
+            root=self.root,
+            **kwargs,
+        )
+        self.assertEqual(before, sorted(os.walk(self.root)))
+        return str(error)
+
+    def test_environment_values_no_session_reads(self):
+        for option, value, allowed in [
+            ("leak_action", "explode", "use report or fail"),
+            ("memory_leak_limit", "lots", "10MiB"),
+            ("leak_checks", "memory,disk", "files"),
+            ("basetemp", "", None),
+        ]:
+            name = config.env_name(option)
+            with fixtures.EnvironmentVariable(name, value):
+                if value == "":
+                    self.assertIsNotNone(self.useFixture(self.session()))
+                    continue
+                message = self.refused()
+            self.assertThat(message, Contains(f"environment variable {name}"))
+            self.assertThat(message, Contains(repr(value)))
+            self.assertThat(message, Contains(allowed))
+
+    def test_file_values_name_the_file_and_section(self):
+        write_files(
+            self.workdir, {"setup.cfg": "[fixturestmp]\nleak_action = explode\n"}
+        )
+        message = self.refused()
+        self.assertThat(
+            message, Contains(f"[fixturestmp] in {self.workdir / 'setup.cfg'}")
+        )
+        self.assertThat(message, Contains("use report or fail"))
+
+    def test_toml_values_of_the_wrong_type(self):
+        for line, option in [
+            ("leak_checks = 5", "leak_checks"),
+            ("memory_leak_limit = true", "memory_leak_limit"),
+            ("retention_count = 2.5", "retention_count"),
+            ("retention_policy = 1", "retention_policy"),
+            ("leak_action = false", "leak_action"),
+            ("basetemp = 7", "basetemp"),
+        ]:
+            write_files(
+                self.workdir, {"pyproject.toml": f"[tool.fixturestmp]\n{line}\n"}
+            )
+            config._file_cache.clear()
+            message = self.refused()
+            self.assertThat(message, Contains(option))
+            self.assertThat(
+                message,
+                Contains(f"[tool.fixturestmp] in {self.workdir / 'pyproject.toml'}"),
+            )
+
+    def test_digits_of_other_scripts_are_refused(self):
+        full_width_three = "\uff13"
+        arabic_indic_five = "\u0665"
+        for digit in (full_width_three, arabic_indic_five):
+            message = self.refused(retention_count=digit)
+            self.assertThat(message, Contains("argument retention_count="))
+            self.assertThat(message, Contains("digits 0-9"))
+            with fixtures.EnvironmentVariable(
+                "FIXTURESTMP_MEMORY_LEAK_LIMIT", f"{digit}MiB"
+            ):
+                message = self.refused()
+            self.assertThat(
+                message, Contains("environment variable FIXTURESTMP_MEMORY_LEAK_LIMIT")
+            )
+        self.assertEqual(3, config.resolve("retention_count", " 3 "))
+        self.assertEqual(3 * 1024**2, config.resolve("memory_leak_limit", "3MiB"))
+
+    def test_command_line_refuses_with_one_line(self):
+        run = run_python(
+            ["-m", "fixturestmp.cli", "run", "--retention-count", "\uff13", "--",
+             "true"],
+            self.workdir, {"FIXTURESTMP_ROOT": str(self.root)},
+        )  # fmt: skip
+        self.assertEqual(2, run.returncode, run.stderr)
+        self.assertEqual(1, len(run.stderr.splitlines()), run.stderr)
+        self.assertThat(run.stderr, Contains("--retention-count"))
+        run = run_python(
+            ["-m", "fixturestmp.cli", "run", "--", "true"],
+            self.workdir,
+            {"FIXTURESTMP_ROOT": str(self.root), "FIXTURESTMP_LEAK_ACTION": "explode"},
+        )
+        self.assertEqual(2, run.returncode, run.stderr)
+        self.assertEqual(1, len(run.stderr.splitlines()), run.stderr)
+        self.assertThat(
+            run.stderr, Contains("environment variable FIXTURESTMP_LEAK_ACTION")
+        )
+        self.assertEqual([], os.listdir(self.root))

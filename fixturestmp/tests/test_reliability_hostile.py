@@ -15,7 +15,7 @@ import testtools
 from testtools.matchers import Contains
 
 import fixturestmp
-from fixturestmp.basedir import base_name
+from fixturestmp.basedir import SharedRootWarning, base_name
 from fixturestmp.manifest import read_manifest
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python
 from fixturestmp.tests.reliability import (
@@ -290,3 +290,66 @@ class TestOtherUsersFilesInASession(IsolatedTestCase):
         as_user(NOBODY, _session_in_root, str(self.root), 0)
         self.assertEqual([".last-number", ".lock"], sorted(os.listdir(base)))
         record_figures(self, "hostile-foreign-files", {"sessions": 3, "lost": 0})
+
+
+def _swap_for_symlink(base: str, target: str) -> None:
+    """As the root's owner: move ``base`` aside, put a symlink in its place."""
+    os.rename(base, base + ".moved")
+    os.symlink(target, base)
+
+
+class TestBaseSwappedMidRun(IsolatedTestCase):
+    """The root belongs to another user, who swaps the base directory for a
+    symlink to their own directory while a session runs."""
+
+    def setUp(self):
+        super().setUp()
+        os.chmod(self.root, 0o755)
+        self.shared = self.root / "shared"
+        self.shared.mkdir()
+        os.chown(self.shared, NOBODY, NOBODY)
+        self.attacker = self.root / "attacker"
+        self.attacker.mkdir()
+        (self.attacker / "bait").write_text("theirs")
+        # Ready for the session that will run: run-0, as the real one.
+        (self.attacker / "run-0").mkdir()
+        for path in (self.attacker, self.attacker / "run-0"):
+            os.chown(path, NOBODY, NOBODY)
+        self.before = snapshot(self.attacker, contents=True)
+
+    def test_everything_stays_in_the_checked_directory(self):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            session = fixturestmp.SessionTempFixture(
+                root=self.shared, retention_policy="failed", retention_count=1
+            )
+            session.setUp()
+            # A second session in the same process: said once only.
+            with fixturestmp.SessionTempFixture(root=self.shared):
+                pass
+        shared = [w for w in caught if w.category is SharedRootWarning]
+        self.assertEqual(1, len(shared), [str(w.message) for w in caught])
+        for part in (str(self.shared), f"uid {NOBODY}", "FIXTURESTMP_ROOT"):
+            self.assertThat(str(shared[0].message), Contains(part))
+        big = session.mktemp("big")
+        (big / "sub").mkdir()
+        for number in range(40):
+            (big / "sub" / f"f{number}").write_text("x")
+        base = self.shared / base_name()
+        as_user(NOBODY, _swap_for_symlink, str(base), str(self.attacker))
+        self.assertTrue(base.is_symlink())
+        real = Path(str(base) + ".moved") / session.path.name
+        made = [session.mktemp("t").name for _ in range(30)]
+        small = session.mktemp("small")
+        self.assertTrue((real / small.name).is_dir())
+        session.discard(small)  # deleted in place
+        session.discard(big)  # through the trash
+        self.assertEqual(self.before, snapshot(self.attacker, contents=True))
+        self.assertEqual([], [n for n in made if not (real / n).is_dir()])
+        self.assertFalse((real / small.name).exists())
+        self.assertFalse((real / big.name).exists())
+        session.cleanUp()
+        # Ended without failure: removed, through the checked directory.
+        self.assertFalse(real.exists())
+        self.assertEqual(self.before, snapshot(self.attacker, contents=True))
+        record_figures(self, "hostile-base-swapped", {"dirs": len(made), "lost": 0})

@@ -3,9 +3,12 @@
 Hypothesis plays random sequences of: sessions started (numbered, random
 policy and retention count; or an explicit basetemp holding a user's file),
 test directories used (passing or failing), sessions ended, sessions held
-by a real child process that is then SIGKILLed mid-session, and
-``fixturestmp clean``. After every step the disk must match a small model
-of which session and test directories must remain.
+by a real child process that then ends its session, alone or at the same
+moment as another child (concurrent finishing orders), or is SIGKILLed
+mid-session, and ``fixturestmp clean``. After every step the disk must
+match a small model of which session and test directories must remain.
+A session that ends is always among those kept (retention count 1 or more):
+each child checks, as it ends, that every directory it kept is there.
 """
 
 import ctypes
@@ -17,6 +20,7 @@ import signal
 import tempfile
 import time
 from pathlib import Path
+from traceback import format_exc
 
 import testtools
 from hypothesis import HealthCheck, settings
@@ -39,7 +43,14 @@ from fixturestmp.tests.reliability import record_figures
 
 POLICIES = st.sampled_from(["all", "failed", "none"])
 COUNTS = st.integers(0, 3)
-FIGURES = {"examples": 0, "steps": 0, "sessions": 0, "test_dirs": 0, "killed": 0}
+FIGURES = {
+    "examples": 0,
+    "steps": 0,
+    "sessions": 0,
+    "test_dirs": 0,
+    "killed": 0,
+    "finished": 0,
+}
 
 
 class Session:
@@ -57,11 +68,20 @@ class Session:
         self.pending: list[Path] = []  # decided when the session ends
         self.fixture: fixturestmp.SessionTempFixture | None = None
         self.pid = 0
+        self.command_fd = -1
+        self.reply_fd = -1
         self.may_have_trash = False
 
 
-def _hold(root: str, policy: str, count: int, outcomes, write_fd: int) -> None:
-    """In a child: hold a session with some directories, until killed."""
+def _hold(
+    root: str, policy: str, count: int, outcomes, write_fd: int, command_fd: int
+) -> None:
+    """In a child: hold a session with some directories, until killed or told
+    to end it.
+
+    Told ``end``, it ends the session and, before it stops using it, reports
+    which of the directories it kept are missing (there must be none).
+    """
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: never outlive the test
     session = SessionDir(root=root, retention_count=count, retention_policy=policy)
@@ -77,8 +97,22 @@ def _hold(root: str, policy: str, count: int, outcomes, write_fd: int) -> None:
             session.discard(path)  # to the trash: the kill may catch it there
             made.append([str(path), False])
     os.write(write_fd, json.dumps([str(session.path), made]).encode())
-    while True:
-        time.sleep(60)
+    if os.read(command_fd, 3) != b"end":
+        while True:  # The parent is gone or wants it killed.
+            time.sleep(60)
+    session.failed = any(outcomes)
+    session.end()
+    kept = session.keeps_session() and count >= 1
+    missing = [p for p, keep in made if kept and keep and not os.path.isdir(p)]
+    if kept and not os.path.isdir(session.path):
+        missing.append(str(session.path))
+    session.close()
+    os.write(write_fd, json.dumps({"missing": missing}).encode())
+
+
+def _reply(fd: int) -> bytes:
+    ready, _, _ = select.select([fd], [], [], 60)
+    return os.read(fd, 65536) if ready else b""
 
 
 class SessionMachine(RuleBasedStateMachine):
@@ -96,6 +130,8 @@ class SessionMachine(RuleBasedStateMachine):
             if session.state == "held":
                 os.kill(session.pid, signal.SIGKILL)
                 os.waitpid(session.pid, 0)
+                os.close(session.command_fd)
+                os.close(session.reply_fd)
             elif session.state == "open" and session.fixture is not None:
                 try:
                     session.fixture.cleanUp()
@@ -172,38 +208,42 @@ class SessionMachine(RuleBasedStateMachine):
         for path in session.pending:
             session.dirs[path] = session.policy.keeps(False)
         session.pending.clear()
-        if not session.policy.keeps(session.failed):
-            if session.number is None:  # only what it made goes
-                for path in session.dirs:
-                    session.dirs[path] = path.name == "user-file"
-            else:
-                session.exists = False
         if session.number is None:
+            if not session.policy.keeps(session.failed):
+                for path in session.dirs:  # only what it made goes
+                    session.dirs[path] = path.name == "user-file"
             slot = int(session.path.name[-1])
             self.basetemps[slot] = None
         else:
-            self.model_prune(session.count)
+            self.model_end(session)
 
-    @precondition(lambda self: len(self.running("held")) < 2)
+    @precondition(lambda self: len(self.running("held")) < 3)
     @rule(policy=POLICIES, count=COUNTS, outcomes=st.lists(st.booleans(), max_size=3))
     def hold(self, policy, count, outcomes):
         self.step()
         read_end, write_end = os.pipe()
+        command_read, command_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
             try:
-                _hold(str(self.root), policy, count, outcomes, write_end)
+                os.close(read_end)
+                os.close(command_write)
+                _hold(str(self.root), policy, count, outcomes, write_end, command_read)
+            except BaseException:
+                os.write(write_end, json.dumps({"error": format_exc()}).encode())
             finally:
                 os._exit(1)
         os.close(write_end)
-        ready, _, _ = select.select([read_end], [], [], 30)
-        reply = os.read(read_end, 65536) if ready else b""
-        os.close(read_end)
+        os.close(command_read)
+        reply = _reply(read_end)
         assert reply, "the child holding a session never became ready"
+        assert "error" not in json.loads(reply), json.loads(reply)["error"]
         path, made = json.loads(reply)
         session = Session(self.next_number, policy, count, Path(path))
         self.next_number += 1
         session.state, session.pid = "held", pid
+        session.command_fd, session.reply_fd = command_write, read_end
+        session.failed = any(outcomes)
         session.dirs = {Path(p): keep for p, keep in made}
         session.may_have_trash = True
         self.sessions.append(session)
@@ -218,8 +258,99 @@ class SessionMachine(RuleBasedStateMachine):
         session = data.draw(st.sampled_from(self.running("held")))
         os.kill(session.pid, signal.SIGKILL)
         os.waitpid(session.pid, 0)
+        os.close(session.command_fd)
+        os.close(session.reply_fd)
         session.state = "dead"
         FIGURES["killed"] += 1
+
+    @precondition(lambda self: self.running("held"))
+    @rule(data=st.data())
+    def finish_held(self, data):
+        """A real process ends its session while others run or have ended."""
+        self.step()
+        session = data.draw(st.sampled_from(self.running("held")))
+        os.write(session.command_fd, b"end")
+        self.collect(session)
+        self.model_end(session)
+        FIGURES["finished"] += 1
+
+    @precondition(lambda self: len(self.running("held")) >= 2)
+    @rule(data=st.data())
+    def finish_two_held(self, data):
+        """Two real processes end their sessions at the same moment.
+
+        Either may take the base directory's lock first; and each may see
+        the other still live (neither prunes the other) or already gone.
+        """
+        self.step()
+        first, second = data.draw(
+            st.lists(
+                st.sampled_from(self.running("held")),
+                min_size=2,
+                max_size=2,
+                unique_by=id,
+            )
+        )
+        os.write(first.command_fd, b"end")
+        os.write(second.command_fd, b"end")
+        self.collect(first)
+        self.collect(second)
+
+        def in_order(a, b):
+            b.state = "held"  # still live when the first prunes
+            self.model_end(a)
+            b.state = "ended"
+            self.model_end(b)
+
+        def unseen(a, b):
+            a.state = b.state = "held"
+            self.model_end(a)
+            self.model_end(b)
+
+        candidates = [
+            lambda: in_order(first, second),
+            lambda: in_order(second, first),
+            lambda: unseen(first, second),
+        ]
+        actual = self.existing_numbers()
+        saved = self.save()
+        for candidate in candidates:
+            self.restore(saved)
+            first.state = second.state = "ended"
+            candidate()
+            first.state = second.state = "ended"
+            if self.expected_numbers() == actual:
+                break
+        else:
+            raise AssertionError(
+                f"sessions {actual} after run-{first.number} and "
+                f"run-{second.number} ended together: no finishing order "
+                f"explains it"
+            )
+        FIGURES["finished"] += 2
+
+    def collect(self, session: Session) -> None:
+        """Wait for a child told to end; check what it found as it ended."""
+        reply = _reply(session.reply_fd)
+        os.waitpid(session.pid, 0)
+        os.close(session.command_fd)
+        os.close(session.reply_fd)
+        session.state = "ended"
+        assert reply, f"the child ending {session.path} died"
+        assert "error" not in json.loads(reply), json.loads(reply)["error"]
+        missing = json.loads(reply)["missing"]
+        assert not missing, f"kept but gone as {session.path} ended: {missing}"
+
+    def save(self):
+        return [(s, s.exists, s.may_have_trash, s.state) for s in self.sessions]
+
+    def restore(self, saved) -> None:
+        for session, exists, trash, state in saved:
+            session.exists, session.may_have_trash, session.state = (
+                exists,
+                trash,
+                state,
+            )
 
     @rule(count=COUNTS)
     def clean(self, count):
@@ -233,16 +364,43 @@ class SessionMachine(RuleBasedStateMachine):
             base.close()
         self.model_prune(count)
 
-    def model_prune(self, keep: int) -> None:
+    def model_end(self, session: Session) -> None:
+        """A numbered session ends: it is kept or removed by its policy and
+        count; then older ones are pruned, this one counting among the kept.
+        """
+        kept = session.policy.keeps(session.failed) and session.count >= 1
+        session.may_have_trash = False
+        if not kept:
+            session.exists = False
+        self.model_prune(session.count - 1 if kept else session.count, session)
+
+    def model_prune(self, keep: int, ending: Session | None = None) -> None:
         dead = [
             s
             for s in self.sessions
-            if s.number is not None and s.exists and s.state in ("ended", "dead")
+            if s.number is not None
+            and s.exists
+            and s.state in ("ended", "dead")
+            and s is not ending
         ]
         for index, session in enumerate(sorted(dead, key=lambda s: -s.number)):
             session.may_have_trash = False
             if index >= keep:
                 session.exists = False
+
+    def existing_numbers(self) -> list[int]:
+        if not self.base.exists():
+            return []
+        return sorted(
+            int(p.name[4:])
+            for p in self.base.iterdir()
+            if p.name.startswith("run-") and p.name[4:].isdigit()
+        )
+
+    def expected_numbers(self) -> list[int]:
+        return sorted(
+            s.number for s in self.sessions if s.number is not None and s.exists
+        )
 
     # -- what the disk must look like ------------------------------------
 
@@ -251,14 +409,8 @@ class SessionMachine(RuleBasedStateMachine):
         if not self.base.exists():
             assert not [s for s in self.sessions if s.number is not None]
             return
-        actual = sorted(
-            int(p.name[4:])
-            for p in self.base.iterdir()
-            if p.name.startswith("run-") and p.name[4:].isdigit()
-        )
-        expected = sorted(
-            s.number for s in self.sessions if s.number is not None and s.exists
-        )
+        actual = self.existing_numbers()
+        expected = self.expected_numbers()
         assert actual == expected, (actual, expected)
         assert not [p for p in self.base.iterdir() if p.name.startswith(".garbage")]
         for session in self.sessions:
@@ -287,7 +439,7 @@ class TestSessionModel(testtools.TestCase):
         run_state_machine_as_test(
             SessionMachine,
             settings=settings(
-                max_examples=30,
+                max_examples=60,
                 stateful_step_count=25,
                 deadline=None,
                 database=None,

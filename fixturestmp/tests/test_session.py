@@ -259,3 +259,35 @@ class TestDefaultSession(IsolatedTestCase):
         )
         self.assertEqual(str(owner.path), run.stdout.strip(), run.stderr)
         self.assertTrue((owner.path / MARKER_NAME).is_file())
+
+
+class TestEndingSessionIsKept(IsolatedTestCase):
+    """The session that ends counts among the kept, whatever the order."""
+
+    def use_failing(self, session) -> str:
+        with fixturestmp.TempDirFixture("t", session=session) as tmp:
+            tmp.mark_failed()
+        return str(tmp.path)
+
+    def test_older_session_ending_last_keeps_itself(self):
+        older = self.session(retention_count=1)
+        older.setUp()
+        newer = self.session(retention_count=1)
+        newer.setUp()
+        kept_older = self.use_failing(older)
+        kept_newer = self.use_failing(newer)
+        newer.cleanUp()
+        self.assertThat(kept_newer, DirExists())
+        older.cleanUp()
+        # The newer one had ended already: it is the one pruned.
+        self.assertThat(kept_older, DirExists())
+        self.assertEqual(["run-0"], self.sessions())
+
+    def test_live_sessions_are_never_pruned_and_not_counted(self):
+        live = self.useFixture(self.session(retention_count=1))
+        kept_live = self.use_failing(live)
+        with self.session(retention_count=1) as ending:
+            kept_ending = self.use_failing(ending)
+        self.assertThat(kept_live, DirExists())
+        self.assertThat(kept_ending, DirExists())
+        self.assertEqual(["run-0", "run-1"], self.sessions())

@@ -2,14 +2,20 @@
 
 import os
 import threading
+import unittest
 import warnings
 
+import testtools
 from testtools.matchers import Contains, DirExists, Not
 
+import fixturestmp
 from fixturestmp.removal import RemovalError
 from fixturestmp.session import PruneWarning
 from fixturestmp.tests.helpers import IsolatedTestCase
+from fixturestmp.tests.reliability import as_user
 from fixturestmp.trash import SMALL_TREE, THREAD_NAME, TRASH_DIR, Trash
+
+NOBODY = 65534
 
 
 def fill(path, files: int, subdir: bool = False) -> None:
@@ -64,10 +70,17 @@ class TestTrash(IsolatedTestCase):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             error = self.assertRaises(RemovalError, session.cleanUp)
-        self.assertEqual([PruneWarning], [w.category for w in caught])
-        self.assertThat(str(caught[0].message), Contains("f0"))
+        # Said once, by the session itself...
+        self.assertEqual([], [w.category for w in caught])
         self.assertThat(str(error), Contains("could not delete"))
         self.assertThat(str(error), Contains("f0"))
+        # ... and by every later session that tries again, until it is fixed.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with self.session(retention_policy="all"):
+                pass
+        self.assertEqual([PruneWarning], [w.category for w in caught])
+        self.assertThat(str(caught[0].message), Contains("f0"))
 
     def test_test_directories_survive_forked_children(self):
         session = self.useFixture(self.session(retention_policy="all"))
@@ -106,3 +119,63 @@ class TestSharedTrash(IsolatedTestCase):
             self.assertEqual([], second.close())
             self.assertFalse((session.path / TRASH_DIR).exists())
             self.assertEqual([], [p for p in session.path.iterdir() if "big" in p.name])
+
+
+class ReadOnlyCase(testtools.TestCase):
+    """Passing tests that leave their directory read-only, as users do."""
+
+    session = None
+
+    def make_tree(self, files: int) -> None:
+        tmp = self.useFixture(fixturestmp.TempDirFixture(session=self.session))
+        (tmp.path / "locked").mkdir()
+        (tmp.path / "locked" / "secret").write_text("x")
+        for number in range(files):
+            (tmp.path / f"f{number}").write_text("x")
+        os.chmod(tmp.path / "locked", 0o000)
+        os.chmod(tmp.path, 0o555)
+        type(self).made.append(str(tmp.path))
+
+    def small_read_only_tree(self):
+        self.make_tree(2)
+
+    def big_read_only_tree(self):
+        self.make_tree(SMALL_TREE + 10)
+
+
+def _run_read_only_suite(root: str) -> dict:
+    """As another user: run ReadOnlyCase in a session; say what happened."""
+    ReadOnlyCase.made = []
+    session = fixturestmp.SessionTempFixture(
+        root=root, retention_policy="failed", retention_count=1
+    )
+    session.setUp()
+    ReadOnlyCase.session = session
+    result = testtools.TestResult()
+    unittest.TestSuite(
+        [ReadOnlyCase("small_read_only_tree"),
+         ReadOnlyCase("big_read_only_tree")]
+    ).run(result)  # fmt: skip
+    left_during = [p for p in ReadOnlyCase.made if os.path.lexists(p)]
+    session.cleanUp()
+    return {
+        "problems": [text for _, text in result.errors + result.failures],
+        "ran": result.testsRun,
+        "made": ReadOnlyCase.made,
+        "left_during": left_during,
+        "session": str(session.path),
+        "session_left": os.path.lexists(session.path),
+    }
+
+
+class TestReadOnlyTreesAsAnotherUser(IsolatedTestCase):
+    """Not root: permissions bind, so read-only trees must be opened up."""
+
+    def test_passing_tests_read_only_trees_are_removed(self):
+        os.chmod(self.root, 0o1777)
+        reply = as_user(NOBODY, _run_read_only_suite, str(self.root))
+        self.assertEqual([], reply["problems"])
+        self.assertEqual(2, reply["ran"])
+        self.assertEqual(2, len(reply["made"]))
+        self.assertEqual([], reply["left_during"])
+        self.assertFalse(reply["session_left"], reply["session"])

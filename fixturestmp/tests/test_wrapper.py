@@ -9,15 +9,19 @@ import sys
 import time
 from pathlib import Path
 
-from testtools.matchers import Contains, DirExists, Not
+from testtools.matchers import Contains, DirExists, Not, StartsWith
 
 from fixturestmp import owners
+from fixturestmp.manifest import ManifestWriter
+from fixturestmp.sessiondir import MARKER_NAME
 from fixturestmp.tests.helpers import (
     REPO_ROOT,
     IsolatedTestCase,
     run_python,
     write_files,
 )
+from fixturestmp.tests.reliability import as_user
+from fixturestmp.tests.test_reliability_disk import fill
 
 SUITE = """
     import testtools
@@ -278,3 +282,319 @@ class TestSignals(WrapperTestCase):
         cleaned = self.run_cli("clean", "--all")
         self.assertEqual(0, cleaned.returncode, cleaned.stderr)
         self.assertThat(str(self.base / "run-0"), Not(DirExists()))
+
+
+# Makes a failed test's directory in the session, says so on stdout, then
+# waits for its stdin to close before it exits with a failure.
+FAIL_AND_WAIT = """
+import sys
+import fixturestmp
+with fixturestmp.TempDirFixture("evidence") as tmp:
+    (tmp.path / "log").write_text("why it failed")
+    tmp.mark_failed()
+print(tmp.path, flush=True)
+sys.stdin.read()
+sys.exit(1)
+"""
+
+
+class TestConcurrentRuns(WrapperTestCase):
+    """Every path a run prints as kept exists after it exits."""
+
+    def start(self, count: str) -> subprocess.Popen:
+        env = dict(os.environ, FIXTURESTMP_ROOT=str(self.root),
+                   PYTHONPATH=str(REPO_ROOT))  # fmt: skip
+        run = subprocess.Popen(
+            [sys.executable, *fixturestmp_command(
+                "run", "--retention-count", count, "--",
+                sys.executable, "-c", FAIL_AND_WAIT)],
+            env=env, cwd=self.workdir, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.addCleanup(run.wait)
+        self.addCleanup(lambda: run.poll() is None and run.kill())
+        self.addCleanup(run.stdout.close)
+        self.addCleanup(run.stderr.close)
+        made = run.stdout.readline().strip()
+        self.assertTrue(made, "the command never made its directory")
+        return run
+
+    def finish(self, run: subprocess.Popen) -> list[str]:
+        """End ``run``; return the paths it printed as kept, checked there."""
+        run.stdin.close()
+        summary = run.stderr.read()
+        self.assertEqual(1, run.wait(timeout=120), summary)
+        kept = [line.split()[-1] for line in summary.splitlines()
+                if line.startswith("FAILED ")]  # fmt: skip
+        self.assertNotEqual([], kept, summary)
+        for path in kept:
+            self.assertThat(path, DirExists(), summary)
+        return kept
+
+    def test_the_run_ending_last_keeps_its_own_session(self):
+        older = self.start("1")
+        newer = self.start("1")
+        self.finish(newer)
+        kept = self.finish(older)
+        self.assertEqual(["run-0"], self.sessions())
+        self.assertThat(kept[0], Contains("/run-0/"))
+
+    def test_finishing_in_start_order(self):
+        older = self.start("1")
+        newer = self.start("1")
+        self.finish(older)
+        kept = self.finish(newer)
+        self.assertEqual(["run-1"], self.sessions())
+        self.assertThat(kept[0], Contains("/run-1/"))
+
+
+class TestCleanErrors(WrapperTestCase):
+    """Every failure is one clear line, never a traceback."""
+
+    def mount_tmpfs(self, **options) -> Path:
+        mnt = self.root / "mnt"
+        mnt.mkdir()
+        opts = ",".join(f"{key}={value}" for key, value in options.items())
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(mnt)],
+            capture_output=True,
+            text=True,
+        )
+        if mounted.returncode:
+            self.skipTest(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+        self.addCleanup(subprocess.check_call, ["umount", "-l", str(mnt)])
+        return mnt
+
+    def assertOneLine(self, run, prefix: str, *parts: str) -> None:
+        self.assertNotIn("Traceback", run.stderr)
+        lines = run.stderr.splitlines()
+        self.assertEqual(1, len(lines), run.stderr)
+        self.assertThat(lines[0], StartsWith(prefix))
+        for part in parts:
+            self.assertThat(lines[0], Contains(part))
+
+    def test_read_only_root_at_start(self):
+        mnt = self.mount_tmpfs(size="1m")
+        subprocess.check_call(["mount", "-o", "remount,ro", str(mnt)])
+        ran = self.workdir / "ran"
+        run = self.run_cli(
+            "run", "--root", str(mnt), "--", "touch", str(ran)
+        )  # fmt: skip
+        self.assertEqual(2, run.returncode, run.stderr)
+        self.assertOneLine(
+            run, "fixturestmp run: ", str(mnt), "read-only", "FIXTURESTMP_ROOT"
+        )
+        self.assertFalse(ran.exists(), "the command ran")
+        self.assertEqual([], os.listdir(mnt))
+
+    def test_disk_full_at_start(self):
+        mnt = self.mount_tmpfs(size="256k", nr_inodes=1000)
+        fill(mnt / "filler")
+        ran = self.workdir / "ran"
+        run = self.run_cli("run", "--root", str(mnt), "--", "touch", str(ran))
+        self.assertEqual(2, run.returncode, run.stderr)
+        self.assertOneLine(
+            run, "fixturestmp run: ", str(mnt), "is full", "FIXTURESTMP_ROOT"
+        )
+        self.assertFalse(ran.exists(), "the command ran")
+
+    def immutable(self, path: Path) -> None:
+        # ext4 here; on a filesystem without it (tmpfs, overlay) the test
+        # cannot make an undeletable file.
+        if subprocess.call(["chattr", "+i", str(path)], stderr=subprocess.DEVNULL):
+            self.skipTest(f"chattr +i is not supported on {path.parent}")
+
+    def test_undeletable_file_at_the_end(self):
+        # The command leaves an immutable file in its session, which policy
+        # none then removes: the run's status stays the command's.
+        self.addCleanup(
+            subprocess.call, ["chattr", "-R", "-i", str(self.root)],
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.immutable_probe()
+        code = (
+            "import os, pathlib, subprocess\n"
+            "stuck = pathlib.Path(os.environ['FIXTURESTMP_SESSION']) / 'stuck'\n"
+            "stuck.write_text('x')\n"
+            "subprocess.check_call(['chattr', '+i', str(stuck)])\n"
+        )
+        run = self.run_cli(
+            "run", "--retention-policy", "none", "--", sys.executable, "-c", code
+        )
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
+        self.assertThat(run.stderr, Contains(str(self.base / "run-0" / "stuck")))
+        self.assertThat(run.stderr, Contains("Operation not permitted"))
+        self.assertThat(run.stderr, Contains("chattr -i"))
+
+    def immutable_probe(self) -> None:
+        probe = self.root / "probe"
+        probe.write_text("x")
+        self.immutable(probe)
+        subprocess.check_call(["chattr", "-i", str(probe)])
+
+    def test_undeletable_file_at_exit_of_a_plain_process(self):
+        self.addCleanup(
+            subprocess.call, ["chattr", "-R", "-i", str(self.root)],
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.immutable_probe()
+        code = (
+            "import subprocess, fixturestmp\n"
+            "with fixturestmp.TempDirFixture('t') as tmp:\n"
+            "    session = tmp.session\n"
+            "stuck = session.path / 'stuck'\n"
+            "stuck.write_text('x')\n"
+            "subprocess.check_call(['chattr', '+i', str(stuck)])\n"
+        )
+        run = run_python(
+            ["-c", code], self.workdir,
+            {"FIXTURESTMP_ROOT": str(self.root),
+             "FIXTURESTMP_RETENTION_POLICY": "none"},
+        )  # fmt: skip
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertOneLine(
+            run, "fixturestmp: ", str(self.base / "run-0" / "stuck"),
+            "Operation not permitted",
+        )  # fmt: skip
+
+    def test_ls_into_a_closed_pipe(self):
+        writer = ManifestWriter(self.base / "run-0")
+        (self.base / "run-0").mkdir(parents=True)
+        (self.base / "run-0" / MARKER_NAME).touch()
+        for number in range(2000):  # Far more than a pipe holds.
+            writer.append(
+                {"kind": "test", "id": f"suite.test_{number}", "outcome": "failed",
+                 "path": f"{self.base}/run-0/test_{number}0", "retained": True}
+            )  # fmt: skip
+        writer.close()
+        for args in ("ls", "ls --json"):
+            run = subprocess.run(
+                f"{sys.executable} -m fixturestmp.cli {args} | head -1",
+                shell=True, cwd=self.workdir, capture_output=True, text=True,
+                env=dict(os.environ, FIXTURESTMP_ROOT=str(self.root),
+                         PYTHONPATH=str(REPO_ROOT)),
+            )  # fmt: skip
+            self.assertEqual("", run.stderr, args)
+            self.assertEqual(1, len(run.stdout.splitlines()), args)
+
+    def test_manifest_not_writable_still_names_the_failed_directory(self):
+        mnt = self.mount_tmpfs(size="512k", nr_inodes=1000)
+        code = (
+            "import sys, fixturestmp\n"
+            "from fixturestmp.tests.test_reliability_disk import fill\n"
+            "tmp = fixturestmp.TempDirFixture('full')\n"
+            "tmp.setUp()\n"
+            "fill(sys.argv[1])\n"
+            "tmp.mark_failed()\n"
+            "try:\n"
+            "    tmp.cleanUp()\n"
+            "except OSError as error:\n"
+            "    print('cleanUp:', error, file=sys.stderr)\n"
+            "sys.exit(1)\n"
+        )
+        run = self.run_cli(
+            "run", "--root", str(mnt), "--",
+            sys.executable, "-c", code, str(mnt / "filler"),
+        )  # fmt: skip
+        self.assertEqual(1, run.returncode, run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
+        kept = mnt / self.base.name / "run-0" / "full0"
+        self.assertThat(str(kept), DirExists())
+        self.assertThat(run.stderr, Contains(f"UNRECORDED  {kept}"))
+        self.assertThat(run.stderr, Contains("could not be written"))
+        self.assertThat(run.stderr, Contains("is full"))
+
+
+# A failing test's directory, then the retention count the command sees.
+FAIL_AND_SAY_COUNT = """
+import os, sys
+import fixturestmp
+with fixturestmp.TempDirFixture("evidence") as tmp:
+    tmp.mark_failed()
+print(tmp.path, os.environ["FIXTURESTMP_RETENTION_COUNT"], flush=True)
+sys.exit(1)
+"""
+
+
+class TestRetentionCountZero(WrapperTestCase):
+    def test_the_summary_says_the_directory_went_and_why(self):
+        run = self.run_cli(
+            "run", "--retention-count", "0", "--",
+            sys.executable, "-c", FAIL_AND_SAY_COUNT,
+        )  # fmt: skip
+        self.assertEqual(1, run.returncode, run.stderr)
+        path, count = run.stdout.split()
+        self.assertEqual("0", count)  # the workers know it too
+        self.assertThat(path, Not(DirExists()))
+        self.assertEqual([], self.sessions())
+        self.assertThat(run.stderr, Contains("1 failed (0 kept)"))
+        self.assertThat(run.stderr, Contains("retention_count is 0"))
+        self.assertThat(run.stderr, Contains("--retention-count 1"))
+        failed = [x for x in run.stderr.splitlines() if x.startswith("FAILED ")]
+        self.assertEqual(1, len(failed), run.stderr)
+        self.assertThat(failed[0], Contains("(removed at the end of the run)"))
+        self.assertNotIn(path, run.stderr)  # never shown as if it were there
+
+
+# Records a kept directory whose test's outcome is unknown; the command
+# itself passes.
+KEPT_UNKNOWN = """
+import fixturestmp
+session = fixturestmp.default_session()
+path = session.mktemp("shared")
+session.record("suite.TestShared.setUpClass", path, "unknown", True)
+print(path, flush=True)
+"""
+
+
+class TestUnknownOutcome(WrapperTestCase):
+    def test_kept_like_a_failure_and_listed(self):
+        run = self.run_cli("run", "--", sys.executable, "-c", KEPT_UNKNOWN)
+        self.assertEqual(0, run.returncode, run.stderr)
+        path = run.stdout.strip()
+        # Policy failed and a passing command: the session stays for it.
+        self.assertThat(path, DirExists())
+        self.assertThat(run.stderr, Contains("1 kept: outcome unknown"))
+        self.assertThat(
+            run.stderr, Contains(f"KEPT suite.TestShared.setUpClass  {path}")
+        )
+
+    def test_in_process_session_keeps_it(self):
+        with self.session() as session:
+            path = session.mktemp("shared")
+            session.record("suite.TestShared.setUpClass", path, "unknown", True)
+        self.assertThat(str(path), DirExists())
+
+
+def _run_cli_capturing(*args: str) -> dict:
+    """In a child as another user: run the command; return status, stderr."""
+    import io
+
+    from fixturestmp import cli
+
+    captured = io.StringIO()
+    real, sys.stderr = sys.stderr, captured
+    try:
+        status = cli.main(list(args))
+    finally:
+        sys.stderr = real
+    return {"status": status, "stderr": captured.getvalue()}
+
+
+class TestCleanErrorsAsAnotherUser(WrapperTestCase):
+    def test_root_not_writable_at_start(self):
+        os.chmod(self.root, 0o755)  # nobody may look, not write
+        ran = self.root / "ran"
+        reply = as_user(
+            65534, _run_cli_capturing, "run", "--root", str(self.root), "--",
+            "touch", str(ran),
+        )  # fmt: skip
+        self.assertEqual(2, reply["status"], reply["stderr"])
+        lines = reply["stderr"].splitlines()
+        self.assertEqual(1, len(lines), reply["stderr"])
+        self.assertThat(lines[0], StartsWith("fixturestmp run: could not "))
+        for part in (str(self.root), "Permission denied", "FIXTURESTMP_ROOT"):
+            self.assertThat(lines[0], Contains(part))
+        self.assertFalse(ran.exists())
+        self.assertEqual([], self.sessions())

@@ -1,0 +1,26 @@
+"""Tests for fixturestmp.ownedsession."""
+
+import os
+
+from fixturestmp import owners
+from fixturestmp.creation import MARKER_NAME
+from fixturestmp.ownedsession import OwnedSession
+from fixturestmp.tests.helpers import IsolatedTestCase
+
+
+class TestOwnedSession(IsolatedTestCase):
+    def test_owned_until_released_in_each_way(self):
+        numbered = OwnedSession.numbered(self.root, fallback=False)
+        explicit = OwnedSession.at_basetemp(self.workdir / "explicit")
+        joined = OwnedSession.join(numbered.path)
+        for owned in (numbered, explicit, joined):
+            self.assertEqual([owned.token], owners.live_owners(owned.path))
+            self.assertEqual(owned.path.stat().st_ino, os.fstat(owned.fd).st_ino)
+        self.assertTrue((explicit.path / MARKER_NAME).is_file())
+        self.assertEqual((False, False, True), (numbered.joined, explicit.joined,
+                                                joined.joined))  # fmt: skip
+        joined.release()  # Same process, same record: withdrawn for both.
+        for owned in (numbered, explicit):
+            owned.release()
+            self.assertEqual([], owners.live_owners(owned.path))
+            self.assertEqual(-1, owned.fd)

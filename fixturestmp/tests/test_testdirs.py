@@ -1,0 +1,22 @@
+"""Tests for fixturestmp.testdirs."""
+
+from fixturestmp.ownedsession import OwnedSession
+from fixturestmp.testdirs import TestDirs
+from fixturestmp.tests.helpers import IsolatedTestCase
+
+
+class TestTestDirs(IsolatedTestCase):
+    def test_numbered_made_and_discarded_and_tracked(self):
+        owned = OwnedSession.at_basetemp(self.workdir / "explicit")
+        self.addCleanup(owned.release)
+        dirs = TestDirs(owned, track_created=True)
+        first, second = dirs.mktemp("a b"), dirs.mktemp("a b")
+        self.assertEqual(["a_b0", "a_b1"], [first.name, second.name])
+        self.assertEqual({"a_b0", "a_b1"}, dirs.created)
+        (second / "sub").mkdir()  # not small: through the trash
+        for path in (first, second):
+            dirs.discard(path)
+        dirs.close()
+        self.assertEqual(set(), dirs.created)
+        self.assertFalse(first.exists() or second.exists())
+        self.assertFalse(dirs.trash_failed)
