@@ -22,6 +22,7 @@ from fixturestmp.basedir import is_base_name
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.dirlisting import listing
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.runtime import owned_temp_dir
 from fixturestmp.removal import RemovalError, remove_tree
 
 __all__ = ["FileLeakCheck"]
@@ -35,10 +36,14 @@ class FileLeakCheck(Check):
     """Reports entries that the test added to the temporary directory.
 
     fixturestmp's own base directory (``fixturestmp-of-<user>``) and pytest's
-    (``pytest-of-<user>``) are never reported: they are kept on purpose.
+    (``pytest-of-<user>``) are never reported: they are kept on purpose; nor
+    is multiprocessing's temporary directory of this process, removed when
+    the process exits.
 
     :ivar clean: Remove the entries the test added, and nothing else.
     :ivar directory: The temporary directory watched (after setUp).
+    :ivar found: ``(name, inode)`` of the entries the last :meth:`stop`
+        found.
     """
 
     name = "files"
@@ -55,21 +60,60 @@ class FileLeakCheck(Check):
         """
         super().__init__(**kwargs)
         self.clean = clean
+        self.found: list[tuple[str, int]] = []
 
     def start(self) -> None:
         self.directory = tempfile.gettempdir()
         self._before = listing(self.directory)
 
     def stop(self, test_id: str) -> list[Leak]:
+        self.found = self._added()
+        return self.report(test_id, [name for name, _ in self.found])
+
+    def recheck(self, test_id: str, entries: list[tuple[str, int]]) -> list[Leak]:
+        """Report those of ``entries`` (``(name, inode)`` from :attr:`found`)
+        that are still in the temporary directory, as leaked by ``test_id``.
+
+        For a finding that may be another fixture's: a fixture of a wider
+        scope that the test set up may remove the entries when its scope
+        ends (the pytest plugin rechecks then).
+        """
+        names = []
+        for name, inode in entries:
+            try:
+                if os.lstat(os.path.join(self.directory, name)).st_ino == inode:
+                    names.append(name)
+            except FileNotFoundError:
+                continue
+        return self.report(test_id, names)
+
+    def _added(self) -> list[tuple[str, int]]:
         added = sorted(
-            name
-            for name, _ in listing(self.directory) - self._before
+            (name, inode)
+            for name, inode in listing(self.directory) - self._before
             if not is_base_name(name) and not name.startswith(_KEPT_PREFIXES)
         )
         # Gone again by now: a transient entry that leaves nothing behind
         # (e.g. the probe file another process writes the first time it
         # asks tempfile for this directory) is no leak.
-        added = [n for n in added if os.path.lexists(os.path.join(self.directory, n))]
+        added = [
+            (name, inode)
+            for name, inode in added
+            if os.path.lexists(os.path.join(self.directory, name))
+        ]
+        if added:
+            runtime = owned_temp_dir()
+            if runtime is not None:
+                added = [
+                    (name, inode)
+                    for name, inode in added
+                    if not _same_dir(os.path.join(self.directory, name), runtime)
+                ]
+        return added
+
+    def report(self, test_id: str, added: list[str]) -> list[Leak]:
+        """Return the leak of the entries named ``added``, removing them if
+        :attr:`clean` (and no other worker shares the directory)."""
         if not added:
             return []
         lines = [f"in {self.directory}:"]
@@ -93,10 +137,7 @@ class FileLeakCheck(Check):
         elif self.clean:
             lines.append(self._remove(added))
         else:
-            lines.append(
-                "left in place; FileLeakCheck(clean=True) or LeakCheck(clean=True) "
-                "removes what a test adds"
-            )
+            lines.append(self.advice())
         what = several("temp entry", "temp entries", shown)
         return [Leak(self.name, test_id, len(added), what, "\n".join(lines))]
 
