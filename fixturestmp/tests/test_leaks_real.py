@@ -369,3 +369,72 @@ class TestStestrRuns(LeakTestCase):
 def sys_stestr() -> str:
     """Return the stestr next to this Python (its virtualenv's)."""
     return shutil.which("stestr", path=os.path.dirname(sys.executable)) or "stestr"
+
+
+INDEPENDENCE = {
+    "test_independent.py": f"""
+        import gc
+        import os
+        import subprocess
+        import sys
+
+        # Only the checks collect garbage in this run.
+        gc.disable()
+        KEPT = []
+
+
+        class Holder:
+            pass
+
+
+        def test_keeps_memory_and_drops_a_file_in_a_cycle():
+            KEPT.append(b"\\x01" * 50_000_000)
+            holder = Holder()
+            holder.self = holder
+            holder.stream = open(os.devnull)
+
+
+        def test_drops_a_file_in_a_cycle():
+            holder = Holder()
+            holder.self = holder
+            holder.stream = open(os.devnull)
+
+
+        def test_starts_a_child():
+            KEPT.append(subprocess.Popen({CHILD}, stdin=subprocess.PIPE))
+    """
+}
+
+
+class TestIndependence(LeakTestCase):
+    """fds and processes find the same with memory on as without it."""
+
+    def pytest(self, checks: str) -> list[str]:
+        write_files(self.workdir, INDEPENDENCE)
+        done = run_python(
+            ["-m", "pytest", "-p", "fixturestmp.pytest_plugin", "-p",
+             "no:cacheprovider", f"--fixturestmp-leaks={checks}",
+             "test_independent.py"],
+            self.workdir,
+            {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "TMPDIR": str(self.tmpdir)},
+        )  # fmt: skip
+        self.assertEqual(0, done.returncode, done.stdout + done.stderr)
+        # Process ids and pipes differ from run to run; descriptor numbers
+        # too, as what a check collects after measuring frees numbers.
+        return [re.sub(r"\d+", "N", line) for line in leaked(done.stdout)]
+
+    def test_memory_changes_no_other_result(self):
+        without = self.pytest("fds,processes")
+        with_memory = self.pytest("fds,processes,memory")
+        memory = [line for line in with_memory if line.startswith("LEAKED N.NMB")]
+        self.assertEqual(1, len(memory), with_memory)
+        self.assertThat(memory[0], Contains("test_keeps_memory_and_drops_a_file"))
+        self.assertEqual(sorted(without), sorted(set(with_memory) - set(memory)))
+        self.assertEqual(
+            {
+                "test_keeps_memory_and_drops_a_file_in_a_cycle": {"fds"},
+                "test_drops_a_file_in_a_cycle": {"fds"},
+                "test_starts_a_child": {"processes", "fds"},
+            },
+            by_test(without),  # names have no digits
+        )
