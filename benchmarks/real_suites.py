@@ -61,6 +61,7 @@ class Suite:
     :ivar name: The distribution on the package index.
     :ivar tests: What pytest is given (paths in the unpacked sdist).
     :ivar requirement_files: Requirement files of the sdist to install.
+    :ivar requires: More packages its tests import.
     :ivar install: Install the sdist itself (else it runs from its tree).
     :ivar stestr: Also run it under stestr, as its own tox file does.
     """
@@ -68,6 +69,7 @@ class Suite:
     name: str
     tests: list[str]
     requirement_files: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)
     install: bool = False
     stestr: bool = False
 
@@ -80,6 +82,7 @@ SUITES = [
         "oslo.utils",
         ["oslo_utils/tests"],
         requirement_files=["test-requirements.txt"],
+        requires=["cryptography"],
         install=True,
         stestr=True,
     ),
@@ -129,7 +132,7 @@ def prepare(suite: Suite, workdir: Path) -> tuple[Path, Path]:
     python = venv / "bin" / "python"
     if not python.exists():
         checked([sys.executable, "-m", "venv", str(venv)], workdir)
-        packages = ["pytest", "pytest-xdist"]
+        packages = ["pytest", "pytest-xdist", *suite.requires]
         for name in suite.requirement_files:
             packages += ["-r", str(tree / name)]
         if suite.install:
