@@ -28,7 +28,6 @@ what one worker leaves is not blamed on a test of another.
 """
 
 import os
-import tempfile
 from typing import Any
 
 import pytest
@@ -109,32 +108,19 @@ class LeakPlugin:
         self._pending: list[tuple[str, Any, list[tuple[str, int]], set[Any]]] = []
         # Leaks of earlier tests confirmed during this teardown.
         self._confirmed: list[Any] = []
-        self._own_tmp: tuple[str, str | None, str | None] | None = None
+        self._restore_tmp: Any = None
 
     def own_temp_dir(self, worker: str) -> None:
         """Give this process (an xdist worker) a temporary directory of its
-        own, in the usual one."""
-        old_env = os.environ.get("TMPDIR")
-        old_tempdir = tempfile.tempdir
-        path = tempfile.mkdtemp(prefix=f"fixturestmp-xdist-{worker}-")
-        os.environ["TMPDIR"] = path
-        tempfile.tempdir = path
-        self._own_tmp = (path, old_env, old_tempdir)
+        own, in the usual one, until pytest ends."""
+        from fixturestmp.leaks.files import own_temp_dir
+
+        self._restore_tmp = own_temp_dir(f"xdist-{worker}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        if self._own_tmp is None:
-            return
-        path, old_env, old_tempdir = self._own_tmp
-        self._own_tmp = None
-        if old_env is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = old_env
-        tempfile.tempdir = old_tempdir
-        try:
-            os.rmdir(path)
-        except OSError:
-            pass  # It holds what tests leaked: reported, and left in place.
+        if self._restore_tmp is not None:
+            self._restore_tmp()
+            self._restore_tmp = None
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:

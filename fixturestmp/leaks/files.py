@@ -15,6 +15,7 @@ its own ``TMPDIR``, or clean up once at the end of the run with
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from fixturestmp import owners
@@ -25,7 +26,7 @@ from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.runtime import owned_temp_dir
 from fixturestmp.removal import RemovalError, remove_tree
 
-__all__ = ["FileLeakCheck"]
+__all__ = ["FileLeakCheck", "own_temp_dir"]
 
 # Directories that test tools keep on purpose across tests and runs.
 _KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-")
@@ -213,3 +214,37 @@ def _describe(path: str) -> tuple[str, str]:
         if count >= 10000:
             return "dir", "10000+ entries"
     return "dir", f"{count} entries"
+
+
+def own_temp_dir(label: str) -> Callable[[], None]:
+    """Give this process a temporary directory of its own, in the usual one.
+
+    For a parallel worker (pytest-xdist's, stestr's) whose ``files`` check
+    must not see what other workers make: ``TMPDIR`` and
+    :data:`tempfile.tempdir` point to a new directory
+    ``fixturestmp-<label>-...``, so this process's children use it too.
+    Call it before the first test.
+
+    :param label: Names the worker, e.g. ``xdist-gw0``.
+    :returns: A function that puts the usual directory back and removes
+        the worker's directory if it is empty (else it holds what tests
+        leaked, and stays).
+    """
+    old_env = os.environ.get("TMPDIR")
+    old_tempdir = tempfile.tempdir
+    path = tempfile.mkdtemp(prefix=f"fixturestmp-{label}-")
+    os.environ["TMPDIR"] = path
+    tempfile.tempdir = path
+
+    def restore() -> None:
+        if old_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = old_env
+        tempfile.tempdir = old_tempdir
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass  # It holds what tests leaked: reported, and left in place.
+
+    return restore
