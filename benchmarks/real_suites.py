@@ -15,8 +15,11 @@ users install it), then runs the suite's tests as its own tox file does:
 - with all six checks (the cheap ones and ``memory``);
 
 round by round, the variants in turn, and reports per suite: the result
-counts of every variant (they must be the same), the median wall time of
-each variant as a ratio to the plain run's, and every ``LEAKED`` line.
+counts of every variant (they must be the same), the median wall time and
+the median CPU time (user + system, of the run's processes) of each variant
+as ratios to the plain run's, and every ``LEAKED`` line. On a machine shared
+with other work the wall times of one variant vary by 1.5x from round to
+round; CPU time varies much less.
 
 The pytest suites get the checks from the pytest plugin
 (``--fixturestmp-leaks``), per test. The stestr suite has no per-test
@@ -37,6 +40,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -180,6 +184,7 @@ class Variant:
     counts: Callable[[str], dict[str, int]]
     timed: bool = True
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
     results: list[dict[str, int]] = field(default_factory=list)
     leaks: list[list[str]] = field(default_factory=list)
     codes: list[int] = field(default_factory=list)
@@ -223,9 +228,13 @@ def run_variant(variant: Variant, tree: Path, workdir: Path) -> None:
     env.update(
         TMPDIR=str(tmpdir), FIXTURESTMP_ROOT=str(root), PYTHONDONTWRITEBYTECODE="1"
     )
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     begin = time.perf_counter()
     done = run(variant.command, tree, env)
     wall = time.perf_counter() - begin
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime
+    variant.cpus.append(cpu)
     output = done.stdout + "\n" + done.stderr
     variant.walls.append(wall)
     variant.codes.append(done.returncode)
@@ -241,14 +250,16 @@ def summarize(title: str, members: list[Variant]) -> list[str]:
     """Return the report of one group: counts, ratios, LEAKED lines."""
     lines = [f"{title}:"]
     plain = statistics.median(members[0].walls)
+    plain_cpu = statistics.median(members[0].cpus)
     first = members[0].results[0]
     for variant in members:
         same = all(result == first for result in variant.results)
         note = "" if same else f"  RESULTS DIFFER: {variant.results}"
         if variant.timed and variant is not members[0]:
-            value = statistics.median(variant.walls) / plain
+            wall = statistics.median(variant.walls) / plain
+            cpu = statistics.median(variant.cpus) / plain_cpu
             goal = GOAL_ALL if variant.name.startswith("all") else GOAL_CHEAP
-            note += f"  wall {value:.2f}x plain (goal <= {goal}x)"
+            note += f"  wall {wall:.2f}x, CPU {cpu:.2f}x plain (goal <= {goal}x)"
         lines.append(f"  {variant.name:<18} {variant.results[0]}{note}")
         runs = len(variant.leaks)
         unique = sorted({line for leaks in variant.leaks for line in leaks})
@@ -291,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             for variant in members:
                 run_variant(variant, tree, options.workdir)
                 variant.walls.clear()
+                variant.cpus.clear()
             for _ in range(options.rounds):
                 for variant in members:
                     if variant.timed:
@@ -303,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                     "variant": v.name,
                     "results": v.results,
                     "walls": v.walls,
+                    "cpus": v.cpus,
                     "codes": v.codes,
                     "leaks": v.leaks,
                 }

@@ -97,7 +97,8 @@ class LeakPlugin:
     def __init__(self, checks: tuple[str, ...], fail: bool) -> None:
         from fixturestmp.leaks import LeakCheck
 
-        self._make_check = lambda: LeakCheck(checks, action="report", style="pytest")
+        # One check object, started and stopped around each test in turn.
+        self._check = LeakCheck(checks, action="report", style="pytest")
         self.checks = checks
         self.fail = fail
         self.found: list[dict[str, Any]] = []
@@ -124,10 +125,9 @@ class LeakPlugin:
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:
-        check = self._make_check()
         self._wide[item.nodeid] = set()
-        check.start()
-        self._running[item.nodeid] = check
+        self._check.start()
+        self._running[item.nodeid] = self._check
         yield
 
     @pytest.hookimpl(hookwrapper=True)

@@ -1,6 +1,7 @@
 """Reporting leaks: test details, the session manifest, failures."""
 
 import os
+import sys
 from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,9 @@ def record(leaks: list[Leak], session: "SessionTempFixture | None" = None) -> No
         session.manifest.append(leak.record())
 
 
+#: The variable that names a joined session (:data:`fixturestmp.session.SESSION_ENV`).
+SESSION_ENV = "FIXTURESTMP_SESSION"
+
 # The order of the memory records of this process: (pid, next number).
 _memory_seq = (-1, 0)
 
@@ -78,11 +82,15 @@ def record_memory(
     """
     global _memory_seq
     if session is None:
-        from fixturestmp import session as sessions
-
-        if sessions._default is None and not os.environ.get(sessions.SESSION_ENV):
+        # Without importing the session module when nothing made a session:
+        # it is not needed then, and this runs once per test.
+        sessions = sys.modules.get("fixturestmp.session")
+        made = sessions is not None and sessions._default is not None
+        if not made and not os.environ.get(SESSION_ENV):
             return
-        session = sessions.default_session()
+        from fixturestmp.session import default_session
+
+        session = default_session()
     pid, seq = _memory_seq
     if pid != os.getpid():
         pid, seq = os.getpid(), 0

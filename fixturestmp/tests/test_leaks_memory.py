@@ -280,3 +280,9 @@ class TestMemoryRecords(LeakTestCase):
         [record] = [r for r in read_manifest(self.sess.path) if r["kind"] == "memory"]
         self.assertEqual("t", record["id"])
         self.assertFalse(check.confirmed)
+
+    def test_session_variable_is_the_sessions(self):
+        from fixturestmp.leaks import report
+        from fixturestmp.session import SESSION_ENV
+
+        self.assertEqual(SESSION_ENV, report.SESSION_ENV)
