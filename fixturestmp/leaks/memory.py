@@ -1,23 +1,30 @@
 """The ``memory`` check: resident memory (RSS) that grew during the test.
 
-Cheap enough to leave on: around every test it returns the memory that the
-C library holds freed to the system (``malloc_trim(0)``, where glibc has it:
-about a µs when there is nothing to return) and reads RSS (psutil's
-``memory_info()``), and nothing else. The trim matters: glibc raises its
-mmap threshold after large blocks are freed, so that later large blocks
-come from the heap and stay resident after they are freed; without it, a
-test that only churns memory "grows" by tens of MB, and a test that keeps
-50 MB after one that churned looks smaller than it is.
+Cheap enough to leave on: around every test it reads RSS (psutil's
+``memory_info()``), and nothing else while RSS stays put. RSS is noisy:
+garbage not yet collected, and memory that the C library keeps after it
+was freed (glibc raises its mmap threshold after large blocks are freed, so
+that later large blocks come from the heap and stay resident after they
+are freed; a test that only churns memory can "grow" by tens of MB).
 
-Garbage in reference cycles is not collected on that path (a full
-collection costs tens of ms on a real suite's heap). So growth above
-``memory_leak_limit`` is only a suspicion: it is confirmed by a full garbage
-collection, a trim and a new measurement (twice, since finalizers run by
-the first collection can free more), and reported only if the growth
-survives that, as dask's resource-leak plugin confirms before it reports.
+- Before the test: if RSS has grown by more than :data:`SLACK` since it was
+  last measured right after a ``malloc_trim(0)`` (which returns the freed
+  memory the C library holds, where glibc has it), it is trimmed and read
+  again, so that the test starts from a clean figure (a trim costs from a
+  µs to a few hundred, and the memory it returns must be faulted in again
+  when it is used: it is not done while RSS stays put).
+- After the test: RSS is read. Growth above ``memory_leak_limit`` is only a
+  suspicion. It is first trimmed and read again (freed memory the C library
+  kept); if the growth stays, it is confirmed by a full garbage collection,
+  a trim and a new reading (twice, since finalizers run by the first
+  collection can free more), and reported only if it survives that, as
+  dask's resource-leak plugin confirms before it reports. A full collection
+  costs tens of ms on a real suite's heap: only a test that keeps memory
+  pays it.
+
 Cyclic garbage that the test finds already there is not collected before
 the first measurement, so a confirmed growth may be understated by that
-much, never overstated.
+much (and by up to :data:`SLACK`), never overstated.
 
 In a :class:`~fixturestmp.leaks.LeakCheck` the second measurement is taken
 before any other check measures, and the confirmation after all of them,
@@ -37,7 +44,11 @@ from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, format_bytes
 from fixturestmp.leaks.report import record_memory
 
-__all__ = ["MemoryLeakCheck", "prepare", "rss", "trim"]
+__all__ = ["SLACK", "MemoryLeakCheck", "prepare", "rss", "settled_rss", "trim"]
+
+#: Bytes that RSS may grow by, since it was last measured just after a trim,
+#: before the memory check trims again at the start of a test.
+SLACK = 2 * 1024 * 1024
 
 
 def _find_malloc_trim() -> Callable[[int], int] | None:
@@ -50,6 +61,8 @@ def _find_malloc_trim() -> Callable[[int], int] | None:
 
 _malloc_trim = _find_malloc_trim()
 _process: psutil.Process | None = None
+# (pid, RSS just after the last trim, or lower since)
+_clean: tuple[int, int] = (-1, 0)
 
 
 def rss() -> int:
@@ -72,6 +85,28 @@ def prepare() -> None:
     trim()
 
 
+def _trimmed_rss() -> int:
+    """Trim, read RSS and remember it as the clean figure."""
+    global _clean
+    trim()
+    now = rss()
+    _clean = (os.getpid(), now)
+    return now
+
+
+def settled_rss() -> int:
+    """Return RSS, trimmed first if it grew by more than :data:`SLACK`
+    since it was last read just after a trim."""
+    global _clean
+    now = rss()
+    pid, clean = _clean
+    if pid != os.getpid() or now > clean + SLACK:
+        return _trimmed_rss()
+    if now < clean:
+        _clean = (pid, now)
+    return now
+
+
 class MemoryLeakCheck(Check):
     """Reports RSS growth above ``memory_leak_limit`` that survives a
     garbage collection.
@@ -83,8 +118,8 @@ class MemoryLeakCheck(Check):
     "pid"}`` (bytes; ``seq`` orders the tests of one process).
 
     :ivar memory_leak_limit: Growth in bytes that is not reported.
-    :ivar confirmed: Whether the last :meth:`stop` had to confirm a
-        suspected leak (collect garbage and measure again).
+    :ivar confirmed: Whether the last :meth:`stop` had to collect garbage
+        to confirm a suspected leak.
     """
 
     name = "memory"
@@ -109,11 +144,9 @@ class MemoryLeakCheck(Check):
 
     def start(self) -> None:
         self._after = None
-        trim()
-        self._before = rss()
+        self._before = settled_rss()
 
     def measure(self) -> None:
-        trim()
         self._after = rss()
 
     def stop(self, test_id: str) -> list[Leak]:
@@ -122,18 +155,22 @@ class MemoryLeakCheck(Check):
         before, after = self._before, self._after
         assert after is not None
         self._after = None
-        self.confirmed = after - before > self.memory_leak_limit
-        if self.confirmed:
+        limit = self.memory_leak_limit
+        self.confirmed = False
+        if after - before > limit:
+            # Freed memory the C library kept, first: no collection needed.
+            after = _trimmed_rss()
+        if after - before > limit:
+            self.confirmed = True
             for _ in range(2):
-                prepare()
-                after = rss()
-                if after - before <= self.memory_leak_limit:
+                gc.collect()
+                after = _trimmed_rss()
+                if after - before <= limit:
                     break
         record_memory(test_id, before, after, self._session)
         growth = after - before
-        if growth <= self.memory_leak_limit:
+        if growth <= limit:
             return []
-        limit = self.memory_leak_limit
         detail = (
             f"RSS grew by {format_bytes(growth)} ({growth} bytes): "
             f"{format_bytes(before)} before, {format_bytes(after)} after; "
