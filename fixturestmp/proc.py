@@ -22,9 +22,12 @@ import os
 import time
 from typing import Any
 
-__all__ = ["ProcInfo", "child_pids", "cmdline", "descendants", "info"]
+__all__ = ["ProcInfo", "child_pids", "cmdline", "descendants", "dying", "info"]
 
 _READ_SIZE = 65536
+# The kernel's task flag for a process in do_exit (include/linux/sched.h).
+_PF_EXITING = 0x4
+_SIGKILL_BIT = 1 << (9 - 1)
 _EXEC_RETRIES = 50
 
 
@@ -137,6 +140,39 @@ def info(pid: int) -> ProcInfo | None:
     # Field 3 is the state, field 22 the start time in clock ticks.
     state = fields[0]
     return ProcInfo(pid, float(fields[19]), state not in (b"Z", b"X"))
+
+
+def dying(pid: int) -> bool:
+    """Return whether ``pid`` is gone, a zombie, exiting, or has SIGKILL
+    pending: a process that cannot run any more code of its own.
+
+    A child killed with SIGKILL and not waited for is in one of these
+    states for a few milliseconds before it becomes a zombie. Where
+    ``/proc`` has no such facts, only gone and zombie are seen (psutil).
+    """
+    if not _HAS_STAT:
+        psutil = _psutil()
+        try:
+            return psutil.Process(pid).status() in (
+                psutil.STATUS_ZOMBIE,
+                psutil.STATUS_DEAD,
+            )
+        except psutil.Error:
+            return True
+    data = _read(f"/proc/{pid}/stat")
+    if not data:
+        return True
+    fields = data[data.rfind(b")") + 2 :].split()
+    # Field 3 is the state, field 9 the kernel's flags for the task.
+    if fields[0] in (b"Z", b"X", b"x") or int(fields[6]) & _PF_EXITING:
+        return True
+    status = _read(f"/proc/{pid}/status") or b""
+    for line in status.splitlines():
+        # Pending for the main thread (SigPnd) or the whole process (ShdPnd).
+        if line.startswith((b"SigPnd:", b"ShdPnd:")):
+            if int(line.split()[1], 16) & _SIGKILL_BIT:
+                return True
+    return False
 
 
 def cmdline(pid: int, limit: int = 200) -> str:

@@ -9,12 +9,22 @@ run. ``--fixturestmp-leaks-fail`` fails the leaking tests (at teardown).
 
 Each leak travels in the teardown report's ``user_properties`` (name
 ``fixturestmp-leak``), so that under pytest-xdist the controller prints what
-the workers found; the particulars are a ``leak-<check>`` report section.
-Under ``fixturestmp run`` leaks are recorded in the session manifest too.
+the workers found; the particulars are a ``leak-<check>`` report section,
+whose advice is in pytest's terms (fixtures that yield, ``tmp_path``,
+``monkeypatch``). Under ``fixturestmp run`` leaks (and, with ``memory``,
+every test's RSS) are recorded in the session manifest too.
 
-A fixture with a wider scope than the test (module, session) is set up in the
-first test that uses it and torn down in the last: what it holds in between
-counts as leaked by the first test.
+A fixture with a wider scope than the test (class, module, package,
+session) is set up in the first test that uses it and torn down after the
+last. Temp entries that a test leaves while such a fixture it set up is
+still alive are checked again when that fixture has been torn down, and
+reported against the test only if they are still there (in the teardown
+report of the test whose teardown ended the fixture's scope).
+
+Under pytest-xdist, when ``files`` is on, each worker gets a temporary
+directory of its own (``TMPDIR`` and :data:`tempfile.tempdir`, a new
+directory in the usual one, removed at the worker's end if empty), so that
+what one worker leaves is not blamed on a test of another.
 """
 
 import os
@@ -68,7 +78,11 @@ def pytest_configure(config: pytest.Config) -> None:
                 "leak_checks in the [fixturestmp] configuration"
             )
         return
-    config.pluginmanager.register(LeakPlugin(checks, fail), _PLUGIN_NAME)
+    plugin = LeakPlugin(checks, fail)
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker is not None and "files" in checks:
+        plugin.own_temp_dir(worker)
+    config.pluginmanager.register(plugin, _PLUGIN_NAME)
 
 
 class LeakPlugin:
@@ -83,24 +97,73 @@ class LeakPlugin:
     def __init__(self, checks: tuple[str, ...], fail: bool) -> None:
         from fixturestmp.leaks import LeakCheck
 
-        self._make_check = lambda: LeakCheck(checks, action="report")
+        # One check object, started and stopped around each test in turn.
+        self._check = LeakCheck(checks, action="report", style="pytest")
         self.checks = checks
         self.fail = fail
         self.found: list[dict[str, Any]] = []
         self._running: dict[str, Any] = {}
+        # Fixtures of a wider scope set up during the running test.
+        self._wide: dict[str, set[Any]] = {}
+        # (test id, files check, entries, wide fixtures not yet torn down)
+        self._pending: list[tuple[str, Any, list[tuple[str, int]], set[Any]]] = []
+        # Leaks of earlier tests confirmed during this teardown.
+        self._confirmed: list[Any] = []
+        self._restore_tmp: Any = None
+
+    def own_temp_dir(self, worker: str) -> None:
+        """Give this process (an xdist worker) a temporary directory of its
+        own, in the usual one, until pytest ends."""
+        from fixturestmp.leaks.files import own_temp_dir
+
+        self._restore_tmp = own_temp_dir(f"xdist-{worker}")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self._restore_tmp is not None:
+            self._restore_tmp()
+            self._restore_tmp = None
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:
-        check = self._make_check()
-        check.start()
-        self._running[item.nodeid] = check
+        self._wide[item.nodeid] = set()
+        self._check.start()
+        self._running[item.nodeid] = self._check
         yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Any:
+        yield
+        if fixturedef.scope != "function":
+            # The running test set it up: it may outlive the test, and what
+            # it made with it.
+            for wide in self._wide.values():
+                wide.add(fixturedef)
+
+    def pytest_fixture_post_finalizer(self, fixturedef: Any, request: Any) -> None:
+        if fixturedef.scope == "function":
+            return
+        for wide in self._wide.values():
+            wide.discard(fixturedef)
+        still = []
+        for test_id, files, entries, waiting in self._pending:
+            waiting.discard(fixturedef)
+            if waiting:
+                still.append((test_id, files, entries, waiting))
+            else:
+                self._confirmed.extend(files.recheck(test_id, entries))
+        self._pending = still
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
         leaks = []
         if call.when == "teardown" and item.nodeid in self._running:
-            leaks = self._running.pop(item.nodeid).stop(item.nodeid)
+            check = self._running.pop(item.nodeid)
+            wide = self._wide.pop(item.nodeid, set())
+            leaks = check.stop(item.nodeid)
+            if wide:
+                leaks = self._defer_files(item.nodeid, check, leaks, wide)
+            leaks += self._confirmed
+            self._confirmed = []
         if leaks:
             self._attach(item, leaks)
         outcome = yield
@@ -110,7 +173,18 @@ class LeakPlugin:
                 from fixturestmp.leaks import LeakError
 
                 report.outcome = "failed"
-                report.longrepr = str(LeakError(leaks))
+                report.longrepr = str(LeakError(leaks, "pytest"))
+
+    def _defer_files(
+        self, test_id: str, check: Any, leaks: list[Any], wide: set[Any]
+    ) -> list[Any]:
+        """Hold back the files leak of a test that set up fixtures of a
+        wider scope still alive: they may remove the entries at their end."""
+        files = next((m for m in check.members if m.name == "files"), None)
+        if files is None or not files.found:
+            return leaks
+        self._pending.append((test_id, files, list(files.found), set(wide)))
+        return [leak for leak in leaks if leak.check != "files"]
 
     def _attach(self, item: pytest.Item, leaks: list[Any]) -> None:
         from fixturestmp.leaks.report import detail_name, detail_text, record
@@ -130,6 +204,15 @@ class LeakPlugin:
             # Only a session that exists anyway: pytest users get no session
             # directory just for this.
             record(leaks)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # Fixtures never torn down (an interrupted run): report what stays.
+        for test_id, files, entries, _ in self._pending:
+            for leak in files.recheck(test_id, entries):
+                self.found.append(
+                    {"check": leak.check, "size": leak.size, "summary": leak.summary}
+                )
+        self._pending = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for name, value in report.user_properties:

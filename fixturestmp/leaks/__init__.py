@@ -7,13 +7,16 @@ leaked, by name:
   (:class:`FileLeakCheck`, ``clean=True`` removes exactly them);
 - ``processes``: child processes still running
   (:class:`ProcessLeakCheck`, ``kill=True`` terminates their trees);
-- ``memory``: RSS growth above ``memory_leak_limit`` (:class:`MemoryLeakCheck`);
+- ``memory``: RSS growth above ``memory_leak_limit`` that survives a garbage
+  collection (:class:`MemoryLeakCheck`);
 - ``fds``: file descriptors left open (:class:`FdLeakCheck`);
 - ``threads``: threads still alive (:class:`ThreadLeakCheck`);
 - ``environ``: environment variables and working directory changed
   (:class:`EnvironLeakCheck`).
 
-:class:`LeakCheck` runs several by name. A leak becomes a ``leak-<check>``
+:class:`LeakCheck` runs several by name, each taking its second
+measurement before any garbage is collected, so that no check's result
+depends on the others. A leak becomes a ``leak-<check>``
 detail of the test case, a ``kind: leak`` record in the session manifest and,
 with action ``fail``, a :class:`LeakError`::
 

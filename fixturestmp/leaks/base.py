@@ -1,7 +1,11 @@
 """The base of every leak check: two measurements and the fixture cycle.
 
 A check measures twice: :meth:`Check.start` before the code under test and
-:meth:`Check.stop` after it, which returns the :class:`Leak` found. As a
+:meth:`Check.stop` after it, which returns the :class:`Leak` found. A check
+whose findings must be confirmed by work that changes the process (the
+``memory`` check collects garbage) takes its cheap second measurement in
+:meth:`Check.measure`, so that :class:`~fixturestmp.leaks.LeakCheck` can
+take every check's second measurement before any such work. As a
 fixture, ``setUp`` starts and ``cleanUp`` stops and reports; the per-test
 integrations (:class:`fixturestmp.TestCase`, the pytest plugin) call
 ``start`` and ``stop`` themselves so that they can measure around the whole
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import fixtures
 
 from fixturestmp.config import resolve
+from fixturestmp.leaks.advice import advice, check_style
 from fixturestmp.leaks.findings import Leak
 from fixturestmp.leaks.report import settle
 from fixturestmp.runners import running_case
@@ -46,11 +51,18 @@ class Check(fixtures.Fixture):
     :ivar options: The :class:`~fixturestmp.leaks.LeakCheck` options this
         check uses, of ``kill``, ``clean`` and ``memory_leak_limit``.
     :ivar action: ``report`` or ``fail``.
+    :ivar style: Whose words the reports' advice is in: ``testtools``
+        (``addCleanup``, fixtures; also for unittest) or ``pytest``
+        (fixtures that yield, ``tmp_path``, ``monkeypatch``).
     :ivar leaks: What the last cleanUp found.
+    :ivar confirms: Whether :meth:`stop` may change the process to confirm
+        a finding (collect garbage); such checks stop last in a
+        :class:`~fixturestmp.leaks.LeakCheck`.
     """
 
     name: ClassVar[str] = ""
     options: ClassVar[frozenset[str]] = frozenset()
+    confirms: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -58,6 +70,7 @@ class Check(fixtures.Fixture):
         action: str | None = None,
         session: "SessionTempFixture | None" = None,
         test_id: str | None = None,
+        style: str | None = None,
     ) -> None:
         """Check the options; nothing is measured until setUp.
 
@@ -69,10 +82,12 @@ class Check(fixtures.Fixture):
         :param test_id: How to name the leaking code in reports (default: the
             test case's id under ``useFixture``, else the ``file:line`` that
             set the check up).
-        :raises ConfigError: ``action`` is not valid.
+        :param style: ``testtools`` (default) or ``pytest``.
+        :raises ConfigError: ``action`` or ``style`` is not valid.
         """
         super().__init__()
         self.action: str = resolve("leak_action", action)
+        self.style: str = check_style(style)
         self._session = session
         self._test_id = test_id
         self.leaks: list[Leak] = []
@@ -81,12 +96,25 @@ class Check(fixtures.Fixture):
         """Take the first measurement."""
         raise NotImplementedError(f"{type(self).__name__} must implement start()")
 
+    def measure(self) -> None:
+        """Take the second measurement now, where :meth:`stop` may confirm
+        a finding by changing the process (collecting garbage).
+
+        Most checks measure in :meth:`stop` and do nothing here.
+        """
+
     def stop(self, test_id: str) -> list[Leak]:
-        """Take the second measurement; return what leaked since :meth:`start`.
+        """Take the second measurement (unless :meth:`measure` took it);
+        return what leaked since :meth:`start`.
 
         :param test_id: How to name the leaking code in the reports.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement stop()")
+
+    def advice(self) -> str:
+        """Return what to do about a leak this check found, in the words of
+        :attr:`style`."""
+        return advice(self.name, self.style)
 
     def _setUp(self) -> None:
         self._case: unittest.TestCase | None = running_case()
@@ -116,6 +144,7 @@ class Check(fixtures.Fixture):
             case=self._case,
             session=self._session,
             action="report" if self._block_failed else self.action,
+            style=self.style,
         )
 
 

@@ -90,5 +90,7 @@ class EnvironLeakCheck(Check):
             if cwd != self._cwd:
                 os.chdir(self._cwd)
             lines.append("restored")
+        else:
+            lines.append(self.advice())
         what = several("environment change", "environment changes", items)
         return [Leak(self.name, test_id, len(items), what, "\n".join(lines))]

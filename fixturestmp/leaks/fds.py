@@ -10,6 +10,7 @@ import os
 from fixturestmp.basedir import is_base_name
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.runtime import FdOwners
 
 __all__ = ["FdLeakCheck"]
 
@@ -42,7 +43,9 @@ class FdLeakCheck(Check):
     """Reports file descriptors that the test opened and did not close.
 
     Descriptors on fixturestmp's own files (its session manifest, locks) are
-    never reported.
+    never reported, nor those the Python runtime keeps for the life of the
+    process: multiprocessing's shared-memory heap and its pipes to its
+    helper processes (:mod:`fixturestmp.leaks.runtime`).
     """
 
     name = "fds"
@@ -55,11 +58,14 @@ class FdLeakCheck(Check):
         if not new:
             return []
         leaked = []
+        runtime = FdOwners()
         for fd in new:
             target = _target(fd)
             if target is None:
                 continue  # Closed since it was listed.
             if any(is_base_name(part) for part in target.split(os.sep)):
+                continue
+            if runtime.owned(target):
                 continue
             leaked.append((fd, target))
         if not leaked:
@@ -68,5 +74,6 @@ class FdLeakCheck(Check):
         lines = [f"fd {item}" for item in items[:_MAX_LISTED]]
         if len(items) > _MAX_LISTED:
             lines.append(f"... and {len(items) - _MAX_LISTED} more")
+        lines.append(self.advice())
         what = several("file descriptor", "file descriptors", items)
         return [Leak(self.name, test_id, len(leaked), what, "\n".join(lines))]

@@ -15,6 +15,7 @@ its own ``TMPDIR``, or clean up once at the end of the run with
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from fixturestmp import owners
@@ -22,9 +23,10 @@ from fixturestmp.basedir import is_base_name
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.dirlisting import listing
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.runtime import owned_temp_dir
 from fixturestmp.removal import RemovalError, remove_tree
 
-__all__ = ["FileLeakCheck"]
+__all__ = ["FileLeakCheck", "own_temp_dir"]
 
 # Directories that test tools keep on purpose across tests and runs.
 _KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-")
@@ -35,10 +37,14 @@ class FileLeakCheck(Check):
     """Reports entries that the test added to the temporary directory.
 
     fixturestmp's own base directory (``fixturestmp-of-<user>``) and pytest's
-    (``pytest-of-<user>``) are never reported: they are kept on purpose.
+    (``pytest-of-<user>``) are never reported: they are kept on purpose; nor
+    is multiprocessing's temporary directory of this process, removed when
+    the process exits.
 
     :ivar clean: Remove the entries the test added, and nothing else.
     :ivar directory: The temporary directory watched (after setUp).
+    :ivar found: ``(name, inode)`` of the entries the last :meth:`stop`
+        found.
     """
 
     name = "files"
@@ -55,21 +61,60 @@ class FileLeakCheck(Check):
         """
         super().__init__(**kwargs)
         self.clean = clean
+        self.found: list[tuple[str, int]] = []
 
     def start(self) -> None:
         self.directory = tempfile.gettempdir()
         self._before = listing(self.directory)
 
     def stop(self, test_id: str) -> list[Leak]:
+        self.found = self._added()
+        return self.report(test_id, [name for name, _ in self.found])
+
+    def recheck(self, test_id: str, entries: list[tuple[str, int]]) -> list[Leak]:
+        """Report those of ``entries`` (``(name, inode)`` from :attr:`found`)
+        that are still in the temporary directory, as leaked by ``test_id``.
+
+        For a finding that may be another fixture's: a fixture of a wider
+        scope that the test set up may remove the entries when its scope
+        ends (the pytest plugin rechecks then).
+        """
+        names = []
+        for name, inode in entries:
+            try:
+                if os.lstat(os.path.join(self.directory, name)).st_ino == inode:
+                    names.append(name)
+            except FileNotFoundError:
+                continue
+        return self.report(test_id, names)
+
+    def _added(self) -> list[tuple[str, int]]:
         added = sorted(
-            name
-            for name, _ in listing(self.directory) - self._before
+            (name, inode)
+            for name, inode in listing(self.directory) - self._before
             if not is_base_name(name) and not name.startswith(_KEPT_PREFIXES)
         )
         # Gone again by now: a transient entry that leaves nothing behind
         # (e.g. the probe file another process writes the first time it
         # asks tempfile for this directory) is no leak.
-        added = [n for n in added if os.path.lexists(os.path.join(self.directory, n))]
+        added = [
+            (name, inode)
+            for name, inode in added
+            if os.path.lexists(os.path.join(self.directory, name))
+        ]
+        if added:
+            runtime = owned_temp_dir()
+            if runtime is not None:
+                added = [
+                    (name, inode)
+                    for name, inode in added
+                    if not _same_dir(os.path.join(self.directory, name), runtime)
+                ]
+        return added
+
+    def report(self, test_id: str, added: list[str]) -> list[Leak]:
+        """Return the leak of the entries named ``added``, removing them if
+        :attr:`clean` (and no other worker shares the directory)."""
         if not added:
             return []
         lines = [f"in {self.directory}:"]
@@ -93,10 +138,7 @@ class FileLeakCheck(Check):
         elif self.clean:
             lines.append(self._remove(added))
         else:
-            lines.append(
-                "left in place; FileLeakCheck(clean=True) or LeakCheck(clean=True) "
-                "removes what a test adds"
-            )
+            lines.append(self.advice())
         what = several("temp entry", "temp entries", shown)
         return [Leak(self.name, test_id, len(added), what, "\n".join(lines))]
 
@@ -172,3 +214,37 @@ def _describe(path: str) -> tuple[str, str]:
         if count >= 10000:
             return "dir", "10000+ entries"
     return "dir", f"{count} entries"
+
+
+def own_temp_dir(label: str) -> Callable[[], None]:
+    """Give this process a temporary directory of its own, in the usual one.
+
+    For a parallel worker (pytest-xdist's, stestr's) whose ``files`` check
+    must not see what other workers make: ``TMPDIR`` and
+    :data:`tempfile.tempdir` point to a new directory
+    ``fixturestmp-<label>-...``, so this process's children use it too.
+    Call it before the first test.
+
+    :param label: Names the worker, e.g. ``xdist-gw0``.
+    :returns: A function that puts the usual directory back and removes
+        the worker's directory if it is empty (else it holds what tests
+        leaked, and stays).
+    """
+    old_env = os.environ.get("TMPDIR")
+    old_tempdir = tempfile.tempdir
+    path = tempfile.mkdtemp(prefix=f"fixturestmp-{label}-")
+    os.environ["TMPDIR"] = path
+    tempfile.tempdir = path
+
+    def restore() -> None:
+        if old_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = old_env
+        tempfile.tempdir = old_tempdir
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass  # It holds what tests leaked: reported, and left in place.
+
+    return restore

@@ -4,6 +4,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from fixturestmp.leaks.advice import error_advice
+
 __all__ = ["Leak", "LeakError", "format_bytes", "several"]
 
 
@@ -16,13 +18,15 @@ class LeakError(AssertionError):
     :ivar leaks: The :class:`Leak` objects found.
     """
 
-    def __init__(self, leaks: list["Leak"]) -> None:
+    def __init__(self, leaks: list["Leak"], style: str = "testtools") -> None:
+        """Make the message: one line per leak, then what to do.
+
+        :param style: Whose words the advice is in: ``testtools`` (also for
+            unittest) or ``pytest``.
+        """
         self.leaks = list(leaks)
         lines = [leak.summary for leak in self.leaks]
-        super().__init__(
-            "\n".join(lines) + "\nRelease what the test starts, opens or sets, "
-            "e.g. with addCleanup; the leak-<check> details say more."
-        )
+        super().__init__("\n".join(lines) + "\n" + error_advice(style))
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,9 @@ import psutil
 from fixturestmp import proc
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.runtime import is_helper
 
 __all__ = ["ProcessLeakCheck"]
-
-# multiprocessing starts these once and keeps them for the whole process.
-_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
-# Helpers seen so far, so that their command lines are read only once.
-_helper_keys: set[tuple[int, float]] = set()
 
 Key = tuple[int, float]
 
@@ -27,8 +23,10 @@ class ProcessLeakCheck(Check):
 
     Children are told apart by pid *and* start time, so children that were
     running before the test are never reported, even if a pid is reused.
-    Zombies (exited, not yet reaped) are not running and not reported, nor
-    are multiprocessing's resource tracker and forkserver. A grandchild
+    Zombies (exited, not yet reaped) and children that are exiting or have
+    SIGKILL pending (killed and not yet waited for) are not reported, nor
+    are multiprocessing's resource tracker and forkserver; another new
+    child gets :attr:`exit_grace` to exit first. A grandchild
     whose parent exited is adopted by another process and is not seen.
 
     :ivar kill: Terminate the leaked processes and their descendants.
@@ -40,6 +38,9 @@ class ProcessLeakCheck(Check):
     term_grace = 1.0
     #: Seconds to wait for the processes to go after SIGKILL.
     kill_wait = 5.0
+    #: Seconds a new child that is not known to be dying gets to exit
+    #: before it counts (paid only when a child is still there).
+    exit_grace = 0.1
 
     def __init__(self, kill: bool = False, **kwargs: Any) -> None:
         """Check the options; nothing is measured until setUp.
@@ -55,11 +56,14 @@ class ProcessLeakCheck(Check):
         self._before = _children()
 
     def stop(self, test_id: str) -> list[Leak]:
-        leaked = [
+        new = [
             info
             for key, info in _children().items()
-            if info.running and key not in self._before and not _is_helper(info)
+            if info.running and key not in self._before and not is_helper(info)
         ]
+        if not new:
+            return []
+        leaked = self._still_running(new)
         if not leaked:
             return []
         items = []
@@ -78,10 +82,7 @@ class ProcessLeakCheck(Check):
             body = [f"{line}  [{fates[pid]}]" for pid, line in lines]
         else:
             body = [line for _, line in lines]
-            body.append(
-                "still running; ProcessLeakCheck(kill=True) or LeakCheck(kill=True) "
-                "terminates leaked processes"
-            )
+            body.append(self.advice())
         return [
             Leak(
                 check=self.name,
@@ -92,6 +93,21 @@ class ProcessLeakCheck(Check):
             )
         ]
 
+    def _still_running(self, new: list[proc.ProcInfo]) -> list[proc.ProcInfo]:
+        """Return those of ``new`` that are not dying, after a short grace.
+
+        A child that the test killed without waiting for it is exiting, not
+        leaked; one whose exit merely takes a moment gets
+        :attr:`exit_grace` seconds. Children are not reaped here: their
+        exit status belongs to whoever started them.
+        """
+        deadline = time.monotonic() + self.exit_grace
+        alive = [found for found in new if not proc.dying(found.pid)]
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.005)
+            alive = [found for found in alive if not proc.dying(found.pid)]
+        return alive
+
 
 def _children() -> dict[Key, proc.ProcInfo]:
     found = {}
@@ -100,16 +116,6 @@ def _children() -> dict[Key, proc.ProcInfo]:
         if info is not None:
             found[info.key] = info
     return found
-
-
-def _is_helper(info: proc.ProcInfo) -> bool:
-    if info.key in _helper_keys:
-        return True
-    command = proc.cmdline(info.pid, limit=1000)
-    if any(helper in command for helper in _HELPERS):
-        _helper_keys.add(info.key)
-        return True
-    return False
 
 
 def _brief(command: str, limit: int = 40) -> str:

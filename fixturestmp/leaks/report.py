@@ -1,5 +1,8 @@
 """Reporting leaks: test details, the session manifest, failures."""
 
+import os
+import sys
+from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 from testtools.content import text_content
@@ -9,7 +12,14 @@ from fixturestmp.leaks.findings import Leak, LeakError
 if TYPE_CHECKING:
     from fixturestmp.session import SessionTempFixture
 
-__all__ = ["DETAIL_MAX_CHARS", "detail_name", "record", "settle"]
+__all__ = [
+    "DETAIL_MAX_CHARS",
+    "detail_name",
+    "detail_text",
+    "record",
+    "record_memory",
+    "settle",
+]
 
 # subunit packets are at most 4 MiB; a leak detail must stay far below that.
 DETAIL_MAX_CHARS = 32 * 1024
@@ -45,18 +55,67 @@ def record(leaks: list[Leak], session: "SessionTempFixture | None" = None) -> No
         session.manifest.append(leak.record())
 
 
+#: The variable that names a joined session (:data:`fixturestmp.session.SESSION_ENV`).
+SESSION_ENV = "FIXTURESTMP_SESSION"
+
+# The order of the memory records of this process: (pid, next number).
+_memory_seq = (-1, 0)
+
+
+def record_memory(
+    test_id: str,
+    before: int,
+    after: int,
+    session: "SessionTempFixture | None" = None,
+) -> None:
+    """Append one test's RSS before and after it to the session manifest.
+
+    The record is ``{"kind": "memory", "id": test_id, "before": bytes,
+    "after": bytes, "seq": n, "pid": pid}``, where ``seq`` numbers the
+    records of one process from 0. Records are batched (written with the
+    next urgent record, every :data:`~fixturestmp.manifest.BATCH` records
+    and when the session ends), so a test pays for no write of its own.
+
+    :param session: Where to record; default: the process's session if it
+        has one already or joins one (``fixturestmp run``); otherwise
+        nothing is recorded: no session is made for memory records.
+    """
+    global _memory_seq
+    if session is None:
+        # Without importing the session module when nothing made a session:
+        # it is not needed then, and this runs once per test.
+        sessions = sys.modules.get("fixturestmp.session")
+        made = sessions is not None and sessions._default is not None
+        if not made and not os.environ.get(SESSION_ENV):
+            return
+        from fixturestmp.session import default_session
+
+        session = default_session()
+    pid, seq = _memory_seq
+    if pid != os.getpid():
+        pid, seq = os.getpid(), 0
+    _memory_seq = (pid, seq + 1)
+    session.manifest.append_line(
+        f'{{"kind":"memory","id":{encode_basestring_ascii(test_id)},'
+        f'"before":{before:d},"after":{after:d},"seq":{seq:d},"pid":{pid:d}}}\n',
+        urgent=False,
+    )
+
+
 def settle(
     leaks: list[Leak],
     *,
     case: Any = None,
     session: "SessionTempFixture | None" = None,
     action: str,
+    style: str = "testtools",
 ) -> None:
     """Report ``leaks`` as details of ``case``, record them, fail if asked.
 
     :param case: A testtools test case to attach ``leak-<check>`` details to.
     :param session: Where to record them (see :func:`record`).
     :param action: ``report``, or ``fail`` to raise :class:`LeakError`.
+    :param style: The advice's words in the error (see :class:`LeakError`).
     :raises LeakError: There are leaks and ``action`` is ``fail``.
     """
     if not leaks:
@@ -67,4 +126,4 @@ def settle(
             add_detail(detail_name(leak), text_content(detail_text(leak)))
     record(leaks, session)
     if action == "fail":
-        raise LeakError(leaks)
+        raise LeakError(leaks, style)

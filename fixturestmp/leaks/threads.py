@@ -56,5 +56,6 @@ class ThreadLeakCheck(Check):
                 lines.extend(
                     "  " + line.rstrip().replace("\n", "\n  ") for line in stack
                 )
+        lines.append(self.advice())
         what = several("thread", "threads", [thread.name for thread in leaked])
         return [Leak(self.name, test_id, len(leaked), what, "\n".join(lines))]

@@ -6,10 +6,12 @@ against a 10 MiB limit, hundreds of MB churned against the same limit.
 
 import gc
 
+import fixtures
 import testtools
 from testtools.matchers import Contains, MatchesRegex
 
 from fixturestmp import leaks
+from fixturestmp.manifest import read_manifest
 from fixturestmp.tests.helpers import run_python, write_files
 from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
 
@@ -157,3 +159,130 @@ class TestChurningSuite(LeakTestCase):
         self.assertEqual("memory", record["check"])
         self.assertTrue(45 * 10**6 < record["size"] < 60 * 10**6, record)
         self.assertThat(record["summary"], MatchesRegex(r"LEAKED 5\d\.\dMB in "))
+
+
+class TestCheapPath(LeakTestCase):
+    """Garbage is collected only to confirm growth past the limit."""
+
+    def setUp(self):
+        super().setUp()
+        self.collections: list[int] = []
+
+        def seen(phase, info):
+            if phase == "start":
+                self.collections.append(info["generation"])
+
+        # Automatic collections off: every collection seen is the check's.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        self.addCleanup(lambda: gc.enable() if was_enabled else None)
+        gc.callbacks.append(seen)
+        self.addCleanup(gc.callbacks.remove, seen)
+
+    def test_no_collection_below_the_limit(self):
+        with leaks.MemoryLeakCheck(memory_leak_limit="10MiB") as check:
+            data = [str(number) for number in range(100_000)]
+            del data
+        self.assertEqual([], self.collections)
+        self.assertFalse(check.confirmed)
+        self.assertEqual([], check.leaks)
+
+    def test_growth_past_the_limit_is_confirmed_by_a_collection(self):
+        self.addCleanup(KEPT.clear)
+        with leaks.MemoryLeakCheck(memory_leak_limit="10MiB") as check:
+            KEPT.append(b"\x01" * 50_000_000)
+        self.assertTrue(check.confirmed)
+        self.assertIn(2, self.collections)
+        [leak] = check.leaks
+        self.assertTrue(45 * 10**6 < leak.size < 60 * 10**6, leak.size)
+
+    def test_garbage_past_the_limit_is_collected_and_not_reported(self):
+        class Node:
+            pass
+
+        with leaks.MemoryLeakCheck(memory_leak_limit="10MiB") as check:
+            node = Node()
+            node.self = node
+            node.data = b"\x01" * 50_000_000
+            del node
+        self.assertTrue(check.confirmed)
+        self.assertIn(2, self.collections)
+        self.assertEqual([], check.leaks)
+
+
+RECORDS_SUITE = {
+    "recorded/__init__.py": "",
+    "recorded/test_recorded.py": """
+        import fixturestmp
+
+        KEPT = []
+
+
+        class TestRecorded(fixturestmp.TestCase):
+            def test_a(self):
+                pass
+
+            def test_b_keeps_50mb(self):
+                KEPT.append(b"\\x01" * 50_000_000)
+
+            def test_c(self):
+                pass
+    """,
+}
+
+
+class TestMemoryRecords(LeakTestCase):
+    def test_every_test_is_recorded_in_order(self):
+        write_files(self.workdir, RECORDS_SUITE)
+        env = {
+            "TMPDIR": str(self.tmpdir),
+            "FIXTURESTMP_SESSION": str(self.sess.path),
+            "FIXTURESTMP_LEAK_CHECKS": "memory",
+        }
+        done = run_python(
+            ["-m", "testtools.run", "recorded.test_recorded"], self.workdir, env
+        )
+        self.assertEqual(0, done.returncode, done.stdout + done.stderr)
+        records = [
+            r for r in read_manifest(self.sess.path) if r.get("kind") == "memory"
+        ]
+        prefix = "recorded.test_recorded.TestRecorded."
+        self.assertEqual(
+            [prefix + name for name in ("test_a", "test_b_keeps_50mb", "test_c")],
+            [r["id"] for r in records],
+        )
+        self.assertEqual([0, 1, 2], [r["seq"] for r in records])
+        self.assertEqual(1, len({r["pid"] for r in records}))
+        for record in records:
+            self.assertEqual(
+                {"kind", "id", "before", "after", "seq", "pid"}, set(record)
+            )
+            self.assertIsInstance(record["before"], int)
+            self.assertGreater(record["before"], 0)
+        keeps = records[1]["after"] - records[1]["before"]
+        self.assertTrue(45 * 10**6 < keeps < 60 * 10**6, records[1])
+        [leak] = self.leak_records()
+        self.assertEqual(prefix + "test_b_keeps_50mb", leak["id"])
+
+    def test_nothing_is_recorded_without_a_session(self):
+        from fixturestmp import session
+
+        self.useFixture(fixtures.MonkeyPatch("fixturestmp.session._default", None))
+        with leaks.MemoryLeakCheck(memory_leak_limit="10MiB", test_id="t"):
+            pass
+        self.assertIsNone(session._default)
+        self.assertEqual([self.sess.path.name], self.sessions())
+
+    def test_recorded_in_the_session_given(self):
+        with leaks.MemoryLeakCheck(session=self.sess, test_id="t") as check:
+            pass
+        self.sess.manifest.flush()
+        [record] = [r for r in read_manifest(self.sess.path) if r["kind"] == "memory"]
+        self.assertEqual("t", record["id"])
+        self.assertFalse(check.confirmed)
+
+    def test_session_variable_is_the_sessions(self):
+        from fixturestmp.leaks import report
+        from fixturestmp.session import SESSION_ENV
+
+        self.assertEqual(SESSION_ENV, report.SESSION_ENV)

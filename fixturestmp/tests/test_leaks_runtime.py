@@ -1,0 +1,43 @@
+"""Tests for recognising what the Python runtime keeps for itself."""
+
+import multiprocessing
+import os
+
+from fixturestmp.leaks import runtime
+from fixturestmp.leaks.fds import FdLeakCheck
+from fixturestmp.tests.leak_helpers import LeakTestCase
+
+
+class TestFdOwners(LeakTestCase):
+    def test_multiprocessing_heap_file(self):
+        owners = runtime.FdOwners()
+        self.assertTrue(owners.owned("/dev/shm/pym-123-abc_d1 (deleted)"))
+        self.assertTrue(owners.owned("/tmp/pymp-x/pym-9-zz (deleted)"))
+        # Not unlinked, or not multiprocessing's name: the test's own file.
+        self.assertFalse(owners.owned("/dev/shm/pym-123-abc_d1"))
+        self.assertFalse(owners.owned("/dev/shm/mine (deleted)"))
+
+    def test_a_pipe_of_no_helper_is_not_owned(self):
+        read, write = os.pipe()
+        self.addCleanup(os.close, read)
+        self.addCleanup(os.close, write)
+        target = os.readlink(f"/proc/self/fd/{read}")
+        self.assertFalse(runtime.FdOwners().owned(target))
+
+    def test_a_multiprocessing_value_leaks_no_descriptor(self):
+        # In a child: the heap must be made during the check, not before.
+        context = multiprocessing.get_context("fork")
+        queue = context.SimpleQueue()
+
+        def child():
+            with FdLeakCheck(test_id="t") as check:
+                value = multiprocessing.Value("i", 0)
+                value.value = 1
+            queue.put([leak.summary for leak in check.leaks])
+
+        process = context.Process(target=child)
+        process.start()
+        found = queue.get()
+        process.join()
+        self.assertEqual([], found)
+        self.assertEqual(0, process.exitcode)
