@@ -33,6 +33,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -224,19 +225,27 @@ class Runner:
 
     def run(
         self, command: list[str], cwd: Path, log: str
-    ) -> tuple[int, str, str, float]:
-        """Run ``command``; return status, stdout, stderr and wall time."""
+    ) -> tuple[int, str, str, float, float]:
+        """Run ``command``; return status, stdout, stderr, wall and CPU time.
+
+        The CPU time is its whole tree's (user and system), as every
+        process of it is waited for.
+        """
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(
             command, cwd=cwd, env=self.env, capture_output=True, text=True,
             stdin=subprocess.DEVNULL,
         )  # fmt: skip
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         (self.logs / f"{log}.txt").write_text(
-            f"$ {' '.join(command)}\n(exit {done.returncode}, {wall:.1f} s)\n"
+            f"$ {' '.join(command)}\n"
+            f"(exit {done.returncode}, {wall:.1f} s, CPU {cpu:.1f} s)\n"
             f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
         )
-        return done.returncode, done.stdout, done.stderr, wall
+        return done.returncode, done.stdout, done.stderr, wall, cpu
 
     def results(self, cwd: Path) -> dict[str, str]:
         """Return ``{test id: status}`` of the last stestr run in ``cwd``."""
@@ -331,6 +340,7 @@ def compare_results(runs: dict[str, list[dict[str, str]]]) -> tuple[bool, list[s
 def time_suite(runner: Runner, source: Path, rounds: int) -> tuple[list[str], dict]:
     """Run the suite the three ways, interleaved; return report lines and data."""
     walls: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    cpus: dict[str, list[float]] = {v: [] for v in VARIANTS}
     results: dict[str, list[dict[str, str]]] = {v: [] for v in VARIANTS}
     statuses: dict[str, list[int]] = {v: [] for v in VARIANTS}
     order = list(VARIANTS)
@@ -339,12 +349,15 @@ def time_suite(runner: Runner, source: Path, rounds: int) -> tuple[list[str], di
         shuffler.shuffle(order)
         for variant in order:
             log = f"{runner.project.slug}-{variant}-{number}"
-            status, _, _, wall = runner.run(runner.command(variant), source, log)
+            status, _, _, wall, cpu = runner.run(runner.command(variant), source, log)
             walls[variant].append(wall)
+            cpus[variant].append(cpu)
             statuses[variant].append(status)
             results[variant].append(runner.results(source))
             print(
-                f"  round {number} {variant:<5} exit {status} {wall:6.1f} s", flush=True
+                f"  round {number} {variant:<5} exit {status} {wall:6.1f} s "
+                f"(CPU {cpu:6.1f} s)",
+                flush=True,
             )
     alike, lines = compare_results(results)
     tests = len(results["plain"][0])
@@ -361,8 +374,12 @@ def time_suite(runner: Runner, source: Path, rounds: int) -> tuple[list[str], di
         f"  ratio adopt/plain: {_ratio_text(walls['adopt'], walls['plain'])}",
         f"  ratio run/plain:   {_ratio_text(walls['run'], walls['plain'])}",
         f"  ratio adopt/run:   {_ratio_text(walls['adopt'], walls['run'])}",
+        "  CPU time (user+system, every process), median of rounds: "
+        + ", ".join(f"{v} {statistics.median(cpus[v]):.1f} s" for v in VARIANTS),
+        f"  CPU ratio adopt/plain: {_ratio_text(cpus['adopt'], cpus['plain'])}",
+        f"  CPU ratio adopt/run:   {_ratio_text(cpus['adopt'], cpus['run'])}",
     ]
-    data = {"tests": tests, "alike": alike, "walls": walls, "failed": failed}
+    data = {"tests": tests, "alike": alike, "walls": walls, "cpus": cpus}
     return summary, data
 
 
@@ -384,7 +401,7 @@ def plant(runner: Runner, source: Path) -> tuple[list[str], bool]:
         lines.append(f"    [{'ok' if condition else 'FAILED'}] {text}")
 
     # Plain, the planted test alone: fixtures removes what it wrote.
-    _, out, err, _ = runner.run(
+    _, out, err, _, _ = runner.run(
         runner.command("plain", [PLANTED_MODULE]), planted_tree,
         f"{project.slug}-planted-plain",
     )  # fmt: skip
@@ -393,7 +410,7 @@ def plant(runner: Runner, source: Path) -> tuple[list[str], bool]:
     for path in written:
         check(not os.path.exists(path), f"without fixturestmp {path} is gone")
     # The whole suite under --adopt.
-    status, out, err, _ = runner.run(
+    status, out, err, _, _ = runner.run(
         runner.command("adopt"), planted_tree, f"{project.slug}-planted-adopt"
     )
     results = runner.results(planted_tree)
@@ -501,6 +518,8 @@ def main() -> int:
             f"same results {'yes' if data['alike'] else 'NO'}, "
             "wall adopt/plain "
             f"{_ratio_text(data['walls']['adopt'], data['walls']['plain'])}, "
+            "CPU adopt/plain "
+            f"{_ratio_text(data['cpus']['adopt'], data['cpus']['plain'])}, "
             f"planted failure kept {'yes' if good else 'NO'}"
         )
     report.extend(["== summary", *table])
