@@ -12,7 +12,13 @@ import subprocess
 import sys
 import time
 
-from benchmarks import bench_bigtree, bench_cli, bench_pertest, bench_prune
+from benchmarks import (
+    bench_bigtree,
+    bench_cli,
+    bench_pertest,
+    bench_prune,
+    bench_startup,
+)
 
 
 def machine() -> str:
@@ -64,6 +70,7 @@ def main() -> int:
          "--rounds", "10" if args.quick else "30"],
     )  # fmt: skip
     bench_cli.main(rounds)
+    bench_startup.main(rounds)
     return leaks.returncode
 
 
