@@ -466,7 +466,7 @@ def plant(runner: Runner, source: Path) -> tuple[list[str], bool]:
     # stestr's report of the first planted test, from its tmp-path details on.
     first = out.find(f"{planted_ids[0]} [") if planted_ids else -1
     detail = re.compile(
-        r"^Captured tmp-path:\n.*?(?=\n\n(?:=+\n|\{\d+\} |\S+\n-+\n)|\Z)",
+        r"^Captured tmp-path:\n.*?(?=\n+(?:=+\n|\{\d+\} |\S+\n-+\n)|\Z)",
         re.MULTILINE | re.DOTALL,
     ).search(out, max(first, 0))
     check(detail is not None, "stestr's report shows the tmp-path details")
