@@ -13,7 +13,8 @@ checkout (so the ``.pth`` start-up hook is installed as users get it). Then:
    shuffled order: plain; ``fixturestmp run -- stestr run``;
    ``fixturestmp run --adopt -- stestr run``. Every run's results (test id
    and status, from ``stestr last --subunit``) are compared, and the wall
-   time of each run is taken: ratios per round, median and range.
+   time and CPU time (every process of the run) of each run are taken:
+   ratios per round, median and range.
 2. A failing test is planted in a copy of the suite: a copy of one of its
    real tests that writes a file into its temporary directory (made by
    ``fixtures.TempDir``, or through ``tempfile`` under oslotest's
