@@ -18,6 +18,7 @@ from benchmarks import (
     bench_pertest,
     bench_prune,
     bench_report,
+    bench_startup,
 )
 
 
@@ -71,6 +72,7 @@ def main() -> int:
     )  # fmt: skip
     bench_cli.main(rounds)
     bench_report.main(rounds)
+    bench_startup.main(rounds)
     return leaks.returncode
 
 
