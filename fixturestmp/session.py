@@ -195,6 +195,6 @@ def _end_default(session: SessionTempFixture) -> None:
             for each in errors:
                 print(
                     f"fixturestmp: the session {session.path} did not end "
-                    f"cleanly: {message(each)}",
+                    f"cleanly: {message(each)}",  # type: ignore[arg-type]
                     file=sys.stderr,
                 )

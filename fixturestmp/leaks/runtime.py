@@ -49,7 +49,7 @@ def helper_pids() -> list[int]:
 
 def _targets(pid: int) -> set[str]:
     directory = f"/proc/{pid}/fd"
-    found = set()
+    found: set[str] = set()
     try:
         names = os.listdir(directory)
     except OSError:
