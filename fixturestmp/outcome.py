@@ -1,20 +1,16 @@
 """Learning whether the running test failed, with no help from the test.
 
-Each run of a test case that uses fixturestmp gets one :class:`CaseWatch`:
-it learns the outcome as the run goes (see :mod:`fixturestmp.runners` for
-how, per runner) and tells every directory waiting on it once the run's last
-cleanup is done.
+Each run of a test case that uses fixturestmp gets one :class:`CaseWatch`,
+made by :func:`fixturestmp.runners.watch`: it learns the outcome as the run
+goes (see :mod:`fixturestmp.runners` for how, per runner) and tells every
+directory waiting on it once the run's last cleanup is done.
 """
 
 import unittest
 from collections.abc import Callable
 from typing import Any
 
-from fixturestmp import runners
-
-__all__ = ["CaseWatch", "OutcomeMixin", "watch_case"]
-
-_ATTR = "_fixturestmp_watch"
+__all__ = ["CaseWatch", "OutcomeMixin"]
 
 Decider = Callable[[str], None]
 
@@ -22,41 +18,39 @@ Decider = Callable[[str], None]
 class CaseWatch:
     """One run of one test case, and the deciders waiting for its outcome.
 
+    The runner's adapter sets :attr:`failed` and :attr:`skipped` as it
+    learns them, and calls :meth:`end` after the run's last cleanup.
+
     :ivar case: The test case.
     :ivar ended: The outcome once the run has ended, else None.
+    :ivar failed: Whether the run has failed so far.
+    :ivar skipped: Whether the run has been skipped so far.
     """
+
+    __slots__ = ("_deciders", "case", "ended", "failed", "skipped")
 
     def __init__(self, case: unittest.TestCase) -> None:
         self.case = case
         self.ended: str | None = None
+        self.failed = False
+        self.skipped = False
         self._deciders: list[Decider] = []
-        self._follower = runners.follow(case, self._finish)
-
-    @property
-    def followed(self) -> bool:
-        """Whether the outcome is learned (the case runs a test now)."""
-        return self._follower is not None or self.ended is not None
 
     def so_far(self) -> str:
         """Return the outcome as known now: ``passed``, ``failed``, ``skipped``."""
         if self.ended is not None:
             return self.ended
-        return self._follower.so_far() if self._follower is not None else "passed"
+        if self.failed:
+            return "failed"
+        return "skipped" if self.skipped else "passed"
 
     def wait(self, decider: Decider) -> None:
         """Call ``decider(outcome)`` once the run's last cleanup has run."""
         self._deciders.append(decider)
 
-    def forget(self, decider: Decider) -> None:
-        """Stop waiting: ``decider`` will not be called."""
-        if decider in self._deciders:
-            self._deciders.remove(decider)
-
-    def _finish(self, outcome: str) -> None:
-        self.ended = outcome
-        self._follower = None  # It holds this watch: no cycle left behind.
-        if self.case.__dict__.get(_ATTR) is self:
-            del self.case.__dict__[_ATTR]
+    def end(self) -> None:
+        """The run's last cleanup has run: tell every decider its outcome."""
+        outcome = self.ended = self.so_far()
         deciders, self._deciders = self._deciders, []
         errors = []
         for decide in deciders:
@@ -66,14 +60,6 @@ class CaseWatch:
                 errors.append(error)
         if errors:
             raise errors[0]
-
-
-def watch_case(case: unittest.TestCase) -> CaseWatch:
-    """Return the watch of the current run of ``case``, made on first use."""
-    watch = case.__dict__.get(_ATTR)
-    if watch is None:
-        watch = case.__dict__[_ATTR] = CaseWatch(case)
-    return watch
 
 
 class OutcomeMixin:

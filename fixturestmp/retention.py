@@ -32,7 +32,7 @@ class Decision(NamedTuple):
 
 @functools.cache  # Pure: the same few sentences, made once.
 def decide(
-    policy: RetentionPolicy, outcome: str, why: str, *, session_kept: bool = True
+    policy: RetentionPolicy, outcome: str, why: str, session_kept: bool = True
 ) -> Decision:
     """Decide a directory's fate.
 

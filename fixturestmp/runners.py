@@ -16,19 +16,17 @@ thread, the one test case running in the process. Outside any running test
 import functools
 import sys
 import unittest
-import weakref
 from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from fixturestmp.importhook import when_imported
+from fixturestmp.outcome import CaseWatch
 
 if TYPE_CHECKING:
     import testtools
 
-__all__ = ["after_cleanups", "follow", "on_every_test", "running_case", "test_name"]
-
-Report = Callable[[str], None]
+__all__ = ["after_cleanups", "on_every_test", "running_case", "test_name", "watch"]
 
 # Python 3.10-3.13 and testtools 2.7-2.9.1: every test runs inside one of
 # these, and subclasses that override run() (IsolatedAsyncioTestCase) call
@@ -36,9 +34,11 @@ Report = Callable[[str], None]
 # testtools test can run before, and the start-up hook imports nothing.
 _UNITTEST_RUN = unittest.TestCase.run.__code__
 _AFTER = "_fixturestmp_after_cleanups"
-_FOLLOWER = "_fixturestmp_follower"
 _SUCCESS = "_fixturestmp_success"
-_HANDLER = "_fixturestmp_handler"
+#: The watch of each case whose run is watched, by ``id(case)``. An entry
+#: lives while its case runs (the watch holds the case), so no other case
+#: can have its id meanwhile; nothing is stored on the case itself.
+_WATCHES: dict[int, CaseWatch] = {}
 
 
 def running_case() -> unittest.TestCase | None:
@@ -75,10 +75,11 @@ def _is_testtools(case: unittest.TestCase) -> bool:
 
 def _case_on_stack(frame: FrameType | None) -> unittest.TestCase | None:
     module = _testtools()
+    unittest_run = _UNITTEST_RUN
     testtools_run = _own_run(module.TestCase).__code__ if module is not None else None
     while frame is not None:
         code = frame.f_code
-        if code is _UNITTEST_RUN or code is testtools_run:
+        if code is unittest_run or code is testtools_run:
             # The first argument of run(): the running case.
             return frame.f_locals.get("self")
         frame = frame.f_back
@@ -193,106 +194,99 @@ class _Starter:
         return outcome
 
 
-def follow(case: unittest.TestCase, report: Report) -> "Follower | None":
-    """Call ``report(outcome)`` once this run of ``case`` has ended.
+def watch(case: unittest.TestCase) -> CaseWatch | None:
+    """Return the watch of ``case``'s current run, made on first use, or
+    None where the run cannot be followed (the case is not running).
 
-    ``outcome`` is ``passed``, ``failed`` or ``skipped``, called after the
-    case's last cleanup (and, for testtools, before its result hears of it,
-    so details read final). Return the follower, or None where the case's
-    run cannot be followed.
+    The watch learns the outcome as the run goes and ends after the case's
+    last cleanup (for testtools, before its result hears of the test, so
+    details read final).
     """
-    if _is_testtools(case):
-        return _TesttoolsFollower(case, report)
-    if getattr(case, "_outcome", None) is None:
-        return None  # Not inside run(): set up from outside any test.
-    return _UnittestFollower(case, report)
+    found = _WATCHES.get(id(case))
+    if found is None:
+        if _is_testtools(case):
+            found = _TesttoolsWatch(case)
+        elif getattr(case, "_outcome", None) is not None:
+            found = _UnittestWatch(case)
+        else:
+            return None  # Not inside run(): set up from outside any test.
+        _WATCHES[id(case)] = found
+    return found
 
 
-class Follower:
-    """Learns one run of a case's outcome as it happens."""
-
-    def __init__(self, case: unittest.TestCase, report: Report) -> None:
-        self._case = case
-        self._report = report
-        self.failed = False
-        self.skipped = False
-
-    def so_far(self) -> str:
-        """Return the outcome as known now."""
-        if self.failed:
-            return "failed"
-        return "skipped" if self.skipped else "passed"
-
-    def _classify(self, error_type: type[BaseException] | None) -> None:
-        if error_type is None:
-            return
-        if issubclass(error_type, unittest.SkipTest):
-            self.skipped = True
-        elif not issubclass(error_type, _expected_failure()):
-            # testtools 2.7-2.9.1: an unexpected success is raised as
-            # _UnexpectedSuccess; it counts as a failure, as runners report.
-            self.failed = True
+def _classify(watch: CaseWatch, error_type: type[BaseException] | None) -> None:
+    if error_type is None:
+        return
+    if issubclass(error_type, unittest.SkipTest):
+        watch.skipped = True
+    elif not issubclass(error_type, _expected_failure()):
+        # testtools 2.7-2.9.1: an unexpected success is raised as
+        # _UnexpectedSuccess; it counts as a failure, as runners report.
+        watch.failed = True
 
 
-class _TesttoolsFollower(Follower):
+class _TesttoolsWatch(CaseWatch):
     """testtools: ``onException`` hears every exception of setUp, the test,
     tearDown and the cleanups as it happens; ``expectThat`` sets
     ``force_failure``.
     """
 
-    def __init__(self, case: "testtools.TestCase", report: Report) -> None:
-        super().__init__(case, report)
-        case.__dict__[_FOLLOWER] = self
-        if _HANDLER not in case.__dict__:
-            # Handlers stay for the case's life (testtools has no public
-            # way to remove one): one per case, passing on to its follower.
-            case.__dict__[_HANDLER] = True
-            # A weak reference: no cycle keeps the case alive until the
-            # garbage collector runs.
-            case.addOnException(functools.partial(_on_exception, weakref.ref(case)))
-        after_cleanups(case, self._finish)
+    __slots__ = ()
+
+    def __init__(self, case: "testtools.TestCase") -> None:
+        super().__init__(case)
+        # One handler a run, passing on to the run's watch: testtools has
+        # no public way to remove one, so a case run again keeps the old,
+        # which tell the new watch too (harmlessly: flags are only set).
+        case.addOnException(functools.partial(_on_exception, id(case)))
+        after_cleanups(case, self._end_run)
 
     def so_far(self) -> str:
-        if getattr(self._case, "force_failure", False):
+        # testtools 2.7-2.9.1: expectThat() sets force_failure, reset per run.
+        if self.ended is None and getattr(self.case, "force_failure", False):
             return "failed"
         return super().so_far()
 
-    def _finish(self) -> None:
-        self._case.__dict__.pop(_FOLLOWER, None)
-        self._report(self.so_far())
+    def _end_run(self) -> None:
+        del _WATCHES[id(self.case)]
+        self.end()
 
 
-def _on_exception(case_ref: "weakref.ref[testtools.TestCase]", exc_info: Any) -> None:
-    case = case_ref()
-    follower = case.__dict__.get(_FOLLOWER) if case is not None else None
-    if follower is not None:
-        follower._classify(exc_info[0])
+def _on_exception(case_id: int, exc_info: Any) -> None:
+    found = _WATCHES.get(case_id)
+    if found is not None:
+        _classify(found, exc_info[0])
 
 
-class _UnittestFollower(Follower):
+class _UnittestWatch(CaseWatch):
     """unittest: learns the outcome after the last cleanup; the errors and
     skips reported to the run's result are heard on the way.
     """
 
-    def __init__(self, case: unittest.TestCase, report: Report) -> None:
-        super().__init__(case, report)
+    __slots__ = ("_outcome", "_result")
+
+    def __init__(self, case: unittest.TestCase) -> None:
+        super().__init__(case)
         # 3.10-3.13: run() keeps the run's state in case._outcome; 3.11+
         # reports errors and skips to _outcome.result as they happen.
         self._outcome = case._outcome  # type: ignore[attr-defined]
         self._result = self._outcome.result
         self._outcome.result = _Listener(self._result, self)
-        after_cleanups(case, self._finish)
+        after_cleanups(case, self._end_run)
 
-    def _finish(self) -> None:
+    def _end_run(self) -> None:
+        del _WATCHES[id(self.case)]
         outcome = self._outcome
         outcome.result = self._result
-        self._report(self._outcome_of(self._case, outcome))
+        self._learn_from(outcome)
+        self.end()
 
-    def _outcome_of(self, case: unittest.TestCase, outcome: Any) -> str:
+    def _learn_from(self, outcome: Any) -> None:
+        case = self.case
         # 3.10 collects instead of reporting: _Outcome.errors, .skipped.
         for _, exc_info in getattr(outcome, "errors", ()):
             if exc_info is not None:
-                self._classify(exc_info[0])
+                _classify(self, exc_info[0])
         self.skipped = self.skipped or bool(getattr(outcome, "skipped", ()))
         success = case.__dict__.get(_SUCCESS, outcome.success)
         if not success and not self.skipped:
@@ -303,15 +297,14 @@ class _UnittestFollower(Follower):
         )
         if success and expecting and not outcome.expectedFailure:
             self.failed = True  # An unexpected success: runners fail it.
-        return self.so_far()
 
 
 class _Listener:
-    """Passes everything on to ``result``, telling ``follower`` of errors."""
+    """Passes everything on to ``result``, telling ``watch`` of errors."""
 
-    def __init__(self, result: Any, follower: Follower) -> None:
+    def __init__(self, result: Any, watch: CaseWatch) -> None:
         self._result = result
-        self._follower = follower
+        self._watch = watch
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._result, name)
@@ -321,9 +314,9 @@ class _Listener:
 
     def _heard(self, name: str, add: Callable[..., Any], *args: Any) -> Any:
         if name == "addSkip":
-            self._follower.skipped = True
+            self._watch.skipped = True
         elif name != "addSubTest":
-            self._follower.failed = True
+            self._watch.failed = True
         elif args[-1] is not None:  # addSubTest(test, subtest, exc_info)
-            self._follower._classify(args[-1][0])
+            _classify(self._watch, args[-1][0])
         return add(*args)

@@ -109,6 +109,12 @@ class SessionTempFixture(fixtures.Fixture):
         """
         return self._dir.mktemp(basename, numbered)
 
+    def make_dir(self, basename: str, numbered: bool = True) -> str:
+        """Like :meth:`mktemp`, returning the path as text: no
+        :class:`~pathlib.Path` is made for a caller that needs none.
+        """
+        return self._dir.make_dir(basename, numbered)
+
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time."""
         self._dir.discard(path)

@@ -16,7 +16,7 @@ from testtools.content_type import UTF8_TEXT
 from fixturestmp import runners
 from fixturestmp.config import resolve
 from fixturestmp.details import listing, text_detail
-from fixturestmp.outcome import CaseWatch, watch_case
+from fixturestmp.outcome import CaseWatch
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.removal import remove_tree
 from fixturestmp.retention import decide
@@ -124,21 +124,21 @@ def open_directory(
         but never pruned with it.
     """
     case = runners.running_case()
-    watch = watch_case(case) if case is not None else None
+    watch = runners.watch(case) if case is not None else None
     session = session or default_session()
     if rootdir is None:
-        path = session.mktemp(name or (runners.test_name(case) if case else "tmp"))
+        where = session.make_dir(name or (runners.test_name(case) if case else "tmp"))
         remove = session.discard
     else:
-        path = Path(tempfile.mkdtemp(dir=rootdir)).absolute()
+        where = os.path.abspath(tempfile.mkdtemp(dir=rootdir))
         remove = remove_tree
     directory = _Directory(
         session,
         policy or session.retention_policy,
-        path,
+        where,
         watch,
         remove,
-        rootdir is None,
+        in_session=rootdir is None,
     )
     fixture.addCleanup(directory.close)
     fixture.addDetail("tmp-path", directory.detail)
@@ -152,7 +152,7 @@ class _Directory:
     the test it was made in has ended; with no test, at cleanUp; if its
     session ends first, then, on what is known.
 
-    :ivar path: The directory.
+    :ivar where: The directory, an absolute path as text.
     :ivar session: The session it is recorded in.
     :ivar policy: The retention policy applied to it.
     :ivar detail: The ``tmp-path`` detail: the path, then the decision once
@@ -163,35 +163,57 @@ class _Directory:
     :ivar decided: Whether its fate is decided.
     """
 
+    __slots__ = (
+        "_closed",
+        "_in_session",
+        "_listed",
+        "_path",
+        "_remove",
+        "_text",
+        "_watch",
+        "block",
+        "decided",
+        "detail",
+        "failure",
+        "policy",
+        "session",
+        "where",
+    )
+
     def __init__(
         self,
         session: SessionTempFixture,
         policy: RetentionPolicy,
-        path: Path,
+        where: str,
         watch: CaseWatch | None,
         remove: Callable[[str], None],
-        in_session: bool,
+        in_session: bool = True,
     ) -> None:
-        self.path = path
+        self.where = where
         self.session = session
         self.policy = policy
-        self._remove = remove
-        self._in_session = in_session
         self.failure: str | None = None
         self.block: str | None = None
         self.decided = False
-        self._watch = watch if watch is not None and watch.followed else None
+        self._path: Path | None = None
+        self._remove = remove
+        self._in_session = in_session
+        self._watch = watch
         self._closed = False
         self._listed = False
-        self._where = str(path)
-        self._text = bytearray(
-            f"{self._where}\n{_PENDING}\n".encode("utf-8", "replace")
-        )
+        self._text = bytearray(f"{where}\n{_PENDING}\n".encode("utf-8", "replace"))
         text = self._text  # Not self: no reference cycle, freed at once.
         self.detail = Content(UTF8_TEXT, lambda: [text])
         session.hold(id(self), self._session_ends)
-        if self._watch is not None:
-            self._watch.wait(self._test_ended)
+        if watch is not None:
+            watch.wait(self._test_ended)
+
+    @property
+    def path(self) -> Path:
+        """The directory, an absolute :class:`~pathlib.Path`."""
+        if self._path is None:
+            self._path = Path(self.where)
+        return self._path
 
     def close(self) -> None:
         """The fixture's cleanup: its user is done with the directory."""
@@ -215,9 +237,10 @@ class _Directory:
         elif self._closed:
             self._settle(outcome, _TEST_WHY[outcome])
         # Else it is still in use after its test: decided at cleanUp.
-        case = self._watch.case if self._watch is not None else None
-        if self._listed and isinstance(case, testtools.TestCase):
-            self._tell(case)
+        if self._listed:
+            case = self._watch.case  # type: ignore[union-attr]
+            if isinstance(case, testtools.TestCase):
+                self._tell(case)
 
     def _without_test(self, unknown: str) -> tuple[str, str]:
         if self.failure is not None:
@@ -243,17 +266,19 @@ class _Directory:
         self.decided = True
         session = self.session
         session.release(id(self))
+        # With retention_count 0 the session, and all in it, goes at its end.
         removed_at_end = (
             self._in_session
             and session.retention_count == 0
             and session.basetemp is None
         )
-        keep, text = decide(self.policy, outcome, why, session_kept=not removed_at_end)
+        keep, text = decide(self.policy, outcome, why, not removed_at_end)
         self._listed = keep and outcome != "passed"
-        self._text[:] = f"{self._where}\n{text}\n".encode("utf-8", "replace")
+        where = self.where
+        self._text[:] = f"{where}\n{text}\n".encode("utf-8", "replace")
         try:
             if not keep:
-                self._remove(self._where)
+                self._remove(where)
         except OSError as error:
             self._text += f"but it could not be removed: {error}\n".encode(
                 "utf-8", "replace"
@@ -262,12 +287,12 @@ class _Directory:
         finally:
             # A passed test's removed directory is only counted: its id is
             # not asked for.
-            case = self._watch.case if self._watch is not None else None
-            if case is not None and (keep or outcome == "failed"):
-                test_id = case.id()
+            watch = self._watch
+            if watch is not None and (keep or outcome == "failed"):
+                test_id = watch.case.id()
             else:
-                test_id = self.path.name
-            session.record(test_id, self._where, outcome, keep)
+                test_id = os.path.basename(where)
+            session.record(test_id, where, outcome, keep)
 
     def _tell(self, case: testtools.TestCase) -> None:
         """Make sure ``case`` reports our ``tmp-path``, with the listing."""
