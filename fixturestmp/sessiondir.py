@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fixturestmp.childpath import child_path
 from fixturestmp.config import check_all, resolve
 from fixturestmp.creation import MARKER_NAME, check_basetemp
 from fixturestmp.errors import (
@@ -289,7 +288,7 @@ class SessionDir:
         if self._state == _NEW:
             _NOT_OPEN.refuse("path_of")
         # Pure arithmetic on the path: valid after the end too.
-        return child_path(self.path, path[len(str(self.path)) + 1 :])
+        return self.path / path[len(str(self.path)) + 1 :]
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
