@@ -15,7 +15,6 @@ skip a partial last line.
 import json
 import os
 from collections.abc import Iterator
-from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ __all__ = [
     "MANIFEST_NAME",
     "ManifestWriter",
     "read_manifest",
-    "test_record_line",
 ]
 
 MANIFEST_NAME = ".manifest.jsonl"
@@ -94,9 +92,8 @@ class ManifestWriter:
     def flush(self) -> None:
         """Write the batched lines and the count, in one ``write``."""
         if self._removed:
-            self._batch.append(
-                f'{{"kind":"removed","count":{self._removed},"pid":{os.getpid()}}}\n'
-            )
+            count = {"kind": "removed", "count": self._removed, "pid": os.getpid()}
+            self._batch.append(_ENCODER.encode(count) + "\n")
             self._removed = 0
         if not self._batch:
             return
@@ -127,25 +124,6 @@ class ManifestWriter:
                 os.close(self._fd)
             self._fd = -1
             self._pid = -1
-
-
-def test_record_line(
-    test_id: str, path: str, outcome: str, retained: bool, pid: int, when: float
-) -> str:
-    """Return the manifest line of a finished test directory.
-
-    The same object :meth:`ManifestWriter.append` writes for the record
-    ``{"kind": "test", "id": ..., "path": ..., "outcome": ..., "retained": ...,
-    "pid": ..., "time": ...}``, made without the general encoder: it is
-    written once per test.
-    """
-    return (
-        f'{{"kind":"test","id":{encode_basestring_ascii(test_id)},'
-        f'"path":{encode_basestring_ascii(path)},'
-        f'"outcome":{encode_basestring_ascii(outcome)},'
-        f'"retained":{"true" if retained else "false"},'
-        f'"pid":{pid:d},"time":{when:.3f}}}\n'
-    )
 
 
 def read_manifest(session: Path) -> Iterator[dict[str, Any]]:

@@ -24,7 +24,7 @@ from fixturestmp.errors import (
     explain,
     message,
 )
-from fixturestmp.manifest import ManifestWriter, test_record_line
+from fixturestmp.manifest import ManifestWriter
 from fixturestmp.ownedsession import OwnedSession
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.sessionend import PruneWarning, end_session
@@ -347,25 +347,18 @@ class SessionDir:
         elif not retained and not extra:
             self.count_removed()
             return
-        if extra:
-            self.manifest.append(
-                {
-                    "kind": "test",
-                    "id": test_id,
-                    "path": str(path),
-                    "outcome": outcome,
-                    "retained": retained,
-                    "pid": os.getpid(),
-                    "time": round(time.time(), 3),
-                    **extra,
-                }
-            )
-        else:
-            self.manifest.append_line(
-                test_record_line(
-                    test_id, str(path), outcome, retained, os.getpid(), time.time()
-                )
-            )
+        self.manifest.append(
+            {
+                "kind": "test",
+                "id": test_id,
+                "path": str(path),
+                "outcome": outcome,
+                "retained": retained,
+                "pid": os.getpid(),
+                "time": round(time.time(), 3),
+                **extra,
+            }
+        )
 
     def count_removed(self) -> None:
         """Count a removed directory of a test that passed or was skipped."""
