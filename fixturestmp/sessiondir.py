@@ -83,8 +83,6 @@ class SessionDir:
     :ivar retention_policy: A :class:`~fixturestmp.RetentionPolicy`.
     :ivar root: The temporary root holding the base directory.
     :ivar basetemp: The explicit session directory, if one was given.
-    :ivar pid: The process that opened the session (-1 before): a forked
-        child uses it but does not end it.
     :ivar manifest: The session's :class:`~fixturestmp.manifest.ManifestWriter`.
     :ivar trash: The session's :class:`~fixturestmp.trash.Trash`.
     """
@@ -134,7 +132,6 @@ class SessionDir:
             check_basetemp(self.basetemp, basetemp is not None)
         self.failed = False
         self.path: Path = None  # type: ignore[assignment]
-        self.pid = -1
         self._joined: Path | None = None
         self._state = _NEW
         self._owned: OwnedSession = _NOT_OPEN  # type: ignore[assignment]
@@ -196,7 +193,7 @@ class SessionDir:
             raise
         self._owned, self._dirs = owned, dirs
         self.manifest, self.trash = manifest, dirs.trash
-        self.path, self.pid = owned.path, owned.pid
+        self.path = owned.path
         self._state = _OPEN
 
     def end(self) -> None:
@@ -232,7 +229,7 @@ class SessionDir:
             except Exception as error:
                 errors.append(error)
         owned = self._owned
-        if not owned.joined and owned.owned_here():
+        if not owned.joined and owned.owned_here:
             try:
                 end_session(
                     owned,

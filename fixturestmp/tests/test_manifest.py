@@ -13,6 +13,7 @@ from fixturestmp.manifest import (
     ManifestWriter,
     read_manifest,
 )
+from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
 
 WORKER = """
@@ -98,6 +99,32 @@ class TestManifest(IsolatedTestCase):
             [(r["kind"], r.get("count")) for r in records],
         )
         self.assertEqual({os.getpid()}, {r["pid"] for r in records if "pid" in r})
+
+    def test_a_forked_child_writes_its_own_and_leaves_the_parents_file(self):
+        writer = ManifestWriter(self.root)
+        writer.append({"n": "parent, before"})  # The file is open.
+        writer.append({"n": "parent, batched"}, urgent=False)
+        writer.count_removed()
+
+        def child():
+            writer.append({"n": "child"})
+            writer.close()
+            return os.getpid()
+
+        child_pid = in_forked_child(child)
+        writer.append({"n": "parent, after"})
+        writer.close()
+        self.assertEqual(
+            [
+                ("parent, before", None),
+                ("child", None),
+                ("parent, batched", None),
+                ("parent, after", None),
+                (None, os.getpid()),
+            ],
+            [(r.get("n"), r.get("pid")) for r in read_manifest(self.root)],
+        )
+        self.assertNotEqual(os.getpid(), child_pid)
 
     def test_partial_last_line_is_skipped(self):
         writer = ManifestWriter(self.root)
