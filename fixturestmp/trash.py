@@ -30,7 +30,7 @@ __all__ = ["SMALL_TREE", "TRASH_DIR", "Trash", "delete_if_small"]
 
 TRASH_DIR = ".trash"
 #: Directories with at most this many entries and no subdirectory are
-#: deleted in place: a bounded cost, well under a millisecond.
+#: deleted in place: a small, bounded cost, cheaper than the trash's thread.
 SMALL_TREE = 16
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 THREAD_NAME = "fixturestmp-trash"
