@@ -10,16 +10,16 @@ are freed; a test that only churns memory can "grow" by tens of MB).
 - Before the test: if RSS has grown by more than :data:`SLACK` since it was
   last measured right after a ``malloc_trim(0)`` (which returns the freed
   memory the C library holds, where glibc has it), it is trimmed and read
-  again, so that the test starts from a clean figure (a trim costs from a
-  µs to a few hundred, and the memory it returns must be faulted in again
-  when it is used: it is not done while RSS stays put).
+  again, so that the test starts from a clean figure (a trim's cost grows
+  with the memory it returns, which must be faulted in again when it is
+  used: it is not done while RSS stays put).
 - After the test: RSS is read. Growth above ``memory_leak_limit`` is only a
   suspicion. It is first trimmed and read again (freed memory the C library
   kept); if the growth stays, it is confirmed by a full garbage collection,
   a trim and a new reading (twice, since finalizers run by the first
   collection can free more), and reported only if it survives that, as
   dask's resource-leak plugin confirms before it reports. A full collection
-  costs tens of ms on a real suite's heap: only a test that keeps memory
+  costs in proportion to a real suite's heap: only a test that keeps memory
   pays it.
 
 Cyclic garbage that the test finds already there is not collected before
