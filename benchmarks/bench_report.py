@@ -40,7 +40,7 @@ _BROWSER_FLAGS = (
 def populate(root: Path) -> Path:
     """Write the synthetic session under ``root``; return its directory."""
     from fixturestmp.basedir import base_name
-    from fixturestmp.manifest import ManifestWriter, test_record_line
+    from fixturestmp.manifest import ManifestWriter
 
     session = root / base_name() / "run-0"
     session.mkdir(parents=True, mode=0o700)
@@ -75,8 +75,9 @@ def populate(root: Path) -> Path:
                 for n in range(60)
             ))  # fmt: skip
             (kept / "data" / "rows.csv").write_text("a,b\n1,2\n" * 40)
-            writer.append_line(test_record_line(test_id, str(kept), "failed", True,
-                                                pid, 0.0), urgent=False)  # fmt: skip
+            writer.append({"kind": "test", "id": test_id, "path": str(kept),
+                           "outcome": "failed", "retained": True, "pid": pid,
+                           "time": 0.0}, urgent=False)  # fmt: skip
         else:
             writer.count_removed()
     writer.close()

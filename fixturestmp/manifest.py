@@ -12,13 +12,15 @@ a process killed with SIGKILL loses at most that many from the count. Readers
 skip a partial last line.
 """
 
+import contextlib
 import json
 import os
+import weakref
 from collections.abc import Iterator
-from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
+from fixturestmp import forks
 from fixturestmp.errors import explain
 
 __all__ = [
@@ -27,7 +29,6 @@ __all__ = [
     "MANIFEST_NAME",
     "ManifestWriter",
     "read_manifest",
-    "test_record_line",
 ]
 
 MANIFEST_NAME = ".manifest.jsonl"
@@ -54,10 +55,9 @@ class ManifestWriter:
         self.path = Path(session) / MANIFEST_NAME
         self._session_fd = session_fd
         self._fd = -1
-        self._pid = -1
         self._batch: list[str] = []
-        self._batch_pid = os.getpid()
         self._removed = 0
+        _writers.add(self)
 
     def append(self, record: dict[str, Any], urgent: bool = True) -> None:
         """Append ``record`` as one line.
@@ -72,45 +72,33 @@ class ManifestWriter:
 
         :param urgent: As for :meth:`append`.
         """
-        self._own_batch()
         self._batch.append(line)
         if urgent or len(self._batch) >= BATCH:
             self.flush()
 
     def count_removed(self) -> None:
         """Count one removed directory of a passed or skipped test."""
-        self._own_batch()
         self._removed += 1
         if self._removed >= COUNT_BATCH:
             self.flush()
 
-    def _own_batch(self) -> None:
-        if self._batch_pid != os.getpid():
-            # A forked child must not write the parent's batch a second time.
-            self._batch = []
-            self._removed = 0
-            self._batch_pid = os.getpid()
-
     def flush(self) -> None:
         """Write the batched lines and the count, in one ``write``."""
         if self._removed:
-            self._batch.append(
-                f'{{"kind":"removed","count":{self._removed},"pid":{os.getpid()}}}\n'
-            )
+            count = {"kind": "removed", "count": self._removed, "pid": os.getpid()}
+            self._batch.append(_ENCODER.encode(count) + "\n")
             self._removed = 0
         if not self._batch:
             return
         data = "".join(self._batch).encode()
         self._batch = []
         try:
-            if self._pid != os.getpid():
-                # Opened lazily, and again in a forked child.
+            if self._fd < 0:  # Opened lazily, and again in a forked child.
                 self._fd = os.open(
                     self.path if self._session_fd is None else MANIFEST_NAME,
                     os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
                     | os.O_NOFOLLOW, 0o600, dir_fd=self._session_fd,
                 )  # fmt: skip
-                self._pid = os.getpid()
             written = os.write(self._fd, data)
         except OSError as error:
             raise explain(error, self.path, "write the session manifest") from error
@@ -120,32 +108,30 @@ class ManifestWriter:
     def close(self) -> None:
         """Write what is batched and close the manifest file."""
         try:
-            if self._batch_pid == os.getpid():
-                self.flush()
+            self.flush()
         finally:
-            if self._fd >= 0 and self._pid == os.getpid():
+            if self._fd >= 0:
                 os.close(self._fd)
             self._fd = -1
-            self._pid = -1
+
+    def _forget_parent(self) -> None:
+        """In a forked child: drop the parent's batch and count, which the
+        parent writes, and its descriptor (the child opens its own)."""
+        self._batch = []
+        self._removed = 0
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)  # The child's copy only.
+            self._fd = -1
 
 
-def test_record_line(
-    test_id: str, path: str, outcome: str, retained: bool, pid: int, when: float
-) -> str:
-    """Return the manifest line of a finished test directory.
+_writers: "weakref.WeakSet[ManifestWriter]" = weakref.WeakSet()
 
-    The same object :meth:`ManifestWriter.append` writes for the record
-    ``{"kind": "test", "id": ..., "path": ..., "outcome": ..., "retained": ...,
-    "pid": ..., "time": ...}``, made without the general encoder: it is
-    written once per test.
-    """
-    return (
-        f'{{"kind":"test","id":{encode_basestring_ascii(test_id)},'
-        f'"path":{encode_basestring_ascii(path)},'
-        f'"outcome":{encode_basestring_ascii(outcome)},'
-        f'"retained":{"true" if retained else "false"},'
-        f'"pid":{pid:d},"time":{when:.3f}}}\n'
-    )
+
+@forks.after_fork_in_child
+def _forget_parents_writes() -> None:
+    for writer in list(_writers):
+        writer._forget_parent()
 
 
 def read_manifest(session: Path) -> Iterator[dict[str, Any]]:

@@ -9,9 +9,10 @@ it until :meth:`OwnedSession.release`.
 """
 
 import os
+import weakref
 from pathlib import Path
 
-from fixturestmp import owners
+from fixturestmp import forks, owners
 from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.creation import check_basetemp, create_numbered, write_marker
 
@@ -28,7 +29,8 @@ class OwnedSession:
     :ivar base: The base directory of a numbered session, else ``None``.
     :ivar joined: Whether another process owns the session (it ends it).
     :ivar token: This process's owner token.
-    :ivar pid: The process that opened it: a forked child does not own it.
+    :ivar owned_here: Whether this process opened it (not a forked child):
+        only that process withdraws the owner record and ends the session.
     """
 
     def __init__(self, path: Path, fd: int, base: BaseDir | None, joined: bool) -> None:
@@ -38,7 +40,8 @@ class OwnedSession:
         self.base = base
         self.joined = joined
         self.token = owners.owner_token()
-        self.pid = os.getpid()
+        self.owned_here = True
+        _sessions.add(self)
 
     @classmethod
     def numbered(cls, root: Path, fallback: bool) -> "OwnedSession":
@@ -80,10 +83,6 @@ class OwnedSession:
             raise
         return cls(path, fd, None, joined)
 
-    def owned_here(self) -> bool:
-        """Return whether this process (not a forked child) owns it."""
-        return os.getpid() == self.pid
-
     def others_live(self) -> bool:
         """Return whether another live process uses the session."""
         return any(t != self.token for t in owners.live_owners(self.path, self.fd))
@@ -94,7 +93,7 @@ class OwnedSession:
         The session is prunable by others from then on.
         """
         try:
-            if self.fd >= 0 and self.owned_here():
+            if self.fd >= 0 and self.owned_here:
                 owners.remove_owner(self.path, self.token, self.fd)
         finally:
             if self.fd >= 0:
@@ -102,3 +101,13 @@ class OwnedSession:
             self.fd = -1
             if self.base is not None:
                 self.base.close()
+
+
+_sessions: "weakref.WeakSet[OwnedSession]" = weakref.WeakSet()
+
+
+@forks.after_fork_in_child
+def _disown_parents_sessions() -> None:
+    # A forked child uses its parent's sessions but does not own them.
+    for owned in list(_sessions):
+        owned.owned_here = False

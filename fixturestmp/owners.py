@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from fixturestmp import proc
+from fixturestmp import forks, proc
 from fixturestmp.errors import explain
 
 __all__ = [
@@ -30,24 +30,33 @@ __all__ = [
 
 OWNERS_DIR = ".owners"
 
-_token_cache: dict[int, str] = {}
+# This process's token, once read.
+_own_token: str | None = None
 # Records of this process it could not delete: no longer live to it.
 _withdrawn: set[str] = set()
 
 
 def owner_token(pid: int | None = None) -> str:
     """Return ``<pid>-<start time>`` for ``pid`` (default: this process)."""
-    pid = os.getpid() if pid is None else pid
-    token = _token_cache.get(pid)
-    if token is None:
-        found = proc.info(pid)
-        if found is None:
-            raise ProcessLookupError(f"fixturestmp: no process {pid}")
-        token = f"{pid}-{found.start:.2f}"
-        if pid == os.getpid():
-            _token_cache.clear()
-            _token_cache[pid] = token
-    return token
+    global _own_token
+    if pid is not None:
+        return _token_of(pid)
+    if _own_token is None:
+        _own_token = _token_of(os.getpid())
+    return _own_token
+
+
+def _token_of(pid: int) -> str:
+    found = proc.info(pid)
+    if found is None:
+        raise ProcessLookupError(f"fixturestmp: no process {pid}")
+    return f"{pid}-{found.start:.2f}"
+
+
+@forks.after_fork_in_child
+def _forget_parents_token() -> None:
+    global _own_token
+    _own_token = None
 
 
 def token_is_live(token: str) -> bool:

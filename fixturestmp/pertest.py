@@ -14,7 +14,7 @@ import os
 import unittest
 from typing import TYPE_CHECKING
 
-from fixturestmp import runners
+from fixturestmp import forks, runners
 from fixturestmp.config import resolve
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) ->
         from fixturestmp.session import default_session
 
         default_session()
-        atexit.register(_record_count, os.getpid())
+        atexit.register(_record_count)
     _checked += 1
     return True
 
@@ -78,10 +78,16 @@ def install() -> None:
     runners.on_every_test(start)
 
 
-def _record_count(pid: int) -> None:
+def _record_count() -> None:
     """Tell ``fixturestmp run`` how many tests were checked here."""
-    if pid != os.getpid():
-        return  # A forked child counts its own.
     from fixturestmp.session import default_session
 
     default_session().manifest.append({"kind": "checked", "count": _checked})
+
+
+@forks.after_fork_in_child
+def _count_own_tests() -> None:
+    # A forked child counts its own tests, not its parent's again.
+    global _checked
+    _checked = 0
+    atexit.unregister(_record_count)

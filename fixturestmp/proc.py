@@ -2,20 +2,20 @@
 
 psutil is the project's way to ask about processes, but
 ``psutil.Process().children()`` reads ``/proc/<pid>/stat`` of *every* process
-on the machine to find the few whose parent we are: about 1.5 ms per call
-with a hundred processes running, and it grows with every process
-(``benchmarks/bench_leaks.py`` shows psutil as the bottleneck of the
-``processes`` check). Linux lists each task's own children in
-``/proc/self/task/<tid>/children``; reading those costs about 25 µs and
-follows only our own children. Grandchildren are found by reading the same
-files of the children. Where those files do not exist (other systems, kernels
-without ``CONFIG_PROC_CHILDREN``) psutil is used.
+on the machine to find the few whose parent we are, so its cost grows with
+every process running (``benchmarks/bench_leaks.py`` shows psutil as the
+bottleneck of the ``processes`` check; figures in doc/benchmarks.rst).
+Linux lists each task's own children in ``/proc/self/task/<tid>/children``;
+reading those follows only our own children, whatever else runs.
+Grandchildren are found by reading the same files of the children. Where
+those files do not exist (other systems, kernels without
+``CONFIG_PROC_CHILDREN``) psutil is used.
 
 Start times are read from ``/proc/<pid>/stat`` too, in clock ticks since
 boot: unlike psutil's ``create_time()`` (boot time plus that, in wall-clock
 seconds) they do not move when the clock is set, and reading them does not
-import psutil, which costs about 14 ms at the start of every ``fixturestmp
-run`` (``benchmarks/bench_cli.py``).
+import psutil, whose import is a noticeable share of the start of every
+``fixturestmp run`` (``benchmarks/bench_cli.py``).
 """
 
 import os
@@ -147,7 +147,7 @@ def dying(pid: int) -> bool:
     pending: a process that cannot run any more code of its own.
 
     A child killed with SIGKILL and not waited for is in one of these
-    states for a few milliseconds before it becomes a zombie. Where
+    states for a short while before it becomes a zombie. Where
     ``/proc`` has no such facts, only gone and zombie are seen (psutil).
     """
     if not _HAS_STAT:

@@ -10,6 +10,7 @@ from typing import Any
 
 import fixtures
 
+from fixturestmp import forks
 from fixturestmp.errors import message
 from fixturestmp.manifest import ManifestWriter
 from fixturestmp.policy import RetentionPolicy
@@ -21,6 +22,7 @@ __all__ = [
     "PruneWarning",
     "SessionTempFixture",
     "default_session",
+    "has_default_session",
 ]
 
 
@@ -150,13 +152,11 @@ class SessionTempFixture(fixtures.Fixture):
         """Return whether the session directory survives its end."""
         return self._dir.keeps_session()
 
-    @property
-    def _pid(self) -> int:
-        return self._dir.pid
-
 
 _default: SessionTempFixture | None = None
 _default_lock = threading.Lock()
+# In a forked child: the session it joins, its parent's default session.
+_parents_session: str | None = None
 
 
 def default_session() -> SessionTempFixture:
@@ -169,13 +169,13 @@ def default_session() -> SessionTempFixture:
     """
     global _default
     session = _default
-    if session is not None and session._dir.pid == os.getpid():
+    if session is not None:
         return session  # Once per test: no lock for the common case.
     with _default_lock:
         session = _default
-        if session is not None and session._pid == os.getpid():
+        if session is not None:
             return session
-        joined = os.environ.get(SESSION_ENV) or (session and str(session.path))
+        joined = os.environ.get(SESSION_ENV) or _parents_session
         if joined:
             session = SessionTempFixture.join(joined)
         else:
@@ -186,21 +186,39 @@ def default_session() -> SessionTempFixture:
         return session
 
 
+def has_default_session() -> bool:
+    """Return whether :func:`default_session` would return a session that
+    exists already: made here, or its parent's, which a forked child joins.
+    """
+    return _default is not None or _parents_session is not None
+
+
 def _end_default(session: SessionTempFixture) -> None:
-    if session._pid == os.getpid():
-        try:
-            session.cleanUp()
-        except Exception as error:
-            errors = [error]
-            if isinstance(error, fixtures.MultipleExceptions):
-                errors = [info[1] for info in error.args]
-            if not all(isinstance(e, OSError) for e in errors):
-                raise  # A bug: its traceback is what helps.
-            # At exit a traceback would bury the one line that matters:
-            # which path could not be removed, and why.
-            for each in errors:
-                print(
-                    f"fixturestmp: the session {session.path} did not end "
-                    f"cleanly: {message(each)}",  # type: ignore[arg-type]
-                    file=sys.stderr,
-                )
+    try:
+        session.cleanUp()
+    except Exception as error:
+        errors = [error]
+        if isinstance(error, fixtures.MultipleExceptions):
+            errors = [info[1] for info in error.args]
+        if not all(isinstance(e, OSError) for e in errors):
+            raise  # A bug: its traceback is what helps.
+        # At exit a traceback would bury the one line that matters:
+        # which path could not be removed, and why.
+        for each in errors:
+            print(
+                f"fixturestmp: the session {session.path} did not end "
+                f"cleanly: {message(each)}",  # type: ignore[arg-type]
+                file=sys.stderr,
+            )
+
+
+@forks.after_fork_in_child
+def _leave_parents_session() -> None:
+    # The parent ends its default session; a forked child joins it anew
+    # on first use, as a process of its own.
+    global _default, _default_lock, _parents_session
+    if _default is not None:
+        _parents_session = str(_default.path)
+        _default = None
+        atexit.unregister(_end_default)
+    _default_lock = threading.Lock()  # The parent's may be held by a thread.

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fixturestmp.childpath import child_path
 from fixturestmp.config import check_all, resolve
 from fixturestmp.creation import MARKER_NAME, check_basetemp
 from fixturestmp.errors import (
@@ -25,7 +24,7 @@ from fixturestmp.errors import (
     explain,
     message,
 )
-from fixturestmp.manifest import ManifestWriter, test_record_line
+from fixturestmp.manifest import ManifestWriter
 from fixturestmp.ownedsession import OwnedSession
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.sessionend import PruneWarning, end_session
@@ -84,8 +83,6 @@ class SessionDir:
     :ivar retention_policy: A :class:`~fixturestmp.RetentionPolicy`.
     :ivar root: The temporary root holding the base directory.
     :ivar basetemp: The explicit session directory, if one was given.
-    :ivar pid: The process that opened the session (-1 before): a forked
-        child uses it but does not end it.
     :ivar manifest: The session's :class:`~fixturestmp.manifest.ManifestWriter`.
     :ivar trash: The session's :class:`~fixturestmp.trash.Trash`.
     """
@@ -135,7 +132,6 @@ class SessionDir:
             check_basetemp(self.basetemp, basetemp is not None)
         self.failed = False
         self.path: Path = None  # type: ignore[assignment]
-        self.pid = -1
         self._joined: Path | None = None
         self._state = _NEW
         self._owned: OwnedSession = _NOT_OPEN  # type: ignore[assignment]
@@ -197,7 +193,7 @@ class SessionDir:
             raise
         self._owned, self._dirs = owned, dirs
         self.manifest, self.trash = manifest, dirs.trash
-        self.path, self.pid = owned.path, owned.pid
+        self.path = owned.path
         self._state = _OPEN
 
     def end(self) -> None:
@@ -233,7 +229,7 @@ class SessionDir:
             except Exception as error:
                 errors.append(error)
         owned = self._owned
-        if not owned.joined and owned.owned_here():
+        if not owned.joined and owned.owned_here:
             try:
                 end_session(
                     owned,
@@ -289,7 +285,7 @@ class SessionDir:
         if self._state == _NEW:
             _NOT_OPEN.refuse("path_of")
         # Pure arithmetic on the path: valid after the end too.
-        return child_path(self.path, path[len(str(self.path)) + 1 :])
+        return self.path / path[len(str(self.path)) + 1 :]
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
@@ -348,25 +344,18 @@ class SessionDir:
         elif not retained and not extra:
             self.count_removed()
             return
-        if extra:
-            self.manifest.append(
-                {
-                    "kind": "test",
-                    "id": test_id,
-                    "path": str(path),
-                    "outcome": outcome,
-                    "retained": retained,
-                    "pid": os.getpid(),
-                    "time": round(time.time(), 3),
-                    **extra,
-                }
-            )
-        else:
-            self.manifest.append_line(
-                test_record_line(
-                    test_id, str(path), outcome, retained, os.getpid(), time.time()
-                )
-            )
+        self.manifest.append(
+            {
+                "kind": "test",
+                "id": test_id,
+                "path": str(path),
+                "outcome": outcome,
+                "retained": retained,
+                "pid": os.getpid(),
+                "time": round(time.time(), 3),
+                **extra,
+            }
+        )
 
     def count_removed(self) -> None:
         """Count a removed directory of a test that passed or was skipped."""

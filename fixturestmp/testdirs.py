@@ -10,7 +10,6 @@ import os
 import threading
 from pathlib import Path
 
-from fixturestmp.childpath import child_path
 from fixturestmp.errors import explain
 from fixturestmp.naming import safe_name
 from fixturestmp.ownedsession import OwnedSession
@@ -88,7 +87,7 @@ class TestDirs:
 
     def path_of(self, path: str) -> Path:
         """Return the :class:`~pathlib.Path` of a :meth:`make_dir` result."""
-        return child_path(self._path, path[len(self._path_str) + 1 :])
+        return self._path / path[len(self._path_str) + 1 :]
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made here, off the caller's time."""

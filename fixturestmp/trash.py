@@ -14,13 +14,15 @@ be removed).
 """
 
 import collections
+import contextlib
 import itertools
 import os
 import stat
 import threading
+import weakref
 from pathlib import Path
 
-from fixturestmp import owners
+from fixturestmp import forks, owners
 from fixturestmp.errors import message
 from fixturestmp.removal import RemovalError, open_up, remove_entry
 
@@ -28,7 +30,7 @@ __all__ = ["SMALL_TREE", "TRASH_DIR", "Trash", "delete_if_small"]
 
 TRASH_DIR = ".trash"
 #: Directories with at most this many entries and no subdirectory are
-#: deleted in place: a bounded cost, well under a millisecond.
+#: deleted in place: a small, bounded cost, cheaper than the trash's thread.
 SMALL_TREE = 16
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 THREAD_NAME = "fixturestmp-trash"
@@ -52,13 +54,14 @@ class Trash:
         self.session = Path(session)
         self.path = self.session / TRASH_DIR
         self.errors: list[str] = []
-        self._pid = -1
+        self._running = False  # Its thread runs in this process.
         self._session_fd = session_fd
         self._own_session_fd = -1
+        self._fd = -1
+        _trashes.add(self)
 
     def _start(self) -> None:
-        # (Re)initialised lazily and in a forked child, whose copy of the
-        # parent's thread does not run.
+        # Started lazily, and again in a forked child (see _forget_parent).
         self._pending: collections.deque[str] = collections.deque()
         self._busy = False
         self._stopping = False
@@ -85,7 +88,7 @@ class Trash:
         self._thread = threading.Thread(
             target=self._work, name=THREAD_NAME, daemon=True
         )
-        self._pid = os.getpid()
+        self._running = True
         self._thread.start()
 
     def _session_fd_now(self) -> int:
@@ -97,7 +100,7 @@ class Trash:
         Small directories are cheaper to delete at once: see
         :func:`delete_if_small`.
         """
-        if self._pid != os.getpid():
+        if not self._running:
             self._start()
         self._count += 1
         source = os.path.basename(path)
@@ -133,7 +136,7 @@ class Trash:
 
     def drain(self) -> list[str]:
         """Wait until everything discarded so far is deleted; return errors."""
-        if self._pid == os.getpid():
+        if self._running:
             with self._condition:
                 while self._pending or self._busy:
                     self._condition.wait()
@@ -144,13 +147,14 @@ class Trash:
         unless another user has entries in it.
         """
         errors = self.drain()
-        if self._pid == os.getpid():
+        if self._running:
             with self._condition:
                 self._stopping = True
                 self._condition.notify_all()
             self._thread.join()
             os.close(self._fd)
-            self._pid = -1
+            self._fd = -1
+            self._running = False
             session_fd = self._session_fd_now()
             for name in (f"{TRASH_DIR}/{self._own.name}", TRASH_DIR):
                 try:
@@ -161,6 +165,27 @@ class Trash:
                 os.close(self._own_session_fd)
                 self._own_session_fd = -1
         return errors
+
+    def _forget_parent(self) -> None:
+        """In a forked child: the parent's thread does not run here, and
+        what it was given is the parent's to delete. The child's next
+        discard starts a trash of its own; its copies of the parent's
+        descriptors are closed."""
+        for fd in (self._fd, self._own_session_fd):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._fd = self._own_session_fd = -1
+        self._running = False
+
+
+_trashes: "weakref.WeakSet[Trash]" = weakref.WeakSet()
+
+
+@forks.after_fork_in_child
+def _forget_parents_trashes() -> None:
+    for trash in list(_trashes):
+        trash._forget_parent()
 
 
 def delete_if_small(path: str | os.PathLike[str], dir_fd: int | None = None) -> bool:

@@ -12,10 +12,7 @@ integrations (:class:`fixturestmp.TestCase`, the pytest plugin) call
 test, fixtures and cleanups included.
 """
 
-import os
-import sys
 import unittest
-from types import FrameType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import fixtures
@@ -30,12 +27,6 @@ if TYPE_CHECKING:
     from fixturestmp.session import SessionTempFixture
 
 __all__ = ["Check"]
-
-# Frames in these directories are the machinery, not the user of a check.
-_OWN_DIRS = (
-    os.path.dirname(fixtures.__file__ or "") + os.sep,
-    os.path.dirname(__file__) + os.sep,
-)
 
 
 class Check(fixtures.Fixture):
@@ -80,8 +71,8 @@ class Check(fixtures.Fixture):
             manifest records leaks (default: :func:`~fixturestmp.default_session`,
             used only when something leaked).
         :param test_id: How to name the leaking code in reports (default: the
-            test case's id under ``useFixture``, else the ``file:line`` that
-            set the check up).
+            test case's id under ``useFixture``, else the check's class
+            name, e.g. ``LeakCheck``).
         :param style: ``testtools`` (default) or ``pytest``.
         :raises ConfigError: ``action`` or ``style`` is not valid.
         """
@@ -123,7 +114,7 @@ class Check(fixtures.Fixture):
         elif self._case is not None:
             self._label = self._case.id()
         else:
-            self._label = _caller_label()
+            self._label = type(self).__name__
         self._block_failed = False
         self._started = False
         self.addCleanup(self._finish)
@@ -146,13 +137,3 @@ class Check(fixtures.Fixture):
             action="report" if self._block_failed else self.action,
             style=self.style,
         )
-
-
-def _caller_label() -> str:
-    frame: FrameType | None = sys._getframe(2)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_OWN_DIRS):
-            return f"{os.path.relpath(filename)}:{frame.f_lineno}"
-        frame = frame.f_back
-    return "<unknown>"

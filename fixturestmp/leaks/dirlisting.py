@@ -1,12 +1,12 @@
 """Listing a directory only when it may have changed since the last listing.
 
-The temporary directory of a build machine can hold thousands of entries:
-listing it costs about 1.5 ms for 2000, twice per test. Adding, removing or
-renaming an entry changes the directory's modification time (and on tmpfs
-its size), so while ``stat`` shows the same values the last listing still
-holds, for a ``stat`` of about 2 µs.
+The temporary directory of a build machine can hold thousands of entries,
+and listing it twice per test costs in proportion to them. Adding, removing
+or renaming an entry changes the directory's modification time (and on
+tmpfs its size), so while ``stat`` shows the same values the last listing
+still holds, for the price of one ``stat``.
 
-File systems stamp times from a coarse clock (it ticks every 1 to 10 ms), so
+File systems stamp times from a coarse clock (the kernel's timer tick), so
 a change made in the same tick as the previous one can leave the time as it
 was. A listing is therefore reused only if, when it was taken, the
 modification time was already older than :data:`SETTLED`: any later change

@@ -4,18 +4,12 @@ import os
 from typing import Any
 
 from fixturestmp.leaks.base import Check
+from fixturestmp.leaks.envsnapshot import snapshot
 from fixturestmp.leaks.findings import Leak, several
 
 __all__ = ["EnvironLeakCheck"]
 
 _VALUE_SHOWN = 80
-
-
-def _snapshot() -> dict:
-    # os.environ decodes every variable when copied (~1 µs each); its
-    # encoded mapping, where there is one, copies in a few µs all told.
-    data = getattr(os.environ, "_data", None)
-    return dict(data) if isinstance(data, dict) else dict(os.environ)
 
 
 def _text(item: str | bytes) -> str:
@@ -48,12 +42,12 @@ class EnvironLeakCheck(Check):
         self.clean = clean
 
     def start(self) -> None:
-        self._environ = _snapshot()
+        self._environ = snapshot()
         self._cwd = os.getcwd()
 
     def stop(self, test_id: str) -> list[Leak]:
         before = self._environ
-        after = _snapshot()
+        after = snapshot()
         try:
             cwd: str | None = os.getcwd()
         except FileNotFoundError:

@@ -10,16 +10,16 @@ are freed; a test that only churns memory can "grow" by tens of MB).
 - Before the test: if RSS has grown by more than :data:`SLACK` since it was
   last measured right after a ``malloc_trim(0)`` (which returns the freed
   memory the C library holds, where glibc has it), it is trimmed and read
-  again, so that the test starts from a clean figure (a trim costs from a
-  µs to a few hundred, and the memory it returns must be faulted in again
-  when it is used: it is not done while RSS stays put).
+  again, so that the test starts from a clean figure (a trim's cost grows
+  with the memory it returns, which must be faulted in again when it is
+  used: it is not done while RSS stays put).
 - After the test: RSS is read. Growth above ``memory_leak_limit`` is only a
   suspicion. It is first trimmed and read again (freed memory the C library
   kept); if the growth stays, it is confirmed by a full garbage collection,
   a trim and a new reading (twice, since finalizers run by the first
   collection can free more), and reported only if it survives that, as
   dask's resource-leak plugin confirms before it reports. A full collection
-  costs tens of ms on a real suite's heap: only a test that keeps memory
+  costs in proportion to a real suite's heap: only a test that keeps memory
   pays it.
 
 Cyclic garbage that the test finds already there is not collected before
@@ -33,12 +33,12 @@ so that no other check's result depends on whether ``memory`` is on.
 
 import ctypes
 import gc
-import os
 from collections.abc import Callable
 from typing import Any
 
 import psutil
 
+from fixturestmp import forks
 from fixturestmp.config import resolve
 from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, format_bytes
@@ -61,14 +61,21 @@ def _find_malloc_trim() -> Callable[[int], int] | None:
 
 _malloc_trim = _find_malloc_trim()
 _process: psutil.Process | None = None
-# (pid, RSS just after the last trim, or lower since)
-_clean: tuple[int, int] = (-1, 0)
+# RSS just after the last trim, or lower since (None: not measured yet).
+_clean: int | None = None
+
+
+@forks.after_fork_in_child
+def _forget_parents_figures() -> None:
+    global _process, _clean
+    _process = None  # The parent's process, not this one.
+    _clean = None
 
 
 def rss() -> int:
     """Return this process's resident set size in bytes."""
     global _process
-    if _process is None or _process.pid != os.getpid():
+    if _process is None:
         _process = psutil.Process()
     return _process.memory_info().rss
 
@@ -90,7 +97,7 @@ def _trimmed_rss() -> int:
     global _clean
     trim()
     now = rss()
-    _clean = (os.getpid(), now)
+    _clean = now
     return now
 
 
@@ -99,11 +106,9 @@ def settled_rss() -> int:
     since it was last read just after a trim."""
     global _clean
     now = rss()
-    pid, clean = _clean
-    if pid != os.getpid() or now > clean + SLACK:
+    if _clean is None or now > _clean + SLACK:
         return _trimmed_rss()
-    if now < clean:
-        _clean = (pid, now)
+    _clean = min(_clean, now)
     return now
 
 

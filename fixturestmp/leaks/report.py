@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from testtools.content import text_content
 
+from fixturestmp import forks
 from fixturestmp.leaks.findings import Leak, LeakError
 
 if TYPE_CHECKING:
@@ -58,8 +59,14 @@ def record(leaks: list[Leak], session: "SessionTempFixture | None" = None) -> No
 #: The variable that names a joined session (:data:`fixturestmp.session.SESSION_ENV`).
 SESSION_ENV = "FIXTURESTMP_SESSION"
 
-# The order of the memory records of this process: (pid, next number).
-_memory_seq = (-1, 0)
+# The number of this process's next memory record.
+_memory_seq = 0
+
+
+@forks.after_fork_in_child
+def _number_own_records() -> None:
+    global _memory_seq
+    _memory_seq = 0  # A forked child numbers its own records from 0.
 
 
 def record_memory(
@@ -85,16 +92,14 @@ def record_memory(
         # Without importing the session module when nothing made a session:
         # it is not needed then, and this runs once per test.
         sessions = sys.modules.get("fixturestmp.session")
-        made = sessions is not None and sessions._default is not None
+        made = sessions is not None and sessions.has_default_session()
         if not made and not os.environ.get(SESSION_ENV):
             return
         from fixturestmp.session import default_session
 
         session = default_session()
-    pid, seq = _memory_seq
-    if pid != os.getpid():
-        pid, seq = os.getpid(), 0
-    _memory_seq = (pid, seq + 1)
+    seq, pid = _memory_seq, os.getpid()
+    _memory_seq += 1
     session.manifest.append_line(
         f'{{"kind":"memory","id":{encode_basestring_ascii(test_id)},'
         f'"before":{before:d},"after":{after:d},"seq":{seq:d},"pid":{pid:d}}}\n',

@@ -5,13 +5,16 @@ against a 10 MiB limit, hundreds of MB churned against the same limit.
 """
 
 import gc
+import os
 
 import fixtures
+import psutil
 import testtools
 from testtools.matchers import Contains, MatchesRegex
 
 from fixturestmp import leaks
 from fixturestmp.manifest import read_manifest
+from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import run_python, write_files
 from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
 
@@ -286,3 +289,46 @@ class TestMemoryRecords(LeakTestCase):
         from fixturestmp.session import SESSION_ENV
 
         self.assertEqual(SESSION_ENV, report.SESSION_ENV)
+
+
+class TestForkedChild(LeakTestCase):
+    def test_a_forked_child_reads_its_own_rss(self):
+        from fixturestmp.leaks.memory import rss, settled_rss
+
+        settled_rss()  # The parent's process and figures, known before the fork.
+
+        def child():
+            grown = b"x" * 64_000_000  # Resident in the child only.
+            parent = psutil.Process(os.getppid()).memory_info().rss
+            return [rss() - parent, settled_rss() - parent, len(grown)]
+
+        by_rss, by_settled, _ = in_forked_child(child)
+        self.assertGreater(by_rss, 32_000_000)
+        self.assertGreater(by_settled, 32_000_000)
+
+    def test_a_forked_child_numbers_its_own_records_from_zero(self):
+        from fixturestmp.leaks.report import record_memory
+
+        for test_id in ("before0", "before1"):
+            record_memory(test_id, 1, 2, session=self.sess)
+
+        def child():
+            record_memory("child", 1, 2, session=self.sess)
+            self.sess.manifest.flush()
+            return os.getpid()
+
+        child_pid = in_forked_child(child)
+        record_memory("after", 1, 2, session=self.sess)
+        self.sess.manifest.flush()
+        records = {
+            r["id"]: (r["seq"], r["pid"])
+            for r in read_manifest(self.sess.path)
+            if r["kind"] == "memory"
+        }
+        self.assertEqual((0, child_pid), records["child"])
+        # The child's 0 is its own: the parent's numbers were past 0.
+        first, parent = records["before0"]
+        self.assertEqual(
+            [(first + 1, parent), (first + 2, parent), os.getpid()],
+            [records["before1"], records["after"], parent],
+        )

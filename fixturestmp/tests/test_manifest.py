@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 from fixturestmp.manifest import (
     BATCH,
@@ -11,8 +12,8 @@ from fixturestmp.manifest import (
     MANIFEST_NAME,
     ManifestWriter,
     read_manifest,
-    test_record_line,
 )
+from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
 
 WORKER = """
@@ -99,6 +100,32 @@ class TestManifest(IsolatedTestCase):
         )
         self.assertEqual({os.getpid()}, {r["pid"] for r in records if "pid" in r})
 
+    def test_a_forked_child_writes_its_own_and_leaves_the_parents_file(self):
+        writer = ManifestWriter(self.root)
+        writer.append({"n": "parent, before"})  # The file is open.
+        writer.append({"n": "parent, batched"}, urgent=False)
+        writer.count_removed()
+
+        def child():
+            writer.append({"n": "child"})
+            writer.close()
+            return os.getpid()
+
+        child_pid = in_forked_child(child)
+        writer.append({"n": "parent, after"})
+        writer.close()
+        self.assertEqual(
+            [
+                ("parent, before", None),
+                ("child", None),
+                ("parent, batched", None),
+                ("parent, after", None),
+                (None, os.getpid()),
+            ],
+            [(r.get("n"), r.get("pid")) for r in read_manifest(self.root)],
+        )
+        self.assertNotEqual(os.getpid(), child_pid)
+
     def test_partial_last_line_is_skipped(self):
         writer = ManifestWriter(self.root)
         writer.append({"id": "a"})
@@ -108,19 +135,30 @@ class TestManifest(IsolatedTestCase):
         self.assertEqual([{"id": "a"}], list(read_manifest(self.root)))
 
 
-class TestRecordLine(IsolatedTestCase):
-    def test_same_object_as_the_general_encoder(self):
-        for test_id, path, outcome, retained in [
-            ("pkg.Test.test_it", "/tmp/s/test_it0", "passed", False),
-            ('a "quoted"\\ \n id', "/tmp/ümlaut/\udcff", "failed", True),
-            ("", "/", "skipped", False),
-        ]:
-            line = test_record_line(test_id, path, outcome, retained, 1234, 5.0004)
-            self.assertTrue(line.endswith("\n"))
+class TestTestRecords(IsolatedTestCase):
+    def test_lines_parse_and_hold_the_fields(self):
+        session = self.useFixture(self.session(retention_policy="all"))
+        cases = [
+            ("pkg.Test.test_it", "/tmp/s/test_it0", "passed", True),
+            ('a "quoted"\\ \n id', "/tmp/\u00fcmlaut/\udcff", "failed", True),
+            ("", "/", "skipped", True),
+            ("pkg.Test.test_gone", "/tmp/s/gone0", "failed", False),
+        ]
+        before = time.time()
+        for test_id, path, outcome, retained in cases:
+            session.record(test_id, path, outcome, retained)
+        after = time.time()
+        session.manifest.flush()
+        lines = (session.path / MANIFEST_NAME).read_bytes().splitlines(keepends=True)
+        self.assertEqual(len(cases), len(lines))
+        for line, (test_id, path, outcome, retained) in zip(lines, cases, strict=True):
             self.assertTrue(line.isascii())
-            self.assertEqual(1, line.count("\n"))
+            self.assertEqual(1, line.count(b"\n"))
+            record = json.loads(line)
+            # Rounded to milliseconds.
+            self.assertTrue(before - 0.001 <= record.pop("time") <= after + 0.001)
             expected = {
                 "kind": "test", "id": test_id, "path": path, "outcome": outcome,
-                "retained": retained, "pid": 1234, "time": 5.0,
+                "retained": retained, "pid": os.getpid(),
             }  # fmt: skip
-            self.assertEqual(expected, json.loads(line))
+            self.assertEqual(expected, record)

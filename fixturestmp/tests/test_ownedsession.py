@@ -5,6 +5,7 @@ import os
 from fixturestmp import owners
 from fixturestmp.creation import MARKER_NAME
 from fixturestmp.ownedsession import OwnedSession
+from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 
@@ -24,3 +25,18 @@ class TestOwnedSession(IsolatedTestCase):
             owned.release()
             self.assertEqual([], owners.live_owners(owned.path))
             self.assertEqual(-1, owned.fd)
+
+    def test_a_forked_child_uses_but_does_not_own_it(self):
+        owned = OwnedSession.numbered(self.root, fallback=False)
+        self.addCleanup(owned.release)
+
+        def child():
+            here = owned.owned_here
+            owned.release()  # The child's descriptor; not the record.
+            return [here, owned.fd, owners.live_owners(owned.path)]
+
+        here, fd, live = in_forked_child(child)
+        self.assertEqual((False, -1, [owned.token]), (here, fd, live))
+        self.assertTrue(owned.owned_here)
+        self.assertEqual([owned.token], owners.live_owners(owned.path))
+        os.fstat(owned.fd)  # Still open here.

@@ -5,7 +5,13 @@ import subprocess
 
 from testtools.matchers import Contains, Not
 
-from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, write_files
+from fixturestmp.manifest import read_manifest
+from fixturestmp.tests.helpers import (
+    REPO_ROOT,
+    IsolatedTestCase,
+    run_python,
+    write_files,
+)
 from fixturestmp.tests.test_adopt import HookedPython
 
 # A suite that knows nothing of fixturestmp: testtools and unittest tests,
@@ -33,6 +39,49 @@ SUITE = """
         def test_leaves_a_variable(self):
             os.environ["FIXTURESTMP_DEMO_LEAK_UT"] = "1"
 """
+
+# Checks 3 tests, forks a child that checks 1, and exits: each process's
+# count of checked tests goes to the manifest at its exit.
+FORKING_RUN = """
+import os, sys, unittest
+from fixturestmp import pertest
+
+
+class Case(unittest.TestCase):
+    def test_it(self):
+        pass
+
+
+def run_checked(count):
+    for _ in range(count):
+        case = Case("test_it")
+        pertest.check_test(case, ("environ",))
+        case.run()
+
+
+run_checked(3)
+pid = os.fork()
+if pid == 0:
+    run_checked(1)
+    sys.exit(0)  # Its atexit handlers run, the parent's among them.
+os.waitpid(pid, 0)
+"""
+
+
+class TestCounts(IsolatedTestCase):
+    def test_a_forked_child_counts_its_own_tests(self):
+        session = self.useFixture(self.session(retention_policy="all"))
+        run = run_python(
+            ["-c", FORKING_RUN],
+            self.workdir,
+            {"FIXTURESTMP_SESSION": str(session.path)},
+        )
+        self.assertEqual(0, run.returncode, run.stderr)
+        counts = [
+            r["count"] for r in read_manifest(session.path) if r["kind"] == "checked"
+        ]
+        # The child's first (it ended first), then the parent's.
+        self.assertEqual([1, 3], counts)
 
 
 class TestPerTestChecks(IsolatedTestCase):

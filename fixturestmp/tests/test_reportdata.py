@@ -12,7 +12,7 @@ import sys
 
 from fixturestmp import reportdata
 from fixturestmp.inventory import read_session
-from fixturestmp.manifest import ManifestWriter, test_record_line
+from fixturestmp.manifest import ManifestWriter
 from fixturestmp.reportdata import build_report, memory_series
 from fixturestmp.reporthtml import render_html
 from fixturestmp.selection import Selection
@@ -33,8 +33,9 @@ class ReportTestCase(IsolatedTestCase):
         for record in records:
             writer.append(record, urgent=False)
         for test_id, path in tests:
-            writer.append_line(test_record_line(test_id, str(path), "failed", True,
-                                                1, 0.0))  # fmt: skip
+            writer.append({"kind": "test", "id": test_id, "path": str(path),
+                           "outcome": "failed", "retained": True, "pid": 1,
+                           "time": 0.0})  # fmt: skip
         writer.close()
         return build_report(Selection(read_session(session, 0)))
 

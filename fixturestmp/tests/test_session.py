@@ -1,9 +1,11 @@
 """Tests for fixturestmp.session."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from testtools.matchers import Contains, DirExists, Not
 
@@ -20,6 +22,41 @@ session = fixturestmp.SessionTempFixture(root=sys.argv[1], retention_count=0)
 session.setUp()
 print(session.path, flush=True)
 time.sleep(600)
+"""
+
+FORKING_PROCESS = """
+import json, os, sys
+import fixturestmp
+from fixturestmp import owners
+
+parent = fixturestmp.default_session()
+with fixturestmp.TempDirFixture("passed_before"):
+    pass  # Counted, not yet written: in the batch.
+read_end, write_end = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(read_end)
+    child = fixturestmp.default_session()
+    with fixturestmp.TempDirFixture("passed_in_child"):
+        pass
+    reply = [
+        os.getpid(), str(child.path), child is parent, owners.live_owners(child.path)
+    ]
+    os.write(write_end, json.dumps(reply).encode())
+    sys.exit(0)  # At exit, as a child of a test run may: the session stays.
+os.close(write_end)
+with os.fdopen(read_end) as stream:
+    reply = json.loads(stream.read())
+os.waitpid(pid, 0)
+with fixturestmp.TempDirFixture("failed_after") as failed:
+    failed.mark_failed()
+print(json.dumps({
+    "parent": str(parent.path),
+    "parent_pid": os.getpid(),
+    "parent_token": owners.owner_token(),
+    "child": reply,
+    "after_child": [parent.path.is_dir(), owners.live_owners(parent.path)],
+}))
 """
 
 
@@ -250,6 +287,27 @@ class TestDefaultSession(IsolatedTestCase):
         self.assertThat(kept, DirExists())
         self.assertThat(dropped, Not(DirExists()))
         self.assertEqual([], os.listdir(self.base / "run-0" / owners.OWNERS_DIR))
+
+    def test_a_forked_child_joins_and_leaves_the_parents_session(self):
+        run = run_python(
+            ["-c", FORKING_PROCESS], self.workdir, {"FIXTURESTMP_ROOT": str(self.root)}
+        )
+        self.assertEqual(0, run.returncode, run.stderr)
+        said = json.loads(run.stdout)
+        child_pid, child_path, same_object, owners_in_child = said["child"]
+        self.assertEqual((said["parent"], False), (child_path, same_object))
+        self.assertEqual(2, len(owners_in_child))
+        self.assertIn(said["parent_token"], owners_in_child)
+        # The child's exit neither ended the session nor withdrew the parent.
+        self.assertEqual([True, [said["parent_token"]]], said["after_child"])
+        # Each process counted its own passed test, once.
+        records = list(read_manifest(Path(said["parent"])))
+        removed = {r["pid"]: r["count"] for r in records if r["kind"] == "removed"}
+        self.assertEqual({said["parent_pid"]: 1, child_pid: 1}, removed)
+        [failed] = [r for r in records if r["kind"] == "test"]
+        self.assertEqual(said["parent_pid"], failed["pid"])
+        # The parent ended the session at its exit: kept for its failure.
+        self.assertEqual([], os.listdir(Path(said["parent"]) / owners.OWNERS_DIR))
 
     def test_environment_session_is_joined(self):
         owner = self.useFixture(self.session(retention_policy="all"))

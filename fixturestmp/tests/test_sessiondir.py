@@ -10,6 +10,16 @@ from fixturestmp.tests.helpers import IsolatedTestCase
 
 
 class TestLifecycle(IsolatedTestCase):
+    def test_path_of_a_made_directory(self):
+        session = SessionDir(root=self.root)
+        session.open()
+        self.addCleanup(session.close)
+        made = session.make_dir("a b")
+        path = session.path_of(made)
+        self.assertEqual(session.path / "a_b0", path)
+        self.assertEqual(made, str(path))
+        self.assertTrue(path.is_dir())
+
     def test_every_attribute_exists_from_the_start(self):
         session = SessionDir(root=self.root)
         before = set(vars(session))

@@ -20,3 +20,16 @@ class TestTestDirs(IsolatedTestCase):
         self.assertEqual(set(), dirs.created)
         self.assertFalse(first.exists() or second.exists())
         self.assertFalse(dirs.trash_failed)
+
+    def test_paths_are_the_session_path_and_the_name(self):
+        owned = OwnedSession.at_basetemp(self.workdir / "explicit")
+        self.addCleanup(owned.release)
+        dirs = TestDirs(owned, track_created=False)
+        made = dirs.make_dir("named")
+        path = dirs.path_of(made)
+        self.assertEqual(owned.path / "named0", path)
+        self.assertEqual(made, str(path))
+        self.assertEqual(("named0", owned.path), (path.name, path.parent))
+        self.assertTrue(path.is_dir())
+        dirs.discard(path)
+        dirs.close()

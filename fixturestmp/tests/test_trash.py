@@ -11,6 +11,7 @@ from testtools.matchers import Contains, DirExists, Not
 import fixturestmp
 from fixturestmp.removal import RemovalError
 from fixturestmp.session import PruneWarning
+from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import IsolatedTestCase
 from fixturestmp.tests.reliability import as_user
 from fixturestmp.trash import SMALL_TREE, THREAD_NAME, TRASH_DIR, Trash
@@ -99,6 +100,33 @@ class TestTrash(IsolatedTestCase):
         session.trash.drain()
         # Each user's own trash directory is empty.
         self.assertEqual([], list((session.path / TRASH_DIR).glob("*/*")))
+
+    def test_a_forked_child_starts_its_own_trash(self):
+        session = self.useFixture(self.session(retention_policy="all"))
+        before = session.mktemp("before")
+        fill(before, 40)
+        session.discard(before)  # The parent's trash thread runs.
+        session.trash.drain()
+
+        def child():
+            path = session.mktemp("child")
+            fill(path, 40)
+            session.discard(path)
+            session.trash.drain()  # Would wait forever on the parent's thread.
+            errors = session.trash.close()
+            own = sorted(p.name for p in (session.path / TRASH_DIR).glob("*"))
+            return [path.exists(), errors, own]
+
+        gone, errors, trashes = in_forked_child(child)
+        self.assertEqual((False, []), (gone, errors))
+        # The child removed its own trash directory, not the parent's.
+        self.assertEqual(1, len(trashes))
+        self.assertTrue((session.path / TRASH_DIR / trashes[0]).is_dir())
+        after = session.mktemp("after")
+        fill(after, 40)
+        session.discard(after)
+        self.assertEqual([], session.trash.drain())
+        self.assertFalse(after.exists() or before.exists())
 
 
 class TestSharedTrash(IsolatedTestCase):
