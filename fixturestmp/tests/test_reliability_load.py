@@ -24,13 +24,13 @@ TESTS = 1000
 FAIL_EVERY = 50  # test i fails when i % FAIL_EVERY == 7: 20 per run
 
 SUITE = """
+    import fcntl
     import os
-    import time
 
     import testtools
     from fixturestmp import TempDirFixture
 
-    SLEEP = float(os.environ.get("LOAD_SLEEP", "0"))
+    GATE = os.environ.get("LOAD_GATE")
     KEPT = os.environ["LOAD_KEPT"]
 
 
@@ -46,7 +46,9 @@ SUITE = """
                 (tmp.path / "sub").mkdir()
                 for part in range(20):
                     (tmp.path / "sub" / str(part)).write_text("x")
-            time.sleep(SLEEP)
+            if GATE:  # Held here while the parent holds the gate's lock.
+                with open(GATE) as gate:
+                    fcntl.flock(gate, fcntl.LOCK_SH)
             if number % {fail_every} == 7:
                 # Counted as made: one line, one write, appended.
                 fd = os.open(KEPT, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
@@ -240,20 +242,26 @@ class TestCrash(LoadTestCase):
     @attr("slow")
     def test_killed_wrapper_and_worker_hold_nothing_once_gone(self):
         crashed = self.base / "run-0"
+        # Each worker's first test makes its directory, then waits at the
+        # gate until the worker is killed: the job runs for as long as this
+        # test needs, however slow the machine.
+        gate = open(self.workdir / "gate", "w")
+        self.addCleanup(gate.close)
+        fcntl.flock(gate, fcntl.LOCK_EX)
         run = self.start(
             self.make_suite("crash", tests=300),
-            "--retention-count", "1", concurrency=2, LOAD_SLEEP="0.1",
+            "--retention-count", "1", concurrency=2, LOAD_GATE=gate.name,
         )  # fmt: skip
         deadline = time.monotonic() + 120
-        while not any(crashed.glob("test_*")):  # tests are running
+        while len(list(crashed.glob("test_*"))) < 2:  # both workers at the gate
             self.assertIsNone(run.poll(), "the run ended before it was killed")
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.05)
-        time.sleep(1)
         job = psutil.Process(run.pid).children(recursive=True)
         self.addCleanup(lambda: [p.kill() for p in job if p.is_running()])
-        workers = [p for p in job if "--load-list" in " ".join(p.cmdline())]
-        self.assertTrue(workers, [p.cmdline() for p in job])
+        # The Python processes, not the shells stestr starts them through.
+        workers = [p for p in job if "stestr.subunit_runner.run" in p.cmdline()]
+        self.assertEqual(2, len(workers), [p.cmdline() for p in job])
         workers[0].kill()
         run.kill()
         run.wait()
