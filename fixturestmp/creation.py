@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir
-from fixturestmp.errors import ConfigError
+from fixturestmp.errors import ConfigError, names_in
 from fixturestmp.pruning import CURRENT_LINK, list_sessions, session_name
 from fixturestmp.removal import remove_entry
 
@@ -30,7 +30,7 @@ def create_numbered(base: BaseDir) -> tuple[Path, int]:
     :return: The session's path, and a descriptor open on it (the caller
         closes it).
     """
-    with base.locked():
+    with base.locked(), names_in(base.path):
         known = max(list_sessions(base), default=-1)
         try:
             with open(_NUMBER_FILE, opener=_opener(base.fd)) as stream:
@@ -97,8 +97,9 @@ def write_marker(path: Path, session_fd: int | None = None) -> None:
         fd = os.open(path / MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC,
                      0o600)  # fmt: skip
     else:
-        fd = os.open(MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600,
-                     dir_fd=session_fd)  # fmt: skip
+        with names_in(path):
+            fd = os.open(MARKER_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC,
+                         0o600, dir_fd=session_fd)  # fmt: skip
     os.close(fd)
 
 
@@ -113,6 +114,9 @@ def _replace_file(dir_fd: int, name: str, text: str) -> None:
                      | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd)  # fmt: skip
         try:
             os.write(fd, text.encode())
+        except OSError as error:
+            error.filename = temporary  # a descriptor's error names no file
+            raise
         finally:
             os.close(fd)
         os.replace(temporary, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)

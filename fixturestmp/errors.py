@@ -1,7 +1,9 @@
 """Exceptions raised by fixturestmp, and clearer messages for OS errors."""
 
+import contextlib
 import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = [
@@ -11,6 +13,8 @@ __all__ = [
     "explain",
     "full_filesystem",
     "message",
+    "name_in",
+    "names_in",
 ]
 
 
@@ -50,6 +54,41 @@ def message(error: OSError) -> str:
     ):
         return error.strerror
     return str(error)
+
+
+def name_in(
+    error: OSError,
+    directory: os.PathLike[str] | str,
+    target_directory: os.PathLike[str] | str | None = None,
+) -> OSError:
+    """Make ``error`` name its files in full; return it.
+
+    Calls relative to a directory's descriptor (``dir_fd=``) fail naming
+    only the entry; in the message that reaches the user it must be the
+    whole path. A name already absolute is left as it is.
+
+    :param directory: The directory the call's names are relative to.
+    :param target_directory: The one of a rename's second name, if other.
+    """
+    pairs = (("filename", directory), ("filename2", target_directory or directory))
+    for attribute, where in pairs:
+        name = getattr(error, attribute)
+        if isinstance(name, str) and not os.path.isabs(name):
+            setattr(error, attribute, os.path.join(where, name))
+    return error
+
+
+@contextlib.contextmanager
+def names_in(
+    directory: os.PathLike[str] | str,
+    target_directory: os.PathLike[str] | str | None = None,
+) -> Iterator[None]:
+    """Apply :func:`name_in` to an ``OSError`` raised in the block."""
+    try:
+        yield
+    except OSError as error:
+        name_in(error, directory, target_directory)
+        raise
 
 
 _FULL = {errno.ENOSPC: "is full", errno.EDQUOT: "is over your disk quota"}

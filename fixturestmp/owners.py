@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fixturestmp import forks, proc
-from fixturestmp.errors import explain
+from fixturestmp.errors import explain, name_in, names_in
 
 __all__ = [
     "OWNERS_DIR",
@@ -96,15 +96,16 @@ def add_owner(session: Path, session_fd: int | None = None) -> str:
         cannot send it elsewhere; ``session`` then only names it.
     """
     token = owner_token()
-    with _opened(session, session_fd) as fd:
+    with _opened(session, session_fd) as fd, names_in(session):
         try:
             os.mkdir(OWNERS_DIR, 0o700, dir_fd=fd)
         except FileExistsError:
             pass
         owners_fd = os.open(OWNERS_DIR, _DIR_FLAGS, dir_fd=fd)
         try:
-            os.close(os.open(token, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600,
-                             dir_fd=owners_fd))  # fmt: skip
+            with names_in(session / OWNERS_DIR):
+                os.close(os.open(token, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC,
+                                 0o600, dir_fd=owners_fd))  # fmt: skip
         finally:
             os.close(owners_fd)
     # A new record of a path whose old one could not be deleted: live again.
@@ -129,6 +130,7 @@ def remove_owner(session: Path, token: str, session_fd: int | None = None) -> No
         pass
     except OSError as error:
         _withdrawn.add(str(record))
+        name_in(error, session)
         raise explain(error, record, "delete the owner record") from error
 
 

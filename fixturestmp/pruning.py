@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir
-from fixturestmp.errors import explain, message
+from fixturestmp.errors import explain, message, name_in, names_in
 from fixturestmp.removal import remove_entry
 from fixturestmp.trash import TRASH_DIR
 
@@ -95,7 +95,9 @@ def select_victims(
                 continue
             if kept < keep:
                 kept += 1
-                if _lexists(TRASH_DIR, fd):
+                with names_in(path):
+                    has_trash = _lexists(TRASH_DIR, fd)
+                if has_trash:
                     kept_trash.append(path)
             else:
                 victims.append(path)
@@ -149,7 +151,7 @@ def prune(
             except FileNotFoundError:
                 continue
             except OSError as error:
-                failures.append(error)
+                failures.append(name_in(error, base.path))
                 continue
             garbage.append(name)
         with _deleting_lock:
@@ -171,7 +173,7 @@ def prune(
                 elif entry.is_symlink() and not _target_exists(entry.name, base.fd):
                     os.unlink(entry.name, dir_fd=base.fd)
             except OSError as error:
-                failures.append(error)
+                failures.append(name_in(error, base.path))
     try:
         for name in garbage:
             try:

@@ -53,6 +53,9 @@ def remove_entry(
         if missing_ok:
             return
         raise
+    except OSError as error:
+        error.filename = shown
+        raise
     if not is_dir:
         try:
             os.unlink(name, dir_fd=parent_fd)

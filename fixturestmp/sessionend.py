@@ -13,7 +13,7 @@ from typing import Any
 
 from fixturestmp import owners
 from fixturestmp.creation import MARKER_NAME
-from fixturestmp.errors import explain
+from fixturestmp.errors import explain, names_in
 from fixturestmp.manifest import MANIFEST_NAME
 from fixturestmp.ownedsession import OwnedSession
 from fixturestmp.pruning import claimed, prune, trash_name
@@ -80,10 +80,11 @@ def end_session(
 
 def _remove_own(owned: OwnedSession, name: str) -> None:
     assert owned.base is not None
-    with owned.base.locked():
+    with owned.base.locked(), names_in(owned.base.path):
         os.rename(owned.path.name, name, src_dir_fd=owned.base.fd,
                   dst_dir_fd=owned.base.fd)  # fmt: skip
-    remove_entry(owned.base.fd, name, shown=str(owned.path))
+    # Named where what cannot be removed is left: under its garbage name.
+    remove_entry(owned.base.fd, name, shown=str(owned.base.path / name))
 
 
 def _end_basetemp(

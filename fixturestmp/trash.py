@@ -23,7 +23,7 @@ import weakref
 from pathlib import Path
 
 from fixturestmp import forks, owners
-from fixturestmp.errors import message
+from fixturestmp.errors import message, names_in
 from fixturestmp.removal import RemovalError, open_up, remove_entry
 
 __all__ = ["SMALL_TREE", "TRASH_DIR", "Trash", "delete_if_small"]
@@ -72,19 +72,20 @@ class Trash:
         if self._session_fd is None:
             self._own_session_fd = os.open(self.session, _DIR_FLAGS)
         session_fd = self._session_fd_now()
-        for attempt in range(10):
-            try:
-                os.mkdir(TRASH_DIR, 0o700, dir_fd=session_fd)
-            except FileExistsError:
-                pass
-            try:
-                os.mkdir(f"{TRASH_DIR}/{own}", 0o700, dir_fd=session_fd)
-                break
-            except FileNotFoundError:
-                # Another user removed the empty trash directory meanwhile.
-                if attempt == 9:
-                    raise
-        self._fd = os.open(f"{TRASH_DIR}/{own}", _DIR_FLAGS, dir_fd=session_fd)
+        with names_in(self.session):
+            for attempt in range(10):
+                try:
+                    os.mkdir(TRASH_DIR, 0o700, dir_fd=session_fd)
+                except FileExistsError:
+                    pass
+                try:
+                    os.mkdir(f"{TRASH_DIR}/{own}", 0o700, dir_fd=session_fd)
+                    break
+                except FileNotFoundError:
+                    # Another user removed the empty trash directory meanwhile.
+                    if attempt == 9:
+                        raise
+            self._fd = os.open(f"{TRASH_DIR}/{own}", _DIR_FLAGS, dir_fd=session_fd)
         self._thread = threading.Thread(
             target=self._work, name=THREAD_NAME, daemon=True
         )
@@ -107,13 +108,14 @@ class Trash:
         # The test directory's name stays visible, in errors too.
         name = f"{self._count}-{source}"
         session_fd = self._session_fd_now()
-        try:
-            os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
-        except PermissionError:
-            # Moving a directory to another parent rewrites its "..": it
-            # needs write permission on the directory itself.
-            open_up(source, session_fd)
-            os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
+        with names_in(self.session, self._own):
+            try:
+                os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
+            except PermissionError:
+                # Moving a directory to another parent rewrites its "..": it
+                # needs write permission on the directory itself.
+                open_up(source, session_fd)
+                os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
         with self._condition:
             self._pending.append(name)
             self._condition.notify_all()

@@ -82,6 +82,9 @@ class FaultInjector(fixtures.Fixture):
 
     :ivar calls: Eligible calls seen so far.
     :ivar injected: ``(operation, arguments)`` of the fault, or None.
+    :ivar paths: The absolute paths the failed call was about (both of a
+        rename), read before it failed: names relative to a ``dir_fd`` are
+        joined to that directory's path, descriptors become their path.
     :ivar created: Absolute paths of entries made to cause an ``EEXIST``.
     """
 
@@ -93,6 +96,7 @@ class FaultInjector(fixtures.Fixture):
         self.operations = ERRNOS[error_number]
         self.calls = 0
         self.injected: tuple[str, tuple] | None = None
+        self.paths: list[str] = []
         self.created: list[str] = []
         self._lock = threading.Lock()
 
@@ -108,13 +112,19 @@ class FaultInjector(fixtures.Fixture):
         real = getattr(module, attribute)
 
         def wrapper(*args, **kwargs):
-            if self.injected is None and _creates(op, args, kwargs) and _from_library():
+            if (
+                self.injected is None
+                and _creates(op, args, kwargs)
+                and _from_library()
+                and not _in_deleted_directory(kwargs)
+            ):
                 with self._lock:
                     self.calls += 1
                     fire = self.calls == self.target and self.injected is None
                     if fire:
                         self.injected = (op, args)
                 if fire:
+                    self.paths = _paths(op, args, kwargs)
                     if self.error_number == errno.EEXIST:
                         self.created.append(_take(op, real, args, kwargs))
                     raise self._error(op, args)
@@ -130,6 +140,45 @@ class FaultInjector(fixtures.Fixture):
         if op in _TWO_PATHS and len(paths) == 2:
             return OSError(number, os.strerror(number), paths[0], None, paths[1])
         return OSError(number, os.strerror(number), paths[0])
+
+
+def _in_deleted_directory(kwargs: dict) -> bool:
+    """Whether the call is relative to a directory already deleted.
+
+    There the kernel can only find nothing (``ENOENT``): such a call
+    (withdrawing an owner record from a session just removed) is not failed.
+    """
+    dir_fds = [kwargs.get(key) for key in ("dir_fd", "src_dir_fd", "dst_dir_fd")]
+    return any(_fd_path(fd).endswith(" (deleted)") for fd in dir_fds if fd is not None)
+
+
+def _fd_path(fd: int) -> str:
+    return os.readlink(f"/proc/self/fd/{fd}")
+
+
+def _paths(op: str, args: tuple, kwargs: dict) -> list[str]:
+    """Return the absolute paths a call is about, as a message would name them."""
+    if op in ("write", "flock", "fchmod"):
+        return [_fd_path(args[0])]
+    if op == "symlink":  # the link is made; its target is only text
+        names = [(args[1], kwargs.get("dir_fd"))]
+    elif op in ("rename", "replace"):
+        names = [
+            (args[0], kwargs.get("src_dir_fd")),
+            (args[1], kwargs.get("dst_dir_fd")),
+        ]
+    else:
+        names = [(args[0] if args else kwargs.get("path", "."), kwargs.get("dir_fd"))]
+    paths = []
+    for name, dir_fd in names:
+        if isinstance(name, int):
+            paths.append(_fd_path(name))
+            continue
+        name = os.fsdecode(name)
+        if dir_fd is not None and not os.path.isabs(name):
+            name = os.path.join(_fd_path(dir_fd), name)
+        paths.append(os.path.abspath(name))
+    return paths
 
 
 def _take(op: str, real, args: tuple, kwargs: dict) -> str:

@@ -1,11 +1,21 @@
-"""Helpers for the reliability tests: user data, leak probes and figures."""
+"""Helpers for the reliability tests: user data, survivors, leak probes and
+figures.
+
+Figures are counted, never asserted constants: a scenario counts what it
+expects to survive as it makes it (:class:`Survivors`), and after its final
+assertions records what it found on disk. With ``RELIABILITY_FIGURES`` set,
+every test appends its figures to that file, and ``python -m
+fixturestmp.tests.reliability FILE`` sums them up for doc/reliability.rst.
+"""
 
 import fcntl
 import json
 import os
 import stat
+import sys
 import threading
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 
 from testtools.content import text_content
@@ -16,11 +26,13 @@ from fixturestmp.trash import THREAD_NAME
 __all__ = [
     "FIGURES_ENV",
     "LeakProbe",
+    "Survivors",
     "as_user",
     "make_user_tree",
     "messages",
     "record_figures",
     "snapshot",
+    "summary",
 ]
 
 #: Append each test's figures, one JSON line, to the file this names.
@@ -48,6 +60,79 @@ def make_user_tree(top: Path) -> dict[str, str]:
     (top / "docs" / "deep" / "data.bin").write_bytes(bytes(range(256)))
     (top / "docs" / "link").symlink_to("notes.txt")
     return snapshot(top, contents=True)
+
+
+def _state(path: Path) -> str | None:
+    """Return what ``path`` is: a file's bytes (hex), a link's target, "dir"."""
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            return "-> " + os.readlink(path)
+        if stat.S_ISDIR(mode):
+            return "dir"
+        return path.read_bytes().hex()
+    except OSError:
+        return None
+
+
+class Survivors:
+    """What a scenario expects to survive, counted as it is made.
+
+    Each entry is remembered with what it is when counted (a file's bytes, a
+    symlink's target, a directory); :meth:`count` compares that with the
+    disk. An entry that is gone or changed is lost.
+
+    :ivar expected: ``{path: state}`` of every entry counted.
+    """
+
+    def __init__(self) -> None:
+        self.expected: dict[Path, str] = {}
+
+    def add(self, *paths: Path) -> None:
+        """Count each of ``paths`` (not what a directory holds)."""
+        for path in paths:
+            state = _state(Path(path))
+            if state is None:
+                raise AssertionError(f"counted as made, but not there: {path}")
+            self.expected[Path(path)] = state
+
+    def expect(self, path: Path, content: bytes | None = None) -> None:
+        """Count an entry another process made: a directory, or a file
+        holding ``content``."""
+        self.expected[Path(path)] = "dir" if content is None else content.hex()
+
+    def add_tree(self, top: Path) -> None:
+        """Count ``top`` and everything below it (symlinks not followed)."""
+        top = Path(top)
+        self.add(top)
+        for relative in snapshot(top):
+            self.add(top / relative)
+
+    def forget(self, top: Path) -> None:
+        """Stop counting ``top`` and what is below it: it is meant to go."""
+        top = Path(top)
+        for path in [p for p in self.expected if p == top or top in p.parents]:
+            del self.expected[path]
+
+    def move(self, old: Path, new: Path) -> None:
+        """Expect what was counted below ``old`` below ``new`` instead."""
+        old, new = Path(old), Path(new)
+        for path in [p for p in self.expected if p == old or old in p.parents]:
+            self.expected[new / path.relative_to(old)] = self.expected.pop(path)
+
+    def missing(self) -> list[str]:
+        """Return the counted entries that are gone or changed, by path."""
+        return [
+            f"{'gone' if _state(path) is None else 'changed'}: {path}"
+            for path, state in sorted(self.expected.items())
+            if _state(path) != state
+        ]
+
+    def count(self) -> dict[str, int]:
+        """Return ``expected``, ``found`` (as counted) and ``lost``."""
+        expected = len(self.expected)
+        found = expected - len(self.missing())
+        return {"expected": expected, "found": found, "lost": expected - found}
 
 
 def snapshot(top: Path, contents: bool = False) -> dict[str, str]:
@@ -186,3 +271,49 @@ def as_user(uid: int, function, *args):
     if "error" in reply:
         raise AssertionError(f"in the child as uid {uid}:\n{reply['error']}")
     return reply["result"]
+
+
+def summary(lines: Iterable[str]) -> dict[str, dict]:
+    """Return the figures of each test (JSON ``lines``), numbers summed.
+
+    A test recorded more than once (several runs appended to one file) has
+    its numbers added up; ``"recorded"`` says how many times it was.
+    """
+    tests: dict[str, dict] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        figures = json.loads(line)
+        total = tests.setdefault(figures.pop("test"), {"recorded": 0})
+        total["recorded"] += 1
+        _add(total, figures)
+    return tests
+
+
+def _add(total: dict, figures: dict) -> None:
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            _add(total.setdefault(key, {}), value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            total[key] = round(total.get(key, 0) + value, 3)
+        else:
+            total[key] = value
+
+
+def main(argv: list[str]) -> int:
+    """Print the summed figures of a ``RELIABILITY_FIGURES`` file."""
+    if len(argv) != 1:
+        print("usage: python -m fixturestmp.tests.reliability FIGURES.jsonl")
+        return 2
+    with open(argv[0]) as stream:
+        tests = summary(stream)
+    for name, figures in sorted(tests.items()):
+        print(f"{name}: {json.dumps(figures, sort_keys=True)}")
+    lost = sum(f.get("lost", 0) for f in tests.values())
+    expected = sum(f.get("expected", 0) for f in tests.values())
+    print(f"all: {expected} entries expected to survive, {lost} lost")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

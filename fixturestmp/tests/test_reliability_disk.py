@@ -17,6 +17,7 @@ from fixturestmp.removal import RemovalError, remove_tree
 from fixturestmp.tests.helpers import IsolatedTestCase
 from fixturestmp.tests.reliability import (
     LeakProbe,
+    Survivors,
     make_user_tree,
     messages,
     record_figures,
@@ -48,6 +49,9 @@ class TestSymlinkSwappedInDuringRemoval(IsolatedTestCase):
     def test_removal_never_follows_a_swapped_in_symlink(self):
         user = self.root / "user-data"
         before = make_user_tree(user)
+        survivors = Survivors()
+        survivors.add_tree(user)
+        intact = 0
         shared = mmap.mmap(-1, 8)
         counter = ctypes.c_long.from_buffer(shared)
         rounds_with_swaps = 0
@@ -79,6 +83,7 @@ class TestSymlinkSwappedInDuringRemoval(IsolatedTestCase):
                 os.waitpid(pid, 0)
             # ...nothing outside the tree was touched.
             self.assertEqual(before, snapshot(user, contents=True), f"round {round_}")
+            intact += survivors.count()["lost"] == 0
             rounds_with_swaps += counter.value > swaps
             for entry in self.root.iterdir():
                 if entry.name != "user-data":
@@ -88,10 +93,17 @@ class TestSymlinkSwappedInDuringRemoval(IsolatedTestCase):
         shared.close()
         self.assertGreater(rounds_with_swaps, RACE_ROUNDS // 2)
         self.assertGreater(met[0], RACE_ROUNDS)
+        self.assertEqual([], survivors.missing())
         record_figures(
             self,
             "symlink-race",
-            {"rounds": RACE_ROUNDS, "swaps": swaps, "symlinks_met": met[0], "lost": 0},
+            {
+                "rounds": RACE_ROUNDS,
+                "swaps": swaps,
+                "symlinks_met": met[0],
+                "rounds_user_tree_intact": intact,
+                **survivors.count(),
+            },
         )
 
     def count_symlinks_met(self) -> list[int]:
@@ -135,8 +147,8 @@ class TestUndeletableFile(IsolatedTestCase):
                 stuck.append(tmp.path.name)
         error = self.assertRaises(OSError, session.cleanUp)
         said = messages(error)
-        for name in stuck:
-            self.assertThat(said, Contains(f"{name}/f0: Operation not permitted"))
+        named = [n for n in stuck if f"{n}/f0: Operation not permitted" in said]
+        self.assertEqual(stuck, named)
         self.assertThat(said, Contains("chattr"))
         left = [p for p in self.base.rglob("f0") if p.is_file()]
         self.assertEqual(["f0", "f0"], sorted(p.name for p in left))
@@ -145,7 +157,11 @@ class TestUndeletableFile(IsolatedTestCase):
         with self.session(retention_count=0):
             pass
         self.assertEqual([".last-number", ".lock"], sorted(os.listdir(self.base)))
-        record_figures(self, "immutable-file", {"files": 2, "lost": 0})
+        record_figures(
+            self,
+            "immutable-file",
+            {"files": len(stuck), "named": len(named), "left_until_fixed": len(left)},
+        )
 
 
 def fill(path) -> None:
@@ -177,6 +193,10 @@ class TestFullFilesystem(IsolatedTestCase):
             self.skipTest(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
         self.addCleanup(subprocess.check_call, ["umount", "-l", str(self.mnt)])
         self.base = self.mnt / self.base.name
+        # The user's files on the same filesystem: never the price of room.
+        self.survivors = Survivors()
+        make_user_tree(self.mnt / "user-data")
+        self.survivors.add_tree(self.mnt / "user-data")
 
     def assertExplained(self, error: BaseException, what: str) -> None:
         said = messages(error)
@@ -208,9 +228,10 @@ class TestFullFilesystem(IsolatedTestCase):
         self.assertGreater(made, 10)
         self.assertEqual([], probe.problems(self.base, [session]))
         self.assertEqual([], [p for p in os.listdir(self.base) if p.startswith("run")])
-        record_figures(self, "out-of-inodes", {"dirs": made, "lost": 0})
         self.assertIsInstance(failure, fixtures.MultipleExceptions)
         self.assertExplained(failure, "has no free inodes")
+        self.assertEqual([], self.survivors.missing())
+        record_figures(self, "out-of-inodes", {"dirs": made, **self.survivors.count()})
 
     def test_out_of_space(self):
         self.mount(size="256k", nr_inodes=1000)
@@ -231,9 +252,11 @@ class TestFullFilesystem(IsolatedTestCase):
         tmp.setUp()
         fill(filler)
         tmp.mark_failed()
+        self.survivors.add(tmp.path)  # failed: kept
         error = self.assertRaises(OSError, tmp.cleanUp)
         self.assertExplained(error, "is full")
         self.assertThat(str(error), Contains(f"session manifest {session.path}"))
         self.assertTrue(tmp.path.is_dir())  # kept: it is what failed
+        self.assertEqual([], self.survivors.missing())
         os.unlink(filler)
-        record_figures(self, "out-of-space", {"errors": 2, "lost": 0})
+        record_figures(self, "out-of-space", {"errors": 2, **self.survivors.count()})

@@ -5,10 +5,11 @@ failures, numbered without, explicit basetemp; small, big and failing test
 directories; testtools cases; pruning of old sessions, abandoned trash and
 garbage) once per eligible call k, making the k-th call fail, until a run
 completes without reaching k. After every run: the fault was reported with
-a message naming what failed, or had no effect; nothing is held (descriptor,
-lock, thread, owner record, registration); no user data and no retained
-test directory was lost; and the next session, without faults, works and
-leaves nothing behind.
+a message naming the path of the call that failed, or had no effect;
+nothing is held (descriptor, lock, thread, owner record, registration); no
+user data and no retained test directory was lost (each counted as it was
+made, and compared with the disk after the run); and the next session,
+without faults, works and leaves nothing behind.
 """
 
 import errno
@@ -26,6 +27,7 @@ from fixturestmp.tests.faults import ERRNOS, FaultInjector
 from fixturestmp.tests.helpers import IsolatedTestCase
 from fixturestmp.tests.reliability import (
     LeakProbe,
+    Survivors,
     make_user_tree,
     messages,
     record_figures,
@@ -46,12 +48,12 @@ class Boom(Exception):
 
 class Case(testtools.TestCase):
     session: fixturestmp.SessionTempFixture | None = None
-    kept: list = []
+    scenario: "Scenario"
 
     def fails(self):
         tmp = self.useFixture(fixturestmp.TempDirFixture(session=self.session))
         (tmp.path / "evidence").write_text("failed")
-        self.kept.append(tmp.path)
+        self.scenario.keep(tmp.path)
         raise Boom("the test under test fails")
 
     def passes(self):
@@ -60,14 +62,19 @@ class Case(testtools.TestCase):
 
 
 class Scenario:
-    """One lifecycle in a private root, what it reported and what it kept."""
+    """One lifecycle in a private root, what it reported and what it kept.
+
+    :ivar survivors: What must survive the run, counted as it is made: the
+        user's tree and file, the retained test directories.
+    :ivar kept: The retained test directories, in order.
+    """
 
     def __init__(self, root) -> None:
         self.root = root
         self.base = root / fixturestmp.basedir.base_name()
         self.user = root / "user-data"
         self.explicit = root / "explicit"
-        self.user_snapshot = make_user_tree(self.user)
+        make_user_tree(self.user)
 
     def prepare(self) -> None:
         """Lay out what earlier, dead runs left: sessions, trash, garbage."""
@@ -92,9 +99,18 @@ class Scenario:
         self.explicit.mkdir()
         (self.explicit / ".fixturestmp").touch()
         (self.explicit / "notes.txt").write_text("mine")
-        self.kept = [self.base / "run-1" / "failed0"]
+        self.survivors = Survivors()
+        self.survivors.add_tree(self.user)
+        self.survivors.add(self.explicit / "notes.txt")
+        self.kept: list = []
+        self.keep(self.base / "run-1" / "failed0")
         self.sessions: list[fixturestmp.SessionTempFixture] = []
         self.reports: list[str] = []
+
+    def keep(self, path) -> None:
+        """Count a retained test directory, as it is now, among survivors."""
+        self.kept.append(path)
+        self.survivors.add_tree(path)
 
     def run(self) -> None:
         with warnings.catch_warnings(record=True) as caught:
@@ -131,11 +147,11 @@ class Scenario:
             try:
                 with fixturestmp.TempDirFixture("failing", session=session) as tmp:
                     self.fill(tmp.path, big=True)
-                    self.kept.append(tmp.path)
+                    self.keep(tmp.path)
                     raise Boom("a with block fails")
             except Boom:
                 pass
-            Case.session, Case.kept = session, self.kept
+            Case.session, Case.scenario = session, self
             result = testtools.TestResult()
             for name in ("fails", "passes"):
                 Case(name).run(result)
@@ -177,18 +193,6 @@ class Scenario:
             if not any(key == s or key.startswith(s + "/") for s in skip)
         )
 
-    def lost(self) -> list[str]:
-        """Return user data or retained test directories that are gone."""
-        lost = []
-        if snapshot(self.user, contents=True) != self.user_snapshot:
-            lost.append(f"user files changed: {self.user}")
-        if not (self.explicit / "notes.txt").is_file():
-            lost.append("the user's file inside the explicit basetemp")
-        for path in self.kept:
-            if not (path / "evidence").is_file():
-                lost.append(f"retained directory {path}")
-        return lost
-
     def next_sessions_clean_up(self, foreign=()) -> list[str]:
         """Run fault-free sessions; return what they failed to clean."""
         problems = []
@@ -226,13 +230,19 @@ class TestFaultInjection(IsolatedTestCase):
         scenario.run()
         self.assertEqual([], [r for r in scenario.reports if "Boom" not in r])
         self.assertEqual(3, len(scenario.kept))
+        # Counted as made: the user's tree (7 entries) and file; retained
+        # trees of 3 (run-1/failed0), 6 (a big one) and 2 entries.
+        self.assertEqual(7 + 1 + 3 + 6 + 2, len(scenario.survivors.expected))
+        self.assertEqual([], scenario.survivors.missing())
         expected = scenario.state()
         scenario.prepare()
         with FaultInjector(number, 0) as counter:
             scenario.run()
         probe = LeakProbe()
         strerror = self.why = os.strerror(number)
-        figures = {"runs": 0, "faults": 0, "reported": 0, "harmless": 0, "lost": 0}
+        figures = dict.fromkeys(
+            ("runs", "faults", "reported", "harmless", "expected", "found", "lost"), 0
+        )
         by_operation: dict[str, int] = {}
         problems: list[str] = []
         k = 0
@@ -250,8 +260,9 @@ class TestFaultInjection(IsolatedTestCase):
             where = f"fault {k}: {errno.errorcode[number]} from {op}{args!r}"
             figures["faults"] += 1
             by_operation[op] = by_operation.get(op, 0) + 1
-            found = scenario.lost()
-            figures["lost"] += len(found)
+            for key, value in scenario.survivors.count().items():
+                figures[key] += value
+            found = scenario.survivors.missing()
             for report in scenario.reports:
                 crash = CRASH.search(report)
                 if crash:
@@ -259,7 +270,7 @@ class TestFaultInjection(IsolatedTestCase):
             said = [r for r in scenario.reports if strerror in r]
             if said:
                 figures["reported"] += 1
-                found += self.unclear(said, args)
+                found += self.unclear(said, injector.paths)
             else:
                 figures["harmless"] += 1
                 state = scenario.state(injector.created)
@@ -270,27 +281,29 @@ class TestFaultInjection(IsolatedTestCase):
             found += scenario.next_sessions_clean_up(injector.created)
             found += probe.owner_records(scenario.base, [scenario.explicit])
             problems += [f"{where}: {problem}" for problem in found]
+        self.assertEqual([], problems[:20], f"{len(problems)} problems")
+        # Every eligible call failed once (the trash thread may shift a few).
+        self.assertGreaterEqual(figures["faults"], counter.calls - 2)
+        self.assertGreater(figures["faults"], 0)
         record_figures(
             self,
             f"faults-{errno.errorcode[number]}",
             {**figures, "by_operation": by_operation},
         )
-        self.assertEqual([], problems[:20], f"{len(problems)} problems")
-        # Every eligible call failed once (the trash thread may shift a few).
-        self.assertGreaterEqual(figures["faults"], counter.calls - 2)
-        self.assertGreater(figures["faults"], 0)
 
-    def unclear(self, said, args) -> list[str]:
-        """The report must name the path (or file) the failed call was about."""
-        names = [os.fspath(a) for a in args[:2] if isinstance(a, (str, os.PathLike))]
-        names = [os.path.basename(n.rstrip("/")) or n for n in names]
-        # Only the lines that give the error count, not the test's details.
+    def unclear(self, said, paths) -> list[str]:
+        """The report must name the path the failed call was about.
+
+        The full path (either one of a rename), as the failed call had it:
+        not merely some path under the root, nor a name that is in every path.
+        """
+        # Only the lines that give the error, not the test's details.
         text = "\n".join(
             line for r in said for line in r.splitlines() if self.why in line
         )
-        if any(name in text for name in names) or str(self.root) in text:
+        if any(path in text for path in paths):
             return []
-        return [f"the error does not say what failed: {text!r}"]
+        return [f"the error does not name {' or '.join(paths)}: {text!r}"]
 
 
 def _make_test(number):

@@ -19,6 +19,7 @@ from fixturestmp.basedir import SharedRootWarning, base_name
 from fixturestmp.manifest import read_manifest
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python
 from fixturestmp.tests.reliability import (
+    Survivors,
     as_user,
     make_user_tree,
     record_figures,
@@ -52,10 +53,14 @@ HOSTILE_NAMES = [
 class HostileCase(testtools.TestCase):
     """Cases whose method names are hostile; made from HOSTILE_NAMES."""
 
+    session: fixturestmp.SessionTempFixture
+    survivors: Survivors
+
 
 def _fail(self):
     tmp = self.useFixture(fixturestmp.TempDirFixture(session=HostileCase.session))
     (tmp.path / "evidence").write_text(repr(self.id()))
+    HostileCase.survivors.add_tree(tmp.path)
     self.fail("kept for inspection")
 
 
@@ -63,17 +68,20 @@ class TestHostileNames(IsolatedTestCase):
     def test_names_stay_inside_the_session_and_are_listed(self):
         user = self.root / "user-data"
         before = make_user_tree(user)
+        survivors = Survivors()
+        survivors.add_tree(user)
         paths = []
         with self.session(retention_policy="failed") as session:
             for name in HOSTILE_NAMES:
                 try:
                     with fixturestmp.TempDirFixture(name, session=session) as tmp:
                         (tmp.path / "evidence").write_text("x")
+                        survivors.add_tree(tmp.path)
                         paths.append(tmp.path)
                         raise RuntimeError("fail, so it is kept")
                 except RuntimeError:
                     pass
-            HostileCase.session = session
+            HostileCase.session, HostileCase.survivors = session, survivors
             result = testtools.TestResult()
             methods = [n for n in HOSTILE_NAMES if isinstance(n, str) and n]
             for name in methods:
@@ -111,10 +119,13 @@ class TestHostileNames(IsolatedTestCase):
         self.assertNotIn("\x1b", text.stdout)
         shown = run_python(["-m", "fixturestmp.cli", "show", "nul"], self.workdir, env)
         self.assertEqual(0, shown.returncode, shown.stderr)
+        # The user's tree, and each kept directory with its evidence.
+        self.assertEqual(7 + 2 * len(paths), len(survivors.expected))
+        self.assertEqual([], survivors.missing())
         record_figures(
             self,
             "hostile-names",
-            {"names": len(HOSTILE_NAMES) + len(methods), "lost": 0},
+            {"names": len(HOSTILE_NAMES) + len(methods), **survivors.count()},
         )
 
     def test_hostile_option_values_are_refused_before_anything_is_made(self):
@@ -137,8 +148,9 @@ class TestHostileNames(IsolatedTestCase):
             self.assertRaises(
                 fixturestmp.ConfigError, fixturestmp.SessionTempFixture.join, session
             )
-        self.assertEqual([], os.listdir(self.root))
-        record_figures(self, "hostile-options", {"values": tried, "lost": 0})
+        made = os.listdir(self.root)
+        self.assertEqual([], made)
+        record_figures(self, "hostile-options", {"values": tried, "made": len(made)})
 
 
 FALLBACK_SCRIPT = """
@@ -186,10 +198,15 @@ class TestAnotherUsersBaseDirectory(IsolatedTestCase):
         super().setUp()
         os.chmod(self.root, 0o1777)  # like /tmp
         self.env = {"TMPDIR": str(self.root)}
+        self.survivors = Survivors()
 
     def taken(self, name: str, bait: bool = True) -> dict:
-        """Make ``name`` in the root as nobody; return its snapshot."""
+        """Make ``name`` in the root as nobody; return its snapshot.
+
+        It and what it holds are counted among :attr:`survivors`.
+        """
         as_user(NOBODY, _make_dir, str(self.root / name), bait)
+        self.survivors.add_tree(self.root / name)
         return snapshot(self.root / name, contents=True)
 
     def run_twice(self) -> tuple[list[str], str]:
@@ -234,13 +251,17 @@ class TestAnotherUsersBaseDirectory(IsolatedTestCase):
         )
         self.assertEqual(2, refused.returncode)
         self.assertThat(refused.stderr, Contains(f"owned by uid {NOBODY}"))
-        record_figures(self, "hostile-base-foreign", {"runs": 2, "lost": 0})
+        self.assertEqual([], self.survivors.missing())
+        record_figures(
+            self, "hostile-base-foreign", {"runs": 2, **self.survivors.count()}
+        )
 
     def test_symlink_and_taken_fallback_lead_to_a_private_directory(self):
         attacker = self.workdir / "attacker"
         attacker.mkdir()
         os.chown(attacker, NOBODY, NOBODY)
         self.base.symlink_to(attacker)
+        self.survivors.add(attacker, self.base)
         taken = self.taken(f"{base_name()}.{os.getuid()}")
         paths, warning = self.run_twice()
         self.assertThat(warning, Contains("is a symlink"))
@@ -253,19 +274,27 @@ class TestAnotherUsersBaseDirectory(IsolatedTestCase):
         self.assertEqual(
             taken, snapshot(self.root / f"{base_name()}.{os.getuid()}", True)
         )
-        record_figures(self, "hostile-base-symlink", {"runs": 2, "lost": 0})
+        self.assertEqual([], self.survivors.missing())
+        record_figures(
+            self, "hostile-base-symlink", {"runs": 2, **self.survivors.count()}
+        )
 
     def test_as_another_user_whose_directory_root_made(self):
         name = "fixturestmp-of-nobody"
         (self.root / name).mkdir(mode=0o700)
+        self.survivors.add(self.root / name)
         reply = as_user(NOBODY, _session_in_default_root, str(self.root))
         fallback = self.root / f"{name}.{NOBODY}"
         self.assertEqual(str(fallback / "run-0" / "kept0"), reply["path"])
+        self.survivors.add(Path(reply["path"]))  # kept: marked failed
         self.assertEqual(1, len(reply["warnings"]), reply)
         self.assertThat(reply["warnings"][0], Contains("owned by uid 0 (root)"))
         self.assertThat(reply["warnings"][0], Contains("Permission denied"))
         self.assertEqual([], os.listdir(self.root / name))
-        record_figures(self, "hostile-base-as-nobody", {"runs": 1, "lost": 0})
+        self.assertEqual([], self.survivors.missing())
+        record_figures(
+            self, "hostile-base-as-nobody", {"runs": 1, **self.survivors.count()}
+        )
 
 
 class TestOtherUsersFilesInASession(IsolatedTestCase):
@@ -275,6 +304,8 @@ class TestOtherUsersFilesInASession(IsolatedTestCase):
         stuck = first / "roots"  # root's, inside nobody's session
         stuck.mkdir()
         (stuck / "file").write_text("root's")
+        survivors = Survivors()
+        survivors.add_tree(stuck)
         reply = as_user(NOBODY, _session_in_root, str(self.root), 0)
         prune_warnings = [w for w in reply["warnings"] if "roots/file" in w]
         self.assertEqual(1, len(prune_warnings), reply)
@@ -286,10 +317,14 @@ class TestOtherUsersFilesInASession(IsolatedTestCase):
             ["file"], [p.name for p in garbage[0].rglob("*") if p.is_file()]
         )
         self.assertEqual("root's", (garbage[0] / "roots" / "file").read_text())
+        # What could not be pruned is kept whole, where the session went.
+        survivors.move(first, garbage[0])
+        self.assertEqual([], survivors.missing())
+        counted = survivors.count()
         os.chown(garbage[0] / "roots", NOBODY, NOBODY)
         as_user(NOBODY, _session_in_root, str(self.root), 0)
         self.assertEqual([".last-number", ".lock"], sorted(os.listdir(base)))
-        record_figures(self, "hostile-foreign-files", {"sessions": 3, "lost": 0})
+        record_figures(self, "hostile-foreign-files", {"sessions": 3, **counted})
 
 
 def _swap_for_symlink(base: str, target: str) -> None:
@@ -316,6 +351,8 @@ class TestBaseSwappedMidRun(IsolatedTestCase):
         for path in (self.attacker, self.attacker / "run-0"):
             os.chown(path, NOBODY, NOBODY)
         self.before = snapshot(self.attacker, contents=True)
+        self.survivors = Survivors()
+        self.survivors.add_tree(self.attacker)
 
     def test_everything_stays_in_the_checked_directory(self):
         with warnings.catch_warnings(record=True) as caught:
@@ -338,6 +375,7 @@ class TestBaseSwappedMidRun(IsolatedTestCase):
         base = self.shared / base_name()
         as_user(NOBODY, _swap_for_symlink, str(base), str(self.attacker))
         self.assertTrue(base.is_symlink())
+        self.survivors.add(base)  # the other user's symlink stays theirs
         real = Path(str(base) + ".moved") / session.path.name
         made = [session.mktemp("t").name for _ in range(30)]
         small = session.mktemp("small")
@@ -352,4 +390,7 @@ class TestBaseSwappedMidRun(IsolatedTestCase):
         # Ended without failure: removed, through the checked directory.
         self.assertFalse(real.exists())
         self.assertEqual(self.before, snapshot(self.attacker, contents=True))
-        record_figures(self, "hostile-base-swapped", {"dirs": len(made), "lost": 0})
+        self.assertEqual([], self.survivors.missing())
+        record_figures(
+            self, "hostile-base-swapped", {"dirs": len(made), **self.survivors.count()}
+        )

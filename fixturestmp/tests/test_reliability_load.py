@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 from testtools.testcase import WithAttributes, attr
@@ -17,19 +18,20 @@ from testtools.testcase import WithAttributes, attr
 from fixturestmp import owners
 from fixturestmp.manifest import read_manifest
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, write_files
-from fixturestmp.tests.reliability import record_figures
+from fixturestmp.tests.reliability import Survivors, record_figures
 
 TESTS = 1000
 FAIL_EVERY = 50  # test i fails when i % FAIL_EVERY == 7: 20 per run
 
 SUITE = """
+    import fcntl
     import os
-    import time
 
     import testtools
     from fixturestmp import TempDirFixture
 
-    SLEEP = float(os.environ.get("LOAD_SLEEP", "0"))
+    GATE = os.environ.get("LOAD_GATE")
+    KEPT = os.environ["LOAD_KEPT"]
 
 
     class TestLoad(testtools.TestCase):
@@ -44,8 +46,14 @@ SUITE = """
                 (tmp.path / "sub").mkdir()
                 for part in range(20):
                     (tmp.path / "sub" / str(part)).write_text("x")
-            time.sleep(SLEEP)
+            if GATE:  # Held here while the parent holds the gate's lock.
+                with open(GATE) as gate:
+                    fcntl.flock(gate, fcntl.LOCK_SH)
             if number % {fail_every} == 7:
+                # Counted as made: one line, one write, appended.
+                fd = os.open(KEPT, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+                os.write(fd, ("%s %s\\n" % (tmp.path, self.id())).encode())
+                os.close(fd)
                 self.fail("planned failure")
 
         return test
@@ -86,6 +94,21 @@ class LoadTestCase(WithAttributes, IsolatedTestCase):
         env.update(extra)
         return env
 
+    def expect_kept(self, workdir, survivors: Survivors) -> int:
+        """Count the directories the suite in ``workdir`` failed in (each
+        test wrote its own as it failed), with their evidence; return how many.
+        """
+        try:
+            with open(workdir / "kept.txt") as stream:
+                lines = stream.read().splitlines()
+        except FileNotFoundError:
+            return 0
+        for line in lines:
+            path, test_id = line.split(" ", 1)
+            survivors.expect(Path(path))
+            survivors.expect(Path(path) / "evidence", test_id.encode())
+        return len(lines)
+
     def start(self, workdir, *run_args, concurrency=4, **env):
         command = [
             sys.executable, "-m", "fixturestmp.cli", "run", *run_args, "--",
@@ -94,7 +117,7 @@ class LoadTestCase(WithAttributes, IsolatedTestCase):
         process = subprocess.Popen(
             command,
             cwd=workdir,
-            env=self.env(**env),
+            env=self.env(LOAD_KEPT=str(workdir / "kept.txt"), **env),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -135,6 +158,11 @@ class TestLoad(LoadTestCase):
             self.assertEqual(1, run.returncode, stderr[-3000:])
             self.assertIn(f"{TESTS} tests used temporary directories", stderr)
         elapsed = time.monotonic() - started
+        survivors = Survivors()
+        failing = sum(
+            self.expect_kept(self.workdir / f"w{n}", survivors) for n in range(3)
+        )
+        self.assertEqual(3 * (TESTS // FAIL_EVERY), failing)
         sessions = sorted(self.base.glob("run-[0-9]*"))
         self.assertEqual(["run-0", "run-1", "run-2"], [p.name for p in sessions])
         expected = expected_ids(TESTS)
@@ -161,6 +189,8 @@ class TestLoad(LoadTestCase):
             left = [n for n in os.listdir(session) if not n.startswith(".")]
             self.assertEqual(TESTS // FAIL_EVERY, len(left))
         self.assertEqual([], self.leftovers())
+        self.assertEqual([], survivors.missing())
+        kept = survivors.count()
         # Retention is exact: a passing run with count 2 leaves the newest two.
         final = self.fixturestmp("run", "--retention-count", "2", "--", "true")
         self.assertEqual(0, final.returncode, final.stderr)
@@ -168,10 +198,19 @@ class TestLoad(LoadTestCase):
             ["run-1", "run-2"], sorted(p.name for p in self.base.glob("run-[0-9]*"))
         )
         self.assertEqual([], self.leftovers())
+        survivors.forget(self.base / "run-0")  # pruned, as asked
+        self.assertEqual([], survivors.missing())
         record_figures(
             self,
             "load",
-            {"tests": 3 * TESTS, "runs": 4, "seconds": round(elapsed, 1), "lost": 0},
+            {
+                "tests": 3 * TESTS,
+                "runs": 4,
+                "seconds": round(elapsed, 1),
+                "failed_tests": failing,
+                **kept,
+                "after_retention": survivors.count(),
+            },
         )
 
 
@@ -203,20 +242,26 @@ class TestCrash(LoadTestCase):
     @attr("slow")
     def test_killed_wrapper_and_worker_hold_nothing_once_gone(self):
         crashed = self.base / "run-0"
+        # Each worker's first test makes its directory, then waits at the
+        # gate until the worker is killed: the job runs for as long as this
+        # test needs, however slow the machine.
+        gate = open(self.workdir / "gate", "w")
+        self.addCleanup(gate.close)
+        fcntl.flock(gate, fcntl.LOCK_EX)
         run = self.start(
             self.make_suite("crash", tests=300),
-            "--retention-count", "1", concurrency=2, LOAD_SLEEP="0.1",
+            "--retention-count", "1", concurrency=2, LOAD_GATE=gate.name,
         )  # fmt: skip
         deadline = time.monotonic() + 120
-        while not any(crashed.glob("test_*")):  # tests are running
+        while len(list(crashed.glob("test_*"))) < 2:  # both workers at the gate
             self.assertIsNone(run.poll(), "the run ended before it was killed")
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.05)
-        time.sleep(1)
         job = psutil.Process(run.pid).children(recursive=True)
         self.addCleanup(lambda: [p.kill() for p in job if p.is_running()])
-        workers = [p for p in job if "--load-list" in " ".join(p.cmdline())]
-        self.assertTrue(workers, [p.cmdline() for p in job])
+        # The Python processes, not the shells stestr starts them through.
+        workers = [p for p in job if "stestr.subunit_runner.run" in p.cmdline()]
+        self.assertEqual(2, len(workers), [p.cmdline() for p in job])
         workers[0].kill()
         run.kill()
         run.wait()
@@ -237,6 +282,9 @@ class TestCrash(LoadTestCase):
         self.assertEqual([], owners.live_owners(crashed))
         # Left by the killed: directories of tests that were running.
         orphans = [p for p in crashed.glob("test_*") if int(p.name[5:9]) % 50 != 7]
+        # The other run's failure is kept; the crashed session's go with it.
+        survivors = Survivors()
+        self.assertEqual(1, self.expect_kept(self.workdir / "other", survivors))
         self.assertTrue(orphans)
         with open(self.base / ".lock") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -251,9 +299,11 @@ class TestCrash(LoadTestCase):
         self.assertEqual([], self.leftovers())
         kept = [p.name for p in (self.base / "run-1").iterdir()]
         self.assertEqual(["test_00070"], [n for n in kept if not n.startswith(".")])
+        self.assertEqual([], survivors.missing())
         record_figures(
             self, "crash-run", {"killed": len(job) + 1, "orphans": len(orphans),
-                                "recovery_seconds": round(recovery, 2), "lost": 0},
+                                "recovery_seconds": round(recovery, 2),
+                                **survivors.count()},
         )  # fmt: skip
 
     @attr("slow")
@@ -271,15 +321,26 @@ class TestCrash(LoadTestCase):
         while not list(self.base.glob(".garbage-*")):
             self.assertIsNone(process.poll(), "deleted before it could be killed")
             self.assertLess(time.monotonic(), deadline)
+        # Killed once the deletion has begun: some of the files are gone.
+        huge = next(self.base.glob(".garbage-*")) / "huge0"
+        while len(os.listdir(huge)) == 40000:
+            self.assertIsNone(process.poll(), "deleted before it could be killed")
+            self.assertLess(time.monotonic(), deadline)
         process.kill()
         process.wait()
         garbage = list(self.base.glob(".garbage-*"))
         self.assertEqual(1, len(garbage))
-        self.assertTrue(any(garbage[0].glob("huge0/*")))  # half deleted
+        left = len(list(garbage[0].glob("huge0/*")))
+        self.assertTrue(0 < left < 40000)  # half deleted
         with self.session(retention_count=3):
             pass
-        self.assertEqual([], list(self.base.glob(".garbage-*")))
-        record_figures(self, "crash-deleting", {"killed": 1, "lost": 0})
+        remaining = list(self.base.glob(".garbage-*"))
+        self.assertEqual([], remaining)
+        record_figures(
+            self,
+            "crash-deleting",
+            {"killed": 1, "files_left_by_kill": left, "garbage_after": len(remaining)},
+        )
 
     def test_killed_lock_holder_blocks_nothing(self):
         read_end, write_end = os.pipe()
@@ -297,5 +358,6 @@ class TestCrash(LoadTestCase):
         started = time.monotonic()
         with self.session():
             pass
-        self.assertLess(time.monotonic() - started, 5)
-        record_figures(self, "crash-lock", {"killed": 1, "lost": 0})
+        waited = time.monotonic() - started
+        self.assertLess(waited, 5)
+        record_figures(self, "crash-lock", {"killed": 1, "seconds": round(waited, 3)})

@@ -39,7 +39,7 @@ PER_NAME_BOUND = 200
 DISTINCT = 2000
 
 SCRIPT = """
-import gc, json, sys, tracemalloc
+import gc, json, os, sys, tracemalloc
 import psutil, testtools
 import fixturestmp
 
@@ -87,9 +87,11 @@ for number in range(int(sys.argv[4])):
     Case(name).run(result)
     delattr(Case, name)
 after = measure()
+# Every test passed: none of their directories may be left.
+left = [name for name in os.listdir(session.path) if not name.startswith(".")]
 session.cleanUp()
 print(json.dumps({
-    "ok": result.wasSuccessful(), "tests": result.testsRun,
+    "ok": result.wasSuccessful(), "tests": result.testsRun, "left": len(left),
     "samples": samples, "per_name": (after["own"] - before["own"]) / int(sys.argv[4]),
 }))
 """
@@ -104,6 +106,7 @@ class TestMemory(WithAttributes, IsolatedTestCase):
         report = json.loads(run.stdout)
         self.assertTrue(report["ok"])
         self.assertEqual(BATCHES * PER_BATCH + DISTINCT, report["tests"])
+        self.assertEqual(0, report["left"])
         samples = report["samples"][WARM_UP - 1 :]
         own = [s["own"] for s in samples]
         rss = [s["rss"] for s in samples]
@@ -123,6 +126,6 @@ class TestMemory(WithAttributes, IsolatedTestCase):
                 "own_bytes_per_test": round((min(own[-3:]) - min(own[:3])) / tests, 3),
                 "rss_growth_bytes": rss[-1] - rss[0],
                 "bytes_per_distinct_name": round(report["per_name"], 1),
-                "lost": 0,
+                "dirs_left": report["left"],
             },
         )

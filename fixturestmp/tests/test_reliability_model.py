@@ -39,7 +39,7 @@ from fixturestmp.inventory import open_base
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.pruning import prune
 from fixturestmp.sessiondir import SessionDir
-from fixturestmp.tests.reliability import record_figures
+from fixturestmp.tests.reliability import Survivors, record_figures
 
 POLICIES = st.sampled_from(["all", "failed", "none"])
 COUNTS = st.integers(0, 3)
@@ -50,6 +50,8 @@ FIGURES = {
     "test_dirs": 0,
     "killed": 0,
     "finished": 0,
+    "expected": 0,  # entries the model says survive, summed over examples
+    "found": 0,  # of those, found on disk at the end of each example
 }
 
 
@@ -126,6 +128,7 @@ class SessionMachine(RuleBasedStateMachine):
         FIGURES["examples"] += 1
 
     def teardown(self) -> None:
+        self.count_survivors()
         for session in self.sessions:
             if session.state == "held":
                 os.kill(session.pid, signal.SIGKILL)
@@ -138,6 +141,27 @@ class SessionMachine(RuleBasedStateMachine):
                 except Exception:
                     pass
         shutil.rmtree(self.root)
+
+    def count_survivors(self) -> None:
+        """Count what the model says must be on disk now, and what is.
+
+        The kept session directories, their kept test directories, and the
+        user's file in each explicit basetemp: each entry the model counted
+        as it was made, compared with the disk after the example's last step.
+        """
+        survivors = Survivors()
+        for session in self.sessions:
+            if session.number is not None and not session.exists:
+                continue
+            if session.number is not None:
+                survivors.expect(session.path)
+            for path, keep in session.dirs.items():
+                if keep:
+                    user = path.name == "user-file"
+                    survivors.expect(path, b"mine" if user else None)
+        for key, value in survivors.count().items():
+            if key != "lost":
+                FIGURES[key] += value
 
     def step(self) -> None:
         FIGURES["steps"] += 1
@@ -436,6 +460,7 @@ class SessionMachine(RuleBasedStateMachine):
 
 class TestSessionModel(testtools.TestCase):
     def test_random_histories_match_the_model(self):
+        FIGURES.update(dict.fromkeys(FIGURES, 0))
         run_state_machine_as_test(
             SessionMachine,
             settings=settings(
@@ -446,4 +471,6 @@ class TestSessionModel(testtools.TestCase):
                 suppress_health_check=list(HealthCheck),
             ),
         )
-        record_figures(self, "model", {**FIGURES, "lost": 0})
+        lost = FIGURES["expected"] - FIGURES["found"]
+        self.assertEqual(0, lost)
+        record_figures(self, "model", {**FIGURES, "lost": lost})
