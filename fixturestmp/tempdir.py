@@ -212,7 +212,12 @@ class _Directory:
     def path(self) -> Path:
         """The directory, an absolute :class:`~pathlib.Path`."""
         if self._path is None:
-            self._path = Path(self.where)
+            # A child of the session's Path costs less than parsing the text.
+            self._path = (
+                self.session.path / os.path.basename(self.where)
+                if self._in_session
+                else Path(self.where)
+            )
         return self._path
 
     def close(self) -> None:
