@@ -1,113 +1,88 @@
-"""What fixturestmp's per-test cost is made of: the pieces taken away one
-at a time.
+"""What TempDirFixture's per-test cost is made of, piece by piece.
 
-Run from the repository root::
+Run from the repository root (needs ``valgrind``)::
 
-    python -m benchmarks.bench_parts [rounds] [--tmpdir /dev/shm]
+    python -m benchmarks.bench_parts [--tests 1000]
 
-Each variant is TempDirFixture with one piece replaced by a no-op (so the
-variant no longer does what the piece is for: this measures, it is not a
-way to run), taking turns with the full fixture, fixtures.TempDir and an
-empty test, batch by batch as in ``bench_pertest``. Costs are CPU time (user
-+ system) per test above the empty test; a piece's cost is the full
-fixture's minus the variant's. A negative cost means that taking the piece
-away brought other work back (without the test case, testtools copies the
-detail again). Best run in ``/dev/shm``, where no disk latency hides the
-CPU.
+Each variant is a process of N testtools tests (:mod:`benchmarks.pertest_run`),
+each doing one piece more of :class:`~fixturestmp.TempDirFixture`'s work than
+the one before; ``fixtures.TempDir`` is the reference. The cost counted is
+the instructions run in user space per test, above an empty test's, as
+``valgrind --tool=callgrind`` counts them: a count, the same on a busy
+machine as on an idle one, where CPU time on a shared machine varies by more
+than the pieces cost. What it leaves out is the kernel's work (the system
+calls, which fixturestmp makes fewer of than ``fixtures.TempDir``):
+:mod:`benchmarks.bench_pertest` measures whole-process time.
 """
 
 import argparse
 import os
-import statistics
+import re
+import shutil
+import subprocess
+import sys
 import tempfile
-from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
-from benchmarks.bench_pertest import BATCH, _run_suite, empty, fixtures_tempdir, ours
-from benchmarks.common import interleave_samples, isolated_root, report
-from fixturestmp import default_session
-from fixturestmp import tempdir as tempdir_module
-from fixturestmp.sessiondir import SessionDir
-from fixturestmp.tempdir import TempDirFixture
+from benchmarks.common import report
 
-#: piece -> what replacing it with a no-op means: (object, attribute, value)
-PIECES: dict[str, list[tuple[Any, str, Any]]] = {
-    "learning the outcome after the last cleanup": [
-        (tempdir_module, "outcome_of", lambda case: None)
-    ],
-    "finding the test case (and all that needs it)": [
-        (tempdir_module, "_find_user", lambda: (None, False))
-    ],
-    "the tmp-path detail": [
-        (TempDirFixture, "addDetail", lambda self, name, content: None),
-        (tempdir_module, "_add_unique", lambda details, detail: None),
-    ],
-    "the session's wait list (hold/release)": [
-        (SessionDir, "hold", lambda self, key, settle: None),
-        (SessionDir, "release", lambda self, key: None),
-    ],
-    "the pathlib.Path of .path (fixtures.TempDir's is a str)": [
-        (TempDirFixture, "path", property(lambda self: self._path))
-    ],
-    "the manifest (count or record)": [
-        (SessionDir, "record", lambda self, *args, **kwargs: None),
-        (SessionDir, "count_removed", lambda self: None),
-    ],
-}
+#: (variant of benchmarks.pertest_run, what it adds to the row before)
+PARTS = [
+    ("session-dir", "a directory made and removed in the session"),
+    ("session-fixture", "+ a fixtures.Fixture set up by useFixture"),
+    ("session-fixture-detail", "+ a tmp-path detail"),
+    ("dropin", "fixturestmp.TempDir: + the test found, its outcome, retention"),
+    ("ours", "TempDirFixture: + .path, a pathlib.Path"),
+    ("fixtures", "fixtures.TempDir (the reference)"),
+]
 
 
-def _without(patches: list[tuple[Any, str, Any]]) -> Callable[[], Any]:
-    def run() -> Any:
-        saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
-        for owner, name, value in patches:
-            setattr(owner, name, value)
-        try:
-            return _run_suite(ours, BATCH)
-        finally:
-            for owner, name, value in saved:
-                setattr(owner, name, value)
+def instructions(variant: str, tests: int) -> int:
+    """Return the instructions a process of ``tests`` tests runs."""
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIXTURESTMP_")}
+    # The same hash seed every time: dictionaries and sets behave alike.
+    env.update(PYTHONHASHSEED="0", PYTHONPATH=str(root))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    with tempfile.TemporaryDirectory(prefix="fixturestmp-parts-") as parent:
+        env["TMPDIR"] = parent  # No earlier session to prune: a fresh root.
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+             sys.executable, "-m", "benchmarks.pertest_run", variant, str(tests)],
+            env=env, capture_output=True, text=True, cwd=root,
+        )  # fmt: skip
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"{variant}: valgrind failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
 
-    return run
+
+def per_test(variant: str, tests: int) -> float:
+    """Instructions of one test: the difference of two runs, start-up cancelled."""
+    instructions(variant, 1)  # Compiles and caches the bytecode first.
+    return (instructions(variant, tests) - instructions(variant, 10)) / (tests - 10)
 
 
-def main(rounds: int = 300, tmpdir: str | None = None) -> list[str]:
-    if tmpdir is not None:
-        os.environ["TMPDIR"] = tmpdir
-        tempfile.tempdir = tmpdir
-    isolated_root()
-    default_session()
-    variants: dict[str, Callable[[], Any]] = {
-        "empty": lambda: _run_suite(empty, BATCH),
-        "fixtures.TempDir": lambda: _run_suite(fixtures_tempdir, BATCH),
-        "TempDirFixture": lambda: _run_suite(ours, BATCH),
-    }
-    variants.update({piece: _without(patches) for piece, patches in PIECES.items()})
-    samples = interleave_samples(variants, rounds)
-    cost = {
-        name: statistics.median(t.cpu for t in values) / BATCH * 1e6
-        for name, values in samples.items()
-    }
-    full = cost["TempDirFixture"] - cost["empty"]
-    rows = [
-        ("TempDirFixture", f"{full:.1f} µs/test", ""),
-        (
-            "fixtures.TempDir",
-            f"{cost['fixtures.TempDir'] - cost['empty']:.1f} µs/test",
-            f"difference {full - (cost['fixtures.TempDir'] - cost['empty']):.1f} µs",
-        ),
-    ]
-    for piece in PIECES:
-        rows.append((piece, f"{cost['TempDirFixture'] - cost[piece]:.1f} µs/test", ""))
-    return report(
-        f"per-test CPU time by piece, {rounds} rounds of {BATCH} tests, "
-        f"in {tempfile.gettempdir()}",
-        rows,
-    )
+def main(tests: int = 1000) -> dict[str, float]:
+    if shutil.which("valgrind") is None:
+        print("== 7. parts: skipped, valgrind is not installed", flush=True)
+        return {}
+    empty = per_test("empty", tests)
+    costs = {name: per_test(name, tests) - empty for name, _ in PARTS}
+    reference = costs["fixtures"]
+    rows = []
+    previous = 0.0
+    for name, what in PARTS:
+        cost = costs[name]
+        step = "" if name == "fixtures" else f"  (+{(cost - previous) / 1000:.0f}k)"
+        rows.append((what, f"{cost / 1000:.0f}k", f"{cost / reference:.2f}x{step}"))
+        if name != "fixtures":
+            previous = cost
+    report(f"7. parts: instructions per test above an empty test, {tests} tests", rows)
+    return costs
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("rounds", type=int, nargs="?", default=300)
-    parser.add_argument("--tmpdir", help="temp directory (default: the system's)")
-    options = parser.parse_args()
-    main(options.rounds, options.tmpdir)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_parts")
+    parser.add_argument("--tests", type=int, default=1000)
+    main(parser.parse_args().tests)

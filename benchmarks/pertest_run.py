@@ -13,6 +13,7 @@ import unittest
 
 import fixtures
 import testtools
+from testtools.content import text_content
 
 
 def _write(path: str) -> None:
@@ -40,11 +41,58 @@ def bare(case: testtools.TestCase) -> None:
     shutil.rmtree(path)
 
 
+class _SessionDir(fixtures.Fixture):
+    """A directory made and removed in the session, nothing else."""
+
+    detail = False
+
+    def _setUp(self) -> None:
+        from fixturestmp import default_session
+
+        session = default_session()
+        self.path = session.make_dir("test_it")
+        self.addCleanup(session.discard, self.path)
+        if self.detail:
+            self.addDetail("tmp-path", text_content(self.path))
+
+
+class _SessionDirWithDetail(_SessionDir):
+    detail = True
+
+
+def session_dir(case: testtools.TestCase) -> None:
+    from fixturestmp import default_session
+
+    session = default_session()
+    path = session.make_dir("test_it")
+    _write(path)
+    case.addCleanup(session.discard, path)
+
+
+def session_fixture(case: testtools.TestCase) -> None:
+    _write(case.useFixture(_SessionDir()).path)
+
+
+def session_fixture_detail(case: testtools.TestCase) -> None:
+    _write(case.useFixture(_SessionDirWithDetail()).path)
+
+
+def dropin(case: testtools.TestCase) -> None:
+    import fixturestmp
+
+    _write(case.useFixture(fixturestmp.TempDir()).path)
+
+
 BODIES = {
     "empty": empty,
     "ours": ours,
     "fixtures": fixtures_tempdir,
     "bare": bare,
+    # The pieces of "ours" (benchmarks.bench_parts), each adding to the last.
+    "session-dir": session_dir,
+    "session-fixture": session_fixture,
+    "session-fixture-detail": session_fixture_detail,
+    "dropin": dropin,
 }
 
 

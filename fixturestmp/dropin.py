@@ -28,4 +28,4 @@ class TempDir(fixtures.TempDir):
 
     def _setUp(self) -> None:
         directory = open_directory(self, rootdir=self.rootdir)
-        self.path = str(directory.path)
+        self.path = directory.where

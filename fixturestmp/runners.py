@@ -90,7 +90,9 @@ def _own_run(kind: type) -> Any:
     # Under on_every_test, kind.run is a partialmethod, whose code every
     # partialmethod shares: the frame to look for is the wrapped run's.
     run = kind.__dict__["run"]
-    return getattr(run, "_fixturestmp_run", run)
+    if isinstance(run, functools.partialmethod):
+        return getattr(run, "_fixturestmp_run", run)
+    return run
 
 
 def test_name(case: unittest.TestCase) -> str:
