@@ -18,7 +18,7 @@ import sys
 import unittest
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from fixturestmp.importhook import when_imported
 from fixturestmp.outcome import CaseWatch
@@ -68,7 +68,7 @@ def _expected_failure() -> tuple[type[BaseException], ...]:
     return (module._ExpectedFailure,) if module is not None else ()
 
 
-def _is_testtools(case: unittest.TestCase) -> bool:
+def _is_testtools(case: unittest.TestCase) -> "TypeGuard[testtools.TestCase]":
     module = _testtools()
     return module is not None and isinstance(case, module.TestCase)
 

@@ -6,7 +6,7 @@ import tempfile
 import unittest
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import fixtures
 import testtools
@@ -95,7 +95,7 @@ class TempDirFixture(fixtures.Fixture):
         else:
             self._directory.failure = "it was marked failed"
 
-    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> Literal[False]:
         if self._directory is not None:
             if exc_type is None or issubclass(exc_type, unittest.SkipTest):
                 self._directory.block = "ended"
@@ -203,7 +203,9 @@ class _Directory:
         self._listed = False
         self._text = bytearray(f"{where}\n{_PENDING}\n".encode("utf-8", "replace"))
         text = self._text  # Not self: no reference cycle, freed at once.
-        self.detail = Content(UTF8_TEXT, lambda: [text])
+        # A bytearray where testtools expects bytes: the same buffer in every
+        # copy testtools makes, so all read the decision once it is made.
+        self.detail = Content(UTF8_TEXT, lambda: [text])  # type: ignore[list-item]
         session.hold(id(self), self._session_ends)
         if watch is not None:
             watch.wait(self._test_ended)

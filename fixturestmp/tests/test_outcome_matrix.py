@@ -12,6 +12,7 @@ import sys
 import tempfile
 import unittest
 from pathlib import Path
+from typing import Any
 
 import fixtures
 import testtools
@@ -168,7 +169,8 @@ class TestNothingLeftBehind(testtools.TestCase):
 
         def run_all() -> None:
             for kind in (Testtools, Plain):
-                kind("test_pass").run(unittest.TestResult())
+                result: Any = unittest.TestResult()  # testtools adapts it
+                kind("test_pass").run(result)
 
         run_all()  # first use: caches, the session's own objects
         gc.collect()

@@ -88,16 +88,16 @@ def _hold(
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: never outlive the test
     session = SessionDir(root=root, retention_count=count, retention_policy=policy)
     session.open()
-    made = []
+    made: list[tuple[str, bool]] = []
     for failed in outcomes:
         path = session.mktemp("held")
         for number in range(20 if not failed else 1):
             (path / f"f{number}").write_text("x")
         if session.retention_policy.keeps(failed):
-            made.append([str(path), True])
+            made.append((str(path), True))
         else:
             session.discard(path)  # to the trash: the kill may catch it there
-            made.append([str(path), False])
+            made.append((str(path), False))
     os.write(write_fd, json.dumps([str(session.path), made]).encode())
     if os.read(command_fd, 3) != b"end":
         while True:  # The parent is gone or wants it killed.

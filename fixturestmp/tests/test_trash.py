@@ -152,7 +152,8 @@ class TestSharedTrash(IsolatedTestCase):
 class ReadOnlyCase(testtools.TestCase):
     """Passing tests that leave their directory read-only, as users do."""
 
-    session = None
+    session: fixturestmp.SessionTempFixture | None = None
+    made: list[str] = []
 
     def make_tree(self, files: int) -> None:
         tmp = self.useFixture(fixturestmp.TempDirFixture(session=self.session))

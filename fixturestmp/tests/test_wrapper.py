@@ -312,7 +312,8 @@ class TestConcurrentRuns(WrapperTestCase):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         self.addCleanup(run.wait)
-        self.addCleanup(lambda: run.poll() is None and run.kill())
+        self.addCleanup(lambda: None if run.poll() is not None else run.kill())
+        assert run.stdout is not None and run.stderr is not None  # piped
         self.addCleanup(run.stdout.close)
         self.addCleanup(run.stderr.close)
         made = run.stdout.readline().strip()
@@ -321,6 +322,7 @@ class TestConcurrentRuns(WrapperTestCase):
 
     def finish(self, run: subprocess.Popen) -> list[str]:
         """End ``run``; return the paths it printed as kept, checked there."""
+        assert run.stdin is not None and run.stderr is not None  # piped
         run.stdin.close()
         summary = run.stderr.read()
         self.assertEqual(1, run.wait(timeout=120), summary)
