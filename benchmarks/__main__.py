@@ -15,6 +15,7 @@ import time
 from benchmarks import (
     bench_bigtree,
     bench_cli,
+    bench_parts,
     bench_pertest,
     bench_prune,
     bench_report,
@@ -73,6 +74,7 @@ def main() -> int:
     bench_cli.main(rounds)
     bench_report.main(rounds)
     bench_startup.main(rounds)
+    bench_parts.main(300 if args.quick else 1000)
     return leaks.returncode
 
 
