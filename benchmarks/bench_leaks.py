@@ -41,9 +41,9 @@ import psutil
 
 from benchmarks.common import interleave, report
 from fixturestmp.leaks import CHEAP_CHECKS, CHECKS, LeakCheck
-from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.dirlisting import SETTLED
 from fixturestmp.leaks.memory import prepare, rss, trim
+from fixturestmp.leaks.probe import Probe
 
 GOAL_US = 300.0
 SLEEPER = "sleep 600 >/dev/null 2>&1"
@@ -78,7 +78,7 @@ def stop_sleepers(sleepers: list[psutil.Process]) -> None:
             pass
 
 
-def per_test(check: Check, batch: int) -> Callable[[], float]:
+def per_test(check: Probe, batch: int) -> Callable[[], float]:
     """Return a sampler: the mean µs of one start+stop over ``batch`` tests."""
 
     def sample() -> float:

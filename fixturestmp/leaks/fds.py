@@ -8,11 +8,11 @@ number that was open before counts as old even if it now points elsewhere.
 import os
 
 from fixturestmp.basedir import is_base_name
-from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.probe import Probe
 from fixturestmp.leaks.runtime import FdOwners
 
-__all__ = ["FdLeakCheck"]
+__all__ = ["FdProbe"]
 
 _FD_DIR = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
 _MAX_LISTED = 200
@@ -39,7 +39,7 @@ def _target(fd: int) -> str | None:
         return None
 
 
-class FdLeakCheck(Check):
+class FdProbe(Probe):
     """Reports file descriptors that the test opened and did not close.
 
     Descriptors on fixturestmp's own files (its session manifest, locks) are
