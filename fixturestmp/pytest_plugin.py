@@ -188,8 +188,13 @@ class LeakPlugin:
         return [leak for leak in leaks if leak.check != "files"]
 
     def _attach(self, item: pytest.Item, leaks: list[Any]) -> None:
-        from fixturestmp.leaks.report import detail_name, detail_text, record
-        from fixturestmp.session import SESSION_ENV
+        # SESSION_ENV from report, not session: that imports fixtures.
+        from fixturestmp.leaks.report import (
+            SESSION_ENV,
+            detail_name,
+            detail_text,
+            record,
+        )
 
         for leak in leaks:
             # The report is built from these after this hook: they travel
