@@ -40,11 +40,11 @@ if TYPE_CHECKING:
         FdLeakCheck,
         FileLeakCheck,
         LeakCheck,
+        MemoryLeakCheck,
         ProcessLeakCheck,
         ThreadLeakCheck,
     )
     from fixturestmp.leaks.findings import Leak, LeakError, format_bytes
-    from fixturestmp.leaks.memory import MemoryLeakCheck
 
 __all__ = [
     "CHEAP_CHECKS",
@@ -74,7 +74,7 @@ _MODULES = {
     "Leak": "fixturestmp.leaks.findings",
     "LeakCheck": "fixturestmp.leaks.combined",
     "LeakError": "fixturestmp.leaks.findings",
-    "MemoryLeakCheck": "fixturestmp.leaks.memory",
+    "MemoryLeakCheck": "fixturestmp.leaks.combined",
     "ProcessLeakCheck": "fixturestmp.leaks.combined",
     "ThreadLeakCheck": "fixturestmp.leaks.combined",
     "format_bytes": "fixturestmp.leaks.findings",

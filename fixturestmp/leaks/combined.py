@@ -11,7 +11,7 @@ from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.environ import EnvironProbe
 from fixturestmp.leaks.fds import FdProbe
 from fixturestmp.leaks.files import FileProbe
-from fixturestmp.leaks.memory import MemoryLeakCheck
+from fixturestmp.leaks.memory import MemoryProbe
 from fixturestmp.leaks.probe import CHEAP_CHECKS, ProbeSet
 from fixturestmp.leaks.processes import ProcessProbe
 from fixturestmp.leaks.threads import ThreadProbe
@@ -26,6 +26,7 @@ __all__ = [
     "FdLeakCheck",
     "FileLeakCheck",
     "LeakCheck",
+    "MemoryLeakCheck",
     "ProcessLeakCheck",
     "ThreadLeakCheck",
 ]
@@ -41,6 +42,10 @@ class FdLeakCheck(FdProbe, Check):
 
 class FileLeakCheck(FileProbe, Check):
     __doc__ = FileProbe.__doc__
+
+
+class MemoryLeakCheck(MemoryProbe, Check):
+    __doc__ = MemoryProbe.__doc__
 
 
 class ProcessLeakCheck(ProcessProbe, Check):

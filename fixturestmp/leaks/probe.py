@@ -12,10 +12,8 @@ subclasses) are these probes with the fixture cycle of
 :class:`fixtures.Fixture` on top. The pytest plugin uses the probes
 directly: a pytest run then imports neither fixtures nor testtools, which
 it does not otherwise need and whose import is most of what the cheap
-checks cost a short suite (``benchmarks/real_suites.py``). The probe of
-``memory`` is its check, :class:`~fixturestmp.leaks.MemoryLeakCheck` (its
-records go through testtools' content types); it is imported only when
-``memory`` is asked for.
+checks cost a short suite (``benchmarks/real_suites.py``). A check's
+module is imported only when the check is asked for.
 """
 
 import importlib
@@ -46,7 +44,7 @@ _PROBES = {
     "environ": ("fixturestmp.leaks.environ", "EnvironProbe"),
     "fds": ("fixturestmp.leaks.fds", "FdProbe"),
     "files": ("fixturestmp.leaks.files", "FileProbe"),
-    "memory": ("fixturestmp.leaks.memory", "MemoryLeakCheck"),
+    "memory": ("fixturestmp.leaks.memory", "MemoryProbe"),
     "processes": ("fixturestmp.leaks.processes", "ProcessProbe"),
     "threads": ("fixturestmp.leaks.threads", "ThreadProbe"),
 }
