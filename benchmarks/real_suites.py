@@ -15,11 +15,12 @@ users install it), then runs the suite's tests as its own tox file does:
 - with all six checks (the cheap ones and ``memory``);
 
 round by round, the variants in turn, and reports per suite: the result
-counts of every variant (they must be the same), the median wall time and
-the median CPU time (user + system, of the run's processes) of each variant
-as ratios to the plain run's, and every ``LEAKED`` line. On a machine shared
-with other work the wall times of one variant vary by 1.5x from round to
-round; CPU time varies much less.
+counts of every variant (they must be the same), the wall time and the CPU
+time (user + system, of the run's processes) of each variant as ratios to
+the plain run of the same round (the median over rounds, and the range),
+and every ``LEAKED`` line. On a machine shared with other work the wall
+times of one variant vary by 1.5x from round to round; CPU time varies
+much less.
 
 The pytest suites get the checks from the pytest plugin
 (``--fixturestmp-leaks``), per test. The stestr suite has no per-test
@@ -246,20 +247,29 @@ def run_variant(variant: Variant, tree: Path, workdir: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _ratios(values: list[float], plain: list[float]) -> str:
+    """Return the median of the round-by-round ratios and their range."""
+    ratios = [value / base for value, base in zip(values, plain, strict=True)]
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
 def summarize(title: str, members: list[Variant]) -> list[str]:
-    """Return the report of one group: counts, ratios, LEAKED lines."""
+    """Return the report of one group: counts, ratios, LEAKED lines.
+
+    A ratio is of one variant's run to the plain run of the same round (the
+    variants of a round run one after the other): the median over rounds,
+    and the range.
+    """
     lines = [f"{title}:"]
-    plain = statistics.median(members[0].walls)
-    plain_cpu = statistics.median(members[0].cpus)
     first = members[0].results[0]
     for variant in members:
         same = all(result == first for result in variant.results)
         note = "" if same else f"  RESULTS DIFFER: {variant.results}"
         if variant.timed and variant is not members[0]:
-            wall = statistics.median(variant.walls) / plain
-            cpu = statistics.median(variant.cpus) / plain_cpu
+            wall = _ratios(variant.walls, members[0].walls)
+            cpu = _ratios(variant.cpus, members[0].cpus)
             goal = GOAL_ALL if variant.name.startswith("all") else GOAL_CHEAP
-            note += f"  wall {wall:.2f}x, CPU {cpu:.2f}x plain (goal <= {goal}x)"
+            note += f"  wall {wall}, CPU {cpu} plain (goal <= {goal}x)"
         lines.append(f"  {variant.name:<18} {variant.results[0]}{note}")
         runs = len(variant.leaks)
         unique = sorted({line for leaks in variant.leaks for line in leaks})

@@ -95,10 +95,11 @@ class LeakPlugin:
     """
 
     def __init__(self, checks: tuple[str, ...], fail: bool) -> None:
-        from fixturestmp.leaks import LeakCheck
+        # The probes, not the fixtures: a pytest run needs neither fixtures
+        # nor testtools. One set, started and stopped around each test.
+        from fixturestmp.leaks.probe import ProbeSet
 
-        # One check object, started and stopped around each test in turn.
-        self._check = LeakCheck(checks, action="report", style="pytest")
+        self._check = ProbeSet(checks, action="report", style="pytest")
         self.checks = checks
         self.fail = fail
         self.found: list[dict[str, Any]] = []
@@ -170,7 +171,7 @@ class LeakPlugin:
         if leaks and self.fail:
             report = outcome.get_result()
             if report.outcome != "failed":
-                from fixturestmp.leaks import LeakError
+                from fixturestmp.leaks.findings import LeakError
 
                 report.outcome = "failed"
                 report.longrepr = str(LeakError(leaks, "pytest"))
@@ -187,8 +188,13 @@ class LeakPlugin:
         return [leak for leak in leaks if leak.check != "files"]
 
     def _attach(self, item: pytest.Item, leaks: list[Any]) -> None:
-        from fixturestmp.leaks.report import detail_name, detail_text, record
-        from fixturestmp.session import SESSION_ENV
+        # SESSION_ENV from report, not session: that imports fixtures.
+        from fixturestmp.leaks.report import (
+            SESSION_ENV,
+            detail_name,
+            detail_text,
+            record,
+        )
 
         for leak in leaks:
             # The report is built from these after this hook: they travel

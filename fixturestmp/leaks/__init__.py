@@ -28,15 +28,23 @@ every test, and the pytest plugin runs them when asked
 (``--fixturestmp-leaks=...``).
 """
 
-from fixturestmp.leaks.base import Check
-from fixturestmp.leaks.combined import CHEAP_CHECKS, CHECKS, LeakCheck
-from fixturestmp.leaks.environ import EnvironLeakCheck
-from fixturestmp.leaks.fds import FdLeakCheck
-from fixturestmp.leaks.files import FileLeakCheck
-from fixturestmp.leaks.findings import Leak, LeakError, format_bytes
-from fixturestmp.leaks.memory import MemoryLeakCheck
-from fixturestmp.leaks.processes import ProcessLeakCheck
-from fixturestmp.leaks.threads import ThreadLeakCheck
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fixturestmp.leaks.base import Check
+    from fixturestmp.leaks.combined import (
+        CHEAP_CHECKS,
+        CHECKS,
+        EnvironLeakCheck,
+        FdLeakCheck,
+        FileLeakCheck,
+        LeakCheck,
+        MemoryLeakCheck,
+        ProcessLeakCheck,
+        ThreadLeakCheck,
+    )
+    from fixturestmp.leaks.findings import Leak, LeakError, format_bytes
 
 __all__ = [
     "CHEAP_CHECKS",
@@ -53,3 +61,34 @@ __all__ = [
     "ThreadLeakCheck",
     "format_bytes",
 ]
+
+# Imported on first use: the pytest plugin uses the probes
+# (fixturestmp.leaks.probe), without fixtures and testtools.
+_MODULES = {
+    "CHEAP_CHECKS": "fixturestmp.leaks.probe",
+    "CHECKS": "fixturestmp.leaks.combined",
+    "Check": "fixturestmp.leaks.base",
+    "EnvironLeakCheck": "fixturestmp.leaks.combined",
+    "FdLeakCheck": "fixturestmp.leaks.combined",
+    "FileLeakCheck": "fixturestmp.leaks.combined",
+    "Leak": "fixturestmp.leaks.findings",
+    "LeakCheck": "fixturestmp.leaks.combined",
+    "LeakError": "fixturestmp.leaks.findings",
+    "MemoryLeakCheck": "fixturestmp.leaks.combined",
+    "ProcessLeakCheck": "fixturestmp.leaks.combined",
+    "ThreadLeakCheck": "fixturestmp.leaks.combined",
+    "format_bytes": "fixturestmp.leaks.findings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,25 +1,21 @@
-"""The base of every leak check: two measurements and the fixture cycle.
+"""The base of every leak check: a probe with the fixture cycle.
 
-A check measures twice: :meth:`Check.start` before the code under test and
-:meth:`Check.stop` after it, which returns the :class:`Leak` found. A check
-whose findings must be confirmed by work that changes the process (the
-``memory`` check collects garbage) takes its cheap second measurement in
-:meth:`Check.measure`, so that :class:`~fixturestmp.leaks.LeakCheck` can
-take every check's second measurement before any such work. As a
-fixture, ``setUp`` starts and ``cleanUp`` stops and reports; the per-test
-integrations (:class:`fixturestmp.TestCase`, the pytest plugin) call
-``start`` and ``stop`` themselves so that they can measure around the whole
-test, fixtures and cleanups included.
+The measurements are those of :class:`~fixturestmp.leaks.probe.Probe`:
+:meth:`~Check.start` before the code under test, :meth:`~Check.stop` after
+it (and :meth:`~Check.measure` for a check that confirms by changing the
+process). As a fixture, ``setUp`` starts and ``cleanUp`` stops and reports;
+the per-test integrations (:class:`fixturestmp.TestCase`, the pytest
+plugin) call ``start`` and ``stop`` themselves so that they can measure
+around the whole test, fixtures and cleanups included.
 """
 
 import unittest
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import fixtures
 
-from fixturestmp.config import resolve
-from fixturestmp.leaks.advice import advice, check_style
 from fixturestmp.leaks.findings import Leak
+from fixturestmp.leaks.probe import Probe
 from fixturestmp.leaks.report import settle
 from fixturestmp.runners import running_case
 
@@ -29,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Check"]
 
 
-class Check(fixtures.Fixture):
+class Check(Probe, fixtures.Fixture):
     """Base of the leak checks: a fixture that compares before and after.
 
     Used as a fixture (``useFixture`` or ``with``), it measures at setUp and
@@ -50,10 +46,6 @@ class Check(fixtures.Fixture):
         a finding (collect garbage); such checks stop last in a
         :class:`~fixturestmp.leaks.LeakCheck`.
     """
-
-    name: ClassVar[str] = ""
-    options: ClassVar[frozenset[str]] = frozenset()
-    confirms: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -76,36 +68,9 @@ class Check(fixtures.Fixture):
         :param style: ``testtools`` (default) or ``pytest``.
         :raises ConfigError: ``action`` or ``style`` is not valid.
         """
-        super().__init__()
-        self.action: str = resolve("leak_action", action)
-        self.style: str = check_style(style)
-        self._session = session
+        super().__init__(action=action, session=session, style=style)
         self._test_id = test_id
         self.leaks: list[Leak] = []
-
-    def start(self) -> None:
-        """Take the first measurement."""
-        raise NotImplementedError(f"{type(self).__name__} must implement start()")
-
-    def measure(self) -> None:
-        """Take the second measurement now, where :meth:`stop` may confirm
-        a finding by changing the process (collecting garbage).
-
-        Most checks measure in :meth:`stop` and do nothing here.
-        """
-
-    def stop(self, test_id: str) -> list[Leak]:
-        """Take the second measurement (unless :meth:`measure` took it);
-        return what leaked since :meth:`start`.
-
-        :param test_id: How to name the leaking code in the reports.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must implement stop()")
-
-    def advice(self) -> str:
-        """Return what to do about a leak this check found, in the words of
-        :attr:`style`."""
-        return advice(self.name, self.style)
 
     def _setUp(self) -> None:
         self._case: unittest.TestCase | None = running_case()

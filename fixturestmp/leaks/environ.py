@@ -3,11 +3,11 @@
 import os
 from typing import Any
 
-from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.envsnapshot import snapshot
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.probe import Probe
 
-__all__ = ["EnvironLeakCheck"]
+__all__ = ["EnvironProbe"]
 
 _VALUE_SHOWN = 80
 
@@ -21,7 +21,7 @@ def _shown(value: str | bytes) -> str:
     return text if len(text) <= _VALUE_SHOWN else text[: _VALUE_SHOWN - 4] + "...'"
 
 
-class EnvironLeakCheck(Check):
+class EnvironProbe(Probe):
     """Reports ``os.environ`` variables added, removed or changed, and a
     changed working directory.
 
@@ -34,7 +34,8 @@ class EnvironLeakCheck(Check):
     def __init__(self, clean: bool = False, **kwargs: Any) -> None:
         """Check the options; nothing is measured until setUp.
 
-        Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
+        Other keyword arguments are those of
+        :class:`~fixturestmp.leaks.probe.Probe`.
 
         :param clean: Restore the variables and working directory.
         """

@@ -1,18 +1,21 @@
 """The ``fds`` check: file descriptors opened by the test and left open.
 
 Descriptors are listed from ``/proc/self/fd`` (``/dev/fd`` elsewhere) and
-their targets read with ``readlink`` only when something is new. A descriptor
-number that was open before counts as old even if it now points elsewhere.
+their targets read with ``readlink`` only when something is new. The
+listing's own descriptor is told apart without a call per descriptor: it
+was the lowest free number, and is again once the listing is done. A
+descriptor number that was open before counts as old even if it now points
+elsewhere.
 """
 
 import os
 
 from fixturestmp.basedir import is_base_name
-from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.probe import Probe
 from fixturestmp.leaks.runtime import FdOwners
 
-__all__ = ["FdLeakCheck"]
+__all__ = ["FdProbe"]
 
 _FD_DIR = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
 _MAX_LISTED = 200
@@ -20,16 +23,14 @@ _MAX_LISTED = 200
 
 def _open_fds() -> set[int]:
     # Listing opens a descriptor of its own, closed again by the time the
-    # list is returned: keep only the descriptors that are still open.
-    open_now = set()
-    for name in os.listdir(_FD_DIR):
-        fd = int(name)
-        try:
-            os.fstat(fd)
-        except OSError:
-            continue
-        open_now.add(fd)
-    return open_now
+    # list is returned. open() gives the lowest free number, so that
+    # descriptor is the lowest free one again now: the number a descriptor
+    # opened now gets. A number listed and free now is not open.
+    listed = {int(name) for name in os.listdir(_FD_DIR)}
+    spare = os.open(_FD_DIR, os.O_RDONLY | os.O_CLOEXEC)
+    os.close(spare)
+    listed.discard(spare)
+    return listed
 
 
 def _target(fd: int) -> str | None:
@@ -39,7 +40,7 @@ def _target(fd: int) -> str | None:
         return None
 
 
-class FdLeakCheck(Check):
+class FdProbe(Probe):
     """Reports file descriptors that the test opened and did not close.
 
     Descriptors on fixturestmp's own files (its session manifest, locks) are

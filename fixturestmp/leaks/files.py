@@ -20,20 +20,20 @@ from typing import Any
 
 from fixturestmp import owners
 from fixturestmp.basedir import is_base_name
-from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.dirlisting import listing
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.probe import Probe
 from fixturestmp.leaks.runtime import owned_temp_dir
 from fixturestmp.removal import RemovalError, remove_tree
 
-__all__ = ["FileLeakCheck", "own_temp_dir"]
+__all__ = ["FileProbe", "own_temp_dir"]
 
 # Directories that test tools keep on purpose across tests and runs.
 _KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-")
 _MAX_LISTED = 200
 
 
-class FileLeakCheck(Check):
+class FileProbe(Probe):
     """Reports entries that the test added to the temporary directory.
 
     fixturestmp's own base directory (``fixturestmp-of-<user>``) and pytest's
@@ -53,7 +53,8 @@ class FileLeakCheck(Check):
     def __init__(self, clean: bool = False, **kwargs: Any) -> None:
         """Check the options; nothing is measured until setUp.
 
-        Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
+        Other keyword arguments are those of
+        :class:`~fixturestmp.leaks.probe.Probe`.
 
         :param clean: Remove exactly the entries the test added (symlinks
             are removed, never followed); nothing while another live process

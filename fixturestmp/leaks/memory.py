@@ -40,11 +40,11 @@ import psutil
 
 from fixturestmp import forks
 from fixturestmp.config import resolve
-from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, format_bytes
+from fixturestmp.leaks.probe import Probe
 from fixturestmp.leaks.report import record_memory
 
-__all__ = ["SLACK", "MemoryLeakCheck", "prepare", "rss", "settled_rss", "trim"]
+__all__ = ["SLACK", "MemoryProbe", "prepare", "rss", "settled_rss", "trim"]
 
 #: Bytes that RSS may grow by, since it was last measured just after a trim,
 #: before the memory check trims again at the start of a test.
@@ -112,7 +112,7 @@ def settled_rss() -> int:
     return now
 
 
-class MemoryLeakCheck(Check):
+class MemoryProbe(Probe):
     """Reports RSS growth above ``memory_leak_limit`` that survives a
     garbage collection.
 
@@ -136,7 +136,8 @@ class MemoryLeakCheck(Check):
     ) -> None:
         """Check the options; nothing is measured until setUp.
 
-        Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
+        Other keyword arguments are those of
+        :class:`~fixturestmp.leaks.probe.Probe`.
 
         :param memory_leak_limit: Bytes, or a size like ``10MiB``
             (default: the configured value, 10 MiB unless set).

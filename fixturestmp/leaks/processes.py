@@ -4,21 +4,22 @@ import contextlib
 import os
 import signal
 import time
-from typing import Any
-
-import psutil
+from typing import TYPE_CHECKING, Any
 
 from fixturestmp import proc
-from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.probe import Probe
 from fixturestmp.leaks.runtime import is_helper
 
-__all__ = ["ProcessLeakCheck"]
+if TYPE_CHECKING:
+    import psutil
+
+__all__ = ["ProcessProbe"]
 
 Key = tuple[int, float]
 
 
-class ProcessLeakCheck(Check):
+class ProcessProbe(Probe):
     """Reports child processes started by the test and still running.
 
     Children are told apart by pid *and* start time, so children that were
@@ -45,7 +46,8 @@ class ProcessLeakCheck(Check):
     def __init__(self, kill: bool = False, **kwargs: Any) -> None:
         """Check the options; nothing is measured until setUp.
 
-        Other keyword arguments are those of :class:`~fixturestmp.leaks.Check`.
+        Other keyword arguments are those of
+        :class:`~fixturestmp.leaks.probe.Probe`.
 
         :param kill: Terminate leaked process trees: SIGTERM, then SIGKILL.
         """
@@ -127,6 +129,8 @@ def _brief(command: str, limit: int = 40) -> str:
 
 def _terminate(pids: list[int], grace: float, wait: float) -> dict[int, str]:
     """Send SIGTERM to ``pids``, then SIGKILL to survivors; say what happened."""
+    import psutil  # Only to kill: the check itself reads /proc.
+
     fates = dict.fromkeys(pids, "exited by itself")
     processes = []
     for pid in pids:
@@ -148,15 +152,19 @@ def _terminate(pids: list[int], grace: float, wait: float) -> dict[int, str]:
     return fates
 
 
-def _signal(processes: list[psutil.Process], signum: int) -> None:
+def _signal(processes: "list[psutil.Process]", signum: int) -> None:
+    import psutil
+
     for process in processes:
         # psutil checks that the pid still names the same process.
         with contextlib.suppress(psutil.NoSuchProcess):
             process.send_signal(signum)
 
 
-def _wait(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+def _wait(processes: "list[psutil.Process]", timeout: float) -> "list[psutil.Process]":
     """Wait until ``processes`` are gone; return those still alive."""
+    import psutil
+
     deadline = time.monotonic() + timeout
     alive = processes
     while alive:
@@ -171,7 +179,9 @@ def _wait(processes: list[psutil.Process], timeout: float) -> list[psutil.Proces
     return alive
 
 
-def _zombie(process: psutil.Process) -> bool:
+def _zombie(process: "psutil.Process") -> bool:
+    import psutil
+
     try:
         return process.status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:

@@ -5,8 +5,6 @@ import sys
 from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
-from testtools.content import text_content
-
 from fixturestmp import forks
 from fixturestmp.leaks.findings import Leak, LeakError
 
@@ -127,6 +125,9 @@ def settle(
         return
     add_detail = getattr(case, "addDetailUniqueName", None)
     if add_detail is not None:
+        # A testtools case: testtools is imported already.
+        from testtools.content import text_content
+
         for leak in leaks:
             add_detail(detail_name(leak), text_content(detail_text(leak)))
     record(leaks, session)

@@ -9,9 +9,9 @@ test that first uses a ``multiprocessing`` feature makes them, so the checks
 would blame it; they are recognised here instead.
 """
 
-import multiprocessing
 import os
 import re
+import sys
 
 from fixturestmp import proc
 
@@ -95,8 +95,12 @@ def owned_temp_dir() -> str | None:
 
     It is removed when the process exits; multiprocessing keeps its name in
     the current process's configuration (there is no public getter that
-    does not make the directory).
+    does not make the directory). A process that has not imported
+    multiprocessing has none, and multiprocessing is not imported here.
     """
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return None
     config = getattr(multiprocessing.current_process(), "_config", None)
     if isinstance(config, dict):
         tempdir = config.get("tempdir")

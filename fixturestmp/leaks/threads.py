@@ -5,16 +5,16 @@ import threading
 import time
 import traceback
 
-from fixturestmp.leaks.base import Check
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.probe import Probe
 
-__all__ = ["ThreadLeakCheck"]
+__all__ = ["ThreadProbe"]
 
 # fixturestmp's own background threads carry this name prefix.
 _OWN_PREFIX = "fixturestmp-"
 
 
-class ThreadLeakCheck(Check):
+class ThreadProbe(Probe):
     """Reports threads started during the test that are still alive after it.
 
     A new thread gets a short grace period to finish (a thread whose work is

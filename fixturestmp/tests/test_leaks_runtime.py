@@ -3,8 +3,7 @@
 import multiprocessing
 import os
 
-from fixturestmp.leaks import runtime
-from fixturestmp.leaks.fds import FdLeakCheck
+from fixturestmp.leaks import FdLeakCheck, runtime
 from fixturestmp.tests.leak_helpers import LeakTestCase
 
 

@@ -193,6 +193,48 @@ class TestPytestPlugin(LeakTestCase):
         self.assertEqual(0, done.returncode, done.stdout + done.stderr)
         self.assertEqual([self.sess.path.name], self.sessions())
 
+    def test_cheap_checks_import_neither_fixtures_testtools_nor_psutil(self):
+        # The plugin runs the checks' probes: a pytest run does not pay for
+        # importing the fixtures they are made into, even when it reports.
+        write_files(
+            self.workdir,
+            {
+                "test_imports.py": """
+                    import os
+                    import sys
+
+
+                    def test_leaves_env():
+                        os.environ["LEFT_FOR_IMPORTS"] = "1"
+
+
+                    def test_then_imports():
+                        heavy = {"fixtures", "psutil", "testtools"}
+                        assert not heavy & set(sys.modules), heavy & set(sys.modules)
+                """
+            },
+        )
+        done = run_python(
+            ["-m", "pytest", "-p", "no:cacheprovider", "-p",
+             "fixturestmp.pytest_plugin",
+             "--fixturestmp-leaks=environ,fds,files,processes,threads",
+             "test_imports.py"],
+            self.workdir,
+            {
+                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+                "TMPDIR": str(self.tmpdir),
+                "FIXTURESTMP_ROOT": str(self.root),
+            },
+        )  # fmt: skip
+        self.assertEqual(0, done.returncode, done.stdout + done.stderr)
+        self.assertEqual(
+            [
+                "LEAKED environment change LEFT_FOR_IMPORTS set in "
+                "test_imports.py::test_leaves_env"
+            ],
+            leaked_lines(done.stdout),
+        )
+
     def test_bad_check_name_is_a_usage_error(self):
         done = self.pytest("--fixturestmp-leaks=memory,disk")
         self.assertEqual(4, done.returncode, done.stdout + done.stderr)
