@@ -65,7 +65,7 @@ def per_test(variant: str, tests: int) -> float:
 
 def main(tests: int = 1000) -> dict[str, float]:
     if shutil.which("valgrind") is None:
-        print("== 7. parts: skipped, valgrind is not installed", flush=True)
+        print("== 8. parts: skipped, valgrind is not installed", flush=True)
         return {}
     empty = per_test("empty", tests)
     costs = {name: per_test(name, tests) - empty for name, _ in PARTS}
@@ -78,7 +78,7 @@ def main(tests: int = 1000) -> dict[str, float]:
         rows.append((what, f"{cost / 1000:.0f}k", f"{cost / reference:.2f}x{step}"))
         if name != "fixtures":
             previous = cost
-    report(f"7. parts: instructions per test above an empty test, {tests} tests", rows)
+    report(f"8. parts: instructions per test above an empty test, {tests} tests", rows)
     return costs
 
 

@@ -14,7 +14,6 @@ Run alone: ``python -m benchmarks.bench_startup [ROUNDS] [--runs N]``.
 """
 
 import argparse
-import importlib.util
 import os
 import statistics
 import subprocess
@@ -33,18 +32,17 @@ RUNS = 20
 def build_wheel(outdir: Path) -> Path:
     """Build fixturestmp's wheel from this checkout into ``outdir``.
 
-    With ``python -m build`` when it is installed, else ``pip wheel``: both
-    run the package's own build, which puts the ``.pth`` file in the wheel.
+    With ``pip wheel``, which runs the package's own build (the one that puts
+    the ``.pth`` file in the wheel) and is in every environment; ``python -m
+    build`` is not, and a ``build/`` directory in the checkout would pass
+    for it.
 
     :return: The wheel's path.
     """
     outdir.mkdir(parents=True, exist_ok=True)
     for old in outdir.glob("fixturestmp-*.whl"):
         old.unlink()
-    if importlib.util.find_spec("build") is not None:
-        command = [sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir)]
-    else:
-        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(outdir)]
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(outdir)]
     subprocess.run([*command, str(REPO_ROOT)], check=True, stdout=subprocess.DEVNULL)
     (wheel,) = outdir.glob("fixturestmp-*.whl")
     return wheel
@@ -113,7 +111,7 @@ def main(rounds: int = 7, runs: int = RUNS) -> list[str]:
         ratio = _ratios(samples[name], base)
         rows.append((label, f"{medians[name] * 1e3:.1f} ms", ratio + note))
     return report(
-        f"6. python -c pass, {rounds} rounds x {runs} starts per variant "
+        f"7. python -c pass, {rounds} rounds x {runs} starts per variant "
         f"(ratio per round of medians, median and range)",
         rows,
     )

@@ -23,12 +23,12 @@ times of one variant vary by 1.5x from round to round; CPU time varies
 much less.
 
 The pytest suites get the checks from the pytest plugin
-(``--fixturestmp-leaks``), per test. The stestr suite has no per-test
-checks yet without an edit to the suite (``FIXTURESTMP_LEAK_CHECKS`` applies
-to :class:`fixturestmp.TestCase` only): it runs plain and under
-``fixturestmp run --check-leaks`` (what the whole run leaves in the temp
-directory), and its tests run once more under pytest with the plugin, per
-test, as a pytest user of that library would.
+(``--fixturestmp-leaks``), per test. The stestr suite, unchanged, runs
+plain, under ``fixturestmp run --check-leaks`` (what the whole run leaves in
+the temp directory), and under ``fixturestmp run`` with
+``FIXTURESTMP_LEAK_CHECKS`` set to the cheap set and to all six (per test,
+every test of every worker); its tests run once more under pytest with the
+plugin, as a pytest user of that library would.
 
 Every run gets a private, empty ``TMPDIR``, as a CI job has: the machine's
 ``/tmp`` is shared with other people's processes, whose entries are nobody's
@@ -178,12 +178,14 @@ class Variant:
     :ivar command: Run in the suite's tree.
     :ivar counts: Reads the result counts from the output.
     :ivar timed: Whether its wall time is compared (else run once).
+    :ivar env: More environment variables for its runs.
     """
 
     name: str
     command: list[str]
     counts: Callable[[str], dict[str, int]]
     timed: bool = True
+    env: dict[str, str] = field(default_factory=dict)
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
     results: list[dict[str, int]] = field(default_factory=list)
@@ -211,10 +213,23 @@ def variants(suite: Suite, python: Path) -> dict[str, list[Variant]]:
     }
     if suite.stestr:
         stestr = [str(python.parent / "stestr"), "run"]
-        wrapped = [str(python.parent / "fixturestmp"), "run", "--check-leaks", "--"]
+        wrapped = [str(python.parent / "fixturestmp"), "run", "--"]
+        checked = [*wrapped[:2], "--check-leaks", *wrapped[2:]]
         groups["stestr"] = [
             Variant("plain", stestr, stestr_counts),
-            Variant("run --check-leaks", [*wrapped, *stestr], stestr_counts),
+            Variant("run --check-leaks", [*checked, *stestr], stestr_counts),
+            Variant(
+                "cheap, per test",
+                [*wrapped, *stestr],
+                stestr_counts,
+                env={"FIXTURESTMP_LEAK_CHECKS": CHEAP},
+            ),
+            Variant(
+                "all, per test",
+                [*wrapped, *stestr],
+                stestr_counts,
+                env={"FIXTURESTMP_LEAK_CHECKS": "all"},
+            ),
         ]
     return groups
 
@@ -229,6 +244,7 @@ def run_variant(variant: Variant, tree: Path, workdir: Path) -> None:
     env.update(
         TMPDIR=str(tmpdir), FIXTURESTMP_ROOT=str(root), PYTHONDONTWRITEBYTECODE="1"
     )
+    env.update(variant.env)
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     begin = time.perf_counter()
     done = run(variant.command, tree, env)
