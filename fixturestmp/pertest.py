@@ -6,12 +6,20 @@ the run gets them too, with no edit to the suite: the start-up hook
 (:mod:`fixturestmp.adopt`) calls :func:`install` in every Python process of
 the run, which starts the checks as each test starts, before its ``setUp``,
 and stops them after its last cleanup.
+
+Parallel workers (stestr's) share the temporary directory, where the
+``files`` check looks: what one worker's test makes would count for the
+test another worker runs meanwhile. So a process that checks ``files``
+gives itself a temporary directory of its own, in the usual one, before its
+first checked test (:func:`fixturestmp.leaks.files.own_temp_dir`); it is
+removed at exit when empty, else it holds what tests leaked and stays.
 """
 
 import atexit
 import functools
 import os
 import unittest
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fixturestmp import forks, runners
@@ -25,6 +33,8 @@ __all__ = ["check_test", "install"]
 
 # Tests checked in this process, written to the session manifest at exit.
 _checked = 0
+# Puts back the temporary directory this process had before its own.
+_restore_temp_dir: Callable[[], None] | None = None
 
 
 def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) -> bool:
@@ -40,6 +50,8 @@ def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) ->
         return False
     from fixturestmp.leaks.combined import LeakCheck
 
+    if "files" in names:
+        _own_temp_dir()
     check = LeakCheck(names)
     check.start()
     runners.after_cleanups(case, functools.partial(_stop, case, check))
@@ -54,6 +66,15 @@ def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) ->
         atexit.register(_record_count)
     _checked += 1
     return True
+
+
+def _own_temp_dir() -> None:
+    global _restore_temp_dir
+    if _restore_temp_dir is None:
+        from fixturestmp.leaks.files import own_temp_dir
+
+        _restore_temp_dir = own_temp_dir(f"worker-{os.getpid()}")
+        atexit.register(_restore_temp_dir)
 
 
 def _stop(case: unittest.TestCase, check: "LeakCheck") -> None:
@@ -91,3 +112,6 @@ def _count_own_tests() -> None:
     global _checked
     _checked = 0
     atexit.unregister(_record_count)
+    # It shares its parent's temporary directory, which outlives it.
+    if _restore_temp_dir is not None:
+        atexit.unregister(_restore_temp_dir)

@@ -40,6 +40,59 @@ SUITE = """
             os.environ["FIXTURESTMP_DEMO_LEAK_UT"] = "1"
 """
 
+# Two workers' tests that overlap, ordered by rendezvous files (no sleep
+# decides the order): worker 1's test_b1 ends while worker 0's test_a still
+# has a temporary directory made during test_b1; test_a removes it once
+# test_b2 has started. test_c_leaks leaves a file behind.
+OVERLAPPING = """
+    import os
+    import tempfile
+    import time
+
+    import testtools
+
+    MEET = os.environ["MEET"]
+
+
+    def say(name):
+        open(os.path.join(MEET, name), "w").close()
+
+
+    def wait_for(name):
+        deadline = time.monotonic() + 60
+        while not os.path.exists(os.path.join(MEET, name)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} never came: the other worker stopped")
+            time.sleep(0.01)
+
+
+    class TestA(testtools.TestCase):
+        def test_a(self):
+            wait_for("b1-started")
+            made = tempfile.mkdtemp()
+            say("a-made")
+            wait_for("b2-started")
+            os.rmdir(made)
+
+
+    class TestB(testtools.TestCase):
+        def test_b1(self):
+            say("b1-started")
+            wait_for("a-made")
+
+        def test_b2(self):
+            say("b2-started")
+
+        def test_c_leaks(self):
+            tempfile.mkstemp(prefix="leaked-")
+"""
+WORKERS = """
+- worker:
+  - suite.test_overlap.TestA
+- worker:
+  - suite.test_overlap.TestB
+"""
+
 # Checks 3 tests, forks a child that checks 1, and exits: each process's
 # count of checked tests goes to the manifest at its exit.
 FORKING_RUN = """
@@ -129,6 +182,35 @@ class TestPerTestChecks(IsolatedTestCase):
             )
         self.assertThat(run.stderr, Not(Contains("test_clean")))
         self.assertThat(run.stderr, Not(Contains("applied to no test")))
+
+    def test_workers_do_not_blame_each_other_for_temp_entries(self):
+        meet = self.workdir / "meet"
+        meet.mkdir()
+        tmpdir = self.workdir / "tmp"
+        tmpdir.mkdir()
+        write_files(
+            self.project,
+            {"suite/test_overlap.py": OVERLAPPING, "workers.yaml": WORKERS},
+        )
+        run = self.run_cli(
+            "-m", "stestr", "run", "--worker-file", "workers.yaml", "test_overlap",
+            FIXTURESTMP_LEAK_CHECKS="files", MEET=str(meet), TMPDIR=str(tmpdir),
+        )  # fmt: skip
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        self.assertTrue((meet / "b2-started").exists(), "the tests did not overlap")
+        leaked = [line for line in run.stderr.splitlines() if line.startswith("LEAKED")]
+        # test_a's directory, made while test_b1 ran in the other worker,
+        # is not test_b1's; the true leak is found, in its own test.
+        self.assertEqual(1, len(leaked), run.stderr)
+        self.assertThat(leaked[0], Contains("temp entry leaked-"))
+        self.assertTrue(leaked[0].endswith(" in suite.test_overlap.TestB.test_c_leaks"))
+        # Each worker's own directory goes at its exit, unless it holds a leak.
+        left = [entry.name for entry in tmpdir.iterdir()]
+        self.assertEqual(1, len(left), left)
+        self.assertTrue(left[0].startswith("fixturestmp-worker-"), left)
+        self.assertEqual(
+            ["leaked-"], [p.name[:7] for p in (tmpdir / left[0]).iterdir()]
+        )
 
     def test_leak_action_fail_fails_the_leaking_tests_only(self):
         run = self.run_cli(
