@@ -26,13 +26,17 @@ from fixturestmp import forks, runners
 from fixturestmp.config import resolve
 
 if TYPE_CHECKING:
-    from fixturestmp.leaks.combined import LeakCheck
+    from fixturestmp.leaks.probe import ProbeSet
 
 __all__ = ["check_test", "install"]
 
 
 # Tests checked in this process, written to the session manifest at exit.
 _checked = 0
+# Probe sets not measuring a test now, by the checks they run. Made once
+# and reused: making one resolves every option and makes a probe per check,
+# much of what checking a test costs. A test run inside another gets its own.
+_idle: dict[tuple[str, ...], list["ProbeSet"]] = {}
 # Puts back the temporary directory this process had before its own.
 _restore_temp_dir: Callable[[], None] | None = None
 
@@ -48,13 +52,14 @@ def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) ->
     names = resolve("leak_checks") if names is None else names
     if not names:
         return False
-    from fixturestmp.leaks.combined import LeakCheck
+    from fixturestmp.leaks.probe import ProbeSet
 
     if "files" in names:
         _own_temp_dir()
-    check = LeakCheck(names)
-    check.start()
-    runners.after_cleanups(case, functools.partial(_stop, case, check))
+    idle = _idle.setdefault(names, [])
+    probes = idle.pop() if idle else ProbeSet(names)
+    probes.start()
+    runners.after_cleanups(case, functools.partial(_stop, case, probes, idle))
     global _checked
     if not _checked and os.environ.get("FIXTURESTMP_SESSION"):
         # Under fixturestmp run, which reads the count: join the run's
@@ -77,10 +82,13 @@ def _own_temp_dir() -> None:
         atexit.register(_restore_temp_dir)
 
 
-def _stop(case: unittest.TestCase, check: "LeakCheck") -> None:
+def _stop(case: unittest.TestCase, probes: "ProbeSet", idle: list["ProbeSet"]) -> None:
     from fixturestmp.leaks.report import settle
 
-    settle(check.stop(case.id()), case=case, action=check.action)
+    try:
+        settle(probes.stop(case.id()), case=case, action=probes.action)
+    finally:
+        idle.append(probes)
 
 
 def install() -> None:

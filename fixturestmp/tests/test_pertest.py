@@ -120,6 +120,48 @@ if pid == 0:
 os.waitpid(pid, 0)
 """
 
+# A test that runs another test inside it, twice: the inner test gets a
+# probe set of its own, and the second round reuses those of the first.
+NESTED_RUN = """
+import os
+import testtools
+from fixturestmp import pertest
+
+pertest.install()
+
+
+class Inner(testtools.TestCase):
+    def test_inner(self):
+        pass
+
+
+class Outer(testtools.TestCase):
+    def test_outer(self):
+        os.environ["FIXTURESTMP_DEMO_OUTER"] = "1"
+        inner = Inner("test_inner")
+        inner.run(testtools.TestResult())
+        print("inner", sorted(inner.getDetails()))
+
+
+for _ in range(2):
+    os.environ.pop("FIXTURESTMP_DEMO_OUTER", None)
+    outer = Outer("test_outer")
+    outer.run(testtools.TestResult())
+    print("outer", sorted(outer.getDetails()))
+"""
+
+
+class TestProbeSets(IsolatedTestCase):
+    def test_a_test_inside_a_test_is_measured_apart_round_after_round(self):
+        run = run_python(
+            ["-c", NESTED_RUN],
+            self.workdir,
+            {"FIXTURESTMP_LEAK_CHECKS": "environ", "FIXTURESTMP_ROOT": str(self.root)},
+        )
+        self.assertEqual(0, run.returncode, run.stderr)
+        rounds = ["inner []", "outer ['leak-environ']"]
+        self.assertEqual(rounds * 2, run.stdout.splitlines(), run.stderr)
+
 
 class TestCounts(IsolatedTestCase):
     def test_a_forked_child_counts_its_own_tests(self):
