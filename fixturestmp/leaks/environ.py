@@ -10,6 +10,10 @@ from fixturestmp.leaks.probe import Probe
 __all__ = ["EnvironProbe"]
 
 _VALUE_SHOWN = 80
+# Set and removed by the runner, not the test: pytest names the running
+# test in it, and removes one inherited from an outer pytest (a suite whose
+# tests run pytest) after the first test.
+_RUNNERS_OWN = ("PYTEST_CURRENT_TEST", b"PYTEST_CURRENT_TEST")
 
 
 def _text(item: str | bytes) -> str:
@@ -24,6 +28,8 @@ def _shown(value: str | bytes) -> str:
 class EnvironProbe(Probe):
     """Reports ``os.environ`` variables added, removed or changed, and a
     changed working directory.
+
+    ``PYTEST_CURRENT_TEST``, which pytest sets and removes, is not the test's.
 
     :ivar clean: Put the environment and working directory back as they were.
     """
@@ -49,6 +55,9 @@ class EnvironProbe(Probe):
     def stop(self, test_id: str) -> list[Leak]:
         before = self._environ
         after = snapshot()
+        for name in _RUNNERS_OWN:
+            before.pop(name, None)
+            after.pop(name, None)
         try:
             cwd: str | None = os.getcwd()
         except FileNotFoundError:

@@ -232,6 +232,13 @@ class TestPytestRuns(LeakTestCase):
         self.assertEqual(expected, by_test(leaked(done.stdout)), output)
         self.assertThat(done.stdout, Contains("temp entry never-removed-"))
 
+    def test_pytest_run_by_a_pytest_test_reports_the_true_leaks_only(self):
+        # The outer pytest's variable is inherited; the inner one removes it.
+        done = self.pytest(CHEAP, PYTEST_CURRENT_TEST="outer.py::test_it (call)")
+        output = done.stdout + done.stderr
+        expected = {**TRUE, "test_uses_never_removed": {"files"}}
+        self.assertEqual(expected, by_test(leaked(done.stdout)), output)
+
     def test_advice_is_in_pytest_words(self):
         done = self.pytest(CHEAP, "--fixturestmp-leaks-fail")
         output = done.stdout + done.stderr
