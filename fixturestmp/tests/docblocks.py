@@ -177,6 +177,8 @@ _VOLATILE = (
     (r"\[Errno \d+\]", "[Errno N]"),  # ENOTDIR or ELOOP, by kernel
     (r"(?<=-)[a-z0-9_]{8}(?![a-z0-9_])", "XXXXXXXX"),  # tempfile names
     (r"([=~_-])\1{3,}", r"\1\1\1\1"),  # rules as wide as the terminal
+    # unittest before 3.11 names a test "name (module.Class)".
+    (r"(?m)^(FAIL|ERROR): (\w+) \(([\w.]+)\.\2\)$", r"\1: \2 (\3)"),
 )
 
 

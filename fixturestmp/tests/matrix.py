@@ -7,6 +7,7 @@ checked row by row after a run.
 """
 
 import textwrap
+import unittest
 from dataclasses import dataclass
 
 __all__ = ["KINDS", "OUTCOMES", "WAYS", "Row", "rows", "suite_files"]
@@ -88,6 +89,8 @@ def rows() -> list[Row]:
         for way in WAYS:
             if way == "use" and kind in ("ut", "aio"):
                 continue  # no useFixture in plain unittest
+            if way == "enter" and not hasattr(unittest.TestCase, "enterContext"):
+                continue  # unittest 3.11+
             for outcome in OUTCOMES:
                 if outcome == "expect" and not is_testtools:
                     continue
