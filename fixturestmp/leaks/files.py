@@ -3,12 +3,12 @@
 A listing of :func:`tempfile.gettempdir` before and one after (each a
 ``stat`` only, while the directory does not change: see
 :mod:`~fixturestmp.leaks.dirlisting`); an entry is new when its name and
-inode were not there before. The temporary
-directory is shared: when parallel workers use the same one, an entry that
-another worker makes during the test counts too. ``clean`` removes nothing
-while another live process of the session (a parallel worker) has the same
-temporary directory: what it found may be that worker's. Give each worker
-its own ``TMPDIR``, or clean up once at the end of the run with
+inode were not there before. When parallel workers share the temporary
+directory, an entry that another worker makes during the test counts too:
+the pytest plugin and :mod:`fixturestmp.pertest` give each checking worker
+its own (:func:`own_temp_dir`). ``clean`` removes nothing while another
+live process of the session has the same temporary directory: what it
+found may be that process's. Or clean up once at the end of the run with
 ``fixturestmp run --clean-leaks``.
 """
 
