@@ -9,8 +9,9 @@ pruning). Every process starts after the same settling (``sync``), with
 under testtools' runner (:mod:`benchmarks.pertest_run`); pytest's
 ``tmp_path`` (policy failed) runs under ``python -m pytest``. A variant's
 per-test cost is (its process - the same runner's process of empty tests)
-/ N. Each round runs every variant once, in a new order; ratios are taken
-round by round and reported as median and range, for wall and CPU time.
+/ N. Each round runs every variant once, in a new order every other round
+and reversed in between (every two variants run in both orders alike);
+ratios are taken round by round and reported as median and range, for wall and CPU time.
 ``fixtures.TempDir (again)`` is the harness's check of itself: the same
 variant under a second name must measure about 1.0x.
 """
@@ -121,9 +122,15 @@ def measure(tmpdir: str | None, tests: int, rounds: int, only: list[str]) -> dic
     for name in names:  # Warm-up, not counted: bytecode and disk caches.
         command, _ = VARIANTS[name]
         _measure(command if command[1] == "pytest" else [*command, "10"], scratch, env)
-    for _ in range(rounds):
-        order = list(names)
-        shuffler.shuffle(order)
+    order = list(names)
+    for round_number in range(rounds):
+        # A new order every other round, reversed in between: every two
+        # variants run in both orders equally often (or one apart), so what
+        # a process leaves to the next (caches, the disk) favours neither.
+        if round_number % 2 == 0:
+            shuffler.shuffle(order)
+        else:
+            order.reverse()
         for name in order:
             command, _ = VARIANTS[name]
             if command[1] != "pytest":  # pytest's files hold the count
