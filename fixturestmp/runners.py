@@ -1,8 +1,10 @@
-"""Everything fixturestmp asks of test runners' internals, in one place.
+"""Everything fixturestmp asks of private internals, in one place.
 
 fixturestmp learns a test's outcome with no help from the test. The public
 APIs of unittest and testtools do not offer all it needs, so this module
-reads a few of their private parts. Each use names the versions it was
+reads a few of their private parts. It also holds the ``environ`` leak
+check's copy of the environment (:func:`environ_snapshot`), the one
+shortcut kept for speed. Each use names the versions it was
 checked against: CPython's unittest 3.10 (by reading its source) and 3.11
 (run), testtools 2.7 to 2.9.1. Nothing else in fixturestmp touches them.
 
@@ -14,6 +16,7 @@ thread, the one test case running in the process. Outside any running test
 """
 
 import functools
+import os
 import sys
 import unittest
 from collections.abc import Callable
@@ -26,7 +29,15 @@ from fixturestmp.outcome import CaseWatch
 if TYPE_CHECKING:
     import testtools
 
-__all__ = ["after_cleanups", "on_every_test", "running_case", "test_name", "watch"]
+__all__ = [
+    "after_cleanups",
+    "environ_snapshot",
+    "on_every_test",
+    "running_case",
+    "test_name",
+    "thread_frames",
+    "watch",
+]
 
 # Python 3.10-3.13 and testtools 2.7-2.9.1: every test runs inside one of
 # these, and subclasses that override run() (IsolatedAsyncioTestCase) call
@@ -51,10 +62,42 @@ def running_case() -> unittest.TestCase | None:
     # A worker thread of a test: the test runs on another thread.
     found = {
         id(case): case
-        for frame in sys._current_frames().values()
+        for frame in thread_frames().values()
         if (case := _case_on_stack(frame)) is not None
     }
     return found.popitem()[1] if len(found) == 1 else None
+
+
+def thread_frames() -> dict[int, FrameType]:
+    """Return the frame each thread of the process is running, by thread id.
+
+    ``sys._current_frames`` (CPython 3.10-3.13; documented, underscored):
+    the stack of a thread other than the caller's has no other way in.
+    """
+    return sys._current_frames()
+
+
+def environ_snapshot() -> dict[Any, Any]:
+    """Return a copy of the environment, cheap enough to take twice a test.
+
+    The public copy (``dict(os.environ)``) decodes every name and value
+    through the mapping's Python methods; ``os.environ._data`` (CPython
+    3.10-3.13 on POSIX: the encoded bytes given to ``os.putenv``, kept in
+    step by every change made through ``os.environ``) copies in one C call.
+    ``python -m benchmarks.bench_environ`` shows the public copies would be
+    far more than a tenth of the cheap check set's per-test cost (figures:
+    doc/benchmarks.rst). Where ``_data`` is missing or not a plain ``dict``
+    (another Python, or a test that replaced ``os.environ``), the public
+    copy is made: a changed ``os`` module costs speed, not correctness.
+
+    Names and values are ``bytes`` where the private route is taken, else
+    ``str``: compare two snapshots with each other, and decode with
+    :func:`os.fsdecode` to show them.
+    """
+    data = getattr(os.environ, "_data", None)
+    if isinstance(data, dict):
+        return dict(data)
+    return dict(os.environ)
 
 
 def _testtools() -> Any:

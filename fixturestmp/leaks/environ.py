@@ -3,9 +3,9 @@
 import os
 from typing import Any
 
-from fixturestmp.leaks.envsnapshot import snapshot
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.probe import Probe
+from fixturestmp.runners import environ_snapshot
 
 __all__ = ["EnvironProbe"]
 
@@ -49,12 +49,12 @@ class EnvironProbe(Probe):
         self.clean = clean
 
     def start(self) -> None:
-        self._environ = snapshot()
+        self._environ = environ_snapshot()
         self._cwd = os.getcwd()
 
     def stop(self, test_id: str) -> list[Leak]:
         before = self._environ
-        after = snapshot()
+        after = environ_snapshot()
         for name in _RUNNERS_OWN:
             before.pop(name, None)
             after.pop(name, None)

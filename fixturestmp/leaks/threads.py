@@ -1,12 +1,12 @@
 """The ``threads`` check: threads started by the test and still alive."""
 
-import sys
 import threading
 import time
 import traceback
 
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.probe import Probe
+from fixturestmp.runners import thread_frames
 
 __all__ = ["ThreadProbe"]
 
@@ -46,7 +46,7 @@ class ThreadProbe(Probe):
         leaked = [thread for thread in new if thread.is_alive()]
         if not leaked:
             return []
-        frames = sys._current_frames()
+        frames = thread_frames()
         lines = []
         for thread in leaked:
             lines.append(f"{thread!r}")
