@@ -11,7 +11,8 @@ under testtools' runner (:mod:`benchmarks.pertest_run`); pytest's
 per-test cost is (its process - the same runner's process of empty tests)
 / N. Each round runs every variant once, in a new order every other round
 and reversed in between (every two variants run in both orders alike);
-ratios are taken round by round and reported as median and range, for wall and CPU time.
+ratios are taken round by round and reported as median and range, for
+wall and CPU time.
 ``fixtures.TempDir (again)`` is the harness's check of itself: the same
 variant under a second name must measure about 1.0x.
 """
