@@ -152,15 +152,21 @@ def after_cleanups(case: unittest.TestCase, callback: Callable[[], None]) -> Non
     the test (testtools: before it reads the details).
     """
     if _is_testtools(case):
-        # testtools 2.7-2.9.1: _run_cleanups pops case._cleanups from the
-        # end until it is empty, so index 0 runs last.
-        case._cleanups.insert(0, (callback, (), {}))
+        _last_testtools_cleanup(case, callback)
         return
     callbacks = case.__dict__.get(_AFTER)
     if callbacks is None:
         callbacks = case.__dict__[_AFTER] = []
         case.doCleanups = functools.partial(_do_cleanups, case, case.doCleanups)  # type: ignore[method-assign]
     callbacks.append(callback)
+
+
+def _last_testtools_cleanup(
+    case: "testtools.TestCase", callback: Callable[[], None]
+) -> None:
+    # testtools 2.7-2.9.1: _run_cleanups pops case._cleanups from the end
+    # until it is empty, so index 0 runs last.
+    case._cleanups.insert(0, (callback, (), {}))
 
 
 def _do_cleanups(case: unittest.TestCase, do_cleanups: Callable[[], Any]) -> Any:
@@ -249,7 +255,8 @@ def watch(case: unittest.TestCase) -> CaseWatch | None:
     """
     found = _WATCHES.get(id(case))
     if found is None:
-        if _is_testtools(case):
+        module = _testtools()
+        if module is not None and isinstance(case, module.TestCase):
             found = _TesttoolsWatch(case)
         elif getattr(case, "_outcome", None) is not None:
             found = _UnittestWatch(case)
@@ -284,7 +291,7 @@ class _TesttoolsWatch(CaseWatch):
         # no public way to remove one, so a case run again keeps the old,
         # which tell the new watch too (harmlessly: flags are only set).
         case.addOnException(functools.partial(_on_exception, id(case)))
-        after_cleanups(case, self._end_run)
+        _last_testtools_cleanup(case, self._end_run)
 
     def so_far(self) -> str:
         # testtools 2.7-2.9.1: expectThat() sets force_failure, reset per run.

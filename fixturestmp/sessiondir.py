@@ -342,7 +342,7 @@ class SessionDir:
         if outcome == "failed" or (outcome == "unknown" and retained):
             self.failed = True  # Its session is kept, as it is.
         elif not retained and not extra:
-            self.count_removed()
+            self.manifest.count_removed()
             return
         self.manifest.append(
             {

@@ -126,15 +126,18 @@ def open_directory(
     case = runners.running_case()
     watch = runners.watch(case) if case is not None else None
     session = session or default_session()
+    sessiondir = session.sessiondir
     if rootdir is None:
-        where = session.make_dir(name or (runners.test_name(case) if case else "tmp"))
-        remove = session.discard
+        where = sessiondir.make_dir(
+            name or (runners.test_name(case) if case else "tmp")
+        )
+        remove = sessiondir.discard
     else:
         where = os.path.abspath(tempfile.mkdtemp(dir=rootdir))
         remove = remove_tree
     directory = _Directory(
         session,
-        policy or session.retention_policy,
+        policy or sessiondir.retention_policy,
         where,
         watch,
         remove,
@@ -206,7 +209,7 @@ class _Directory:
         # A bytearray where testtools expects bytes: the same buffer in every
         # copy testtools makes, so all read the decision once it is made.
         self.detail = Content(UTF8_TEXT, lambda: [text])  # type: ignore[list-item]
-        session.hold(id(self), self._session_ends)
+        session.sessiondir.hold(id(self), self._session_ends)
         if watch is not None:
             watch.wait(self._test_ended)
 
@@ -216,7 +219,7 @@ class _Directory:
         if self._path is None:
             # A child of the session's Path costs less than parsing the text.
             self._path = (
-                self.session.path / os.path.basename(self.where)
+                self.session.sessiondir.path / self.where.rpartition("/")[2]
                 if self._in_session
                 else Path(self.where)
             )
@@ -271,7 +274,7 @@ class _Directory:
         if self.decided:
             return
         self.decided = True
-        session = self.session
+        session = self.session.sessiondir
         session.release(id(self))
         # With retention_count 0 the session, and all in it, goes at its end.
         removed_at_end = (
@@ -298,7 +301,7 @@ class _Directory:
             if watch is not None and (keep or outcome == "failed"):
                 test_id = watch.case.id()
             else:
-                test_id = os.path.basename(where)
+                test_id = where.rpartition("/")[2]
             session.record(test_id, where, outcome, keep)
 
     def _tell(self, case: testtools.TestCase) -> None:

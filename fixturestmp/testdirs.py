@@ -91,7 +91,7 @@ class TestDirs:
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made here, off the caller's time."""
-        name = os.path.basename(path)
+        name = os.fspath(path).rpartition("/")[2]
         if not delete_if_small(name, self._fd):
             self.trash.discard(name)
         if self.created:
