@@ -59,11 +59,7 @@ def main() -> int:
     bench_pertest.main(rounds)
     if _is_tmpfs("/dev/shm"):
         # The same in memory: no disk latency, only the work each one does.
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_pertest", str(rounds),
-             "--tmpdir", "/dev/shm"],
-            check=False,
-        )  # fmt: skip
+        bench_pertest.main(rounds, "/dev/shm")
     bench_bigtree.main(max(3, rounds - 2))
     bench_prune.main(max(3, rounds - 2))
     print("== 4. leak checks per test (benchmarks/bench_leaks.py)", flush=True)

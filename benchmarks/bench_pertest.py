@@ -6,7 +6,9 @@ fixturestmp its default session, for pytest its basetemp, lock and
 pruning). Every process starts after the same settling (``sync``), with
 ``TMPDIR`` set to the same parent directory. The testtools variants
 (``TempDirFixture``, ``fixtures.TempDir``, ``mkdtemp`` + ``rmtree``) run
-under testtools' runner (:mod:`benchmarks.pertest_run`); pytest's
+under testtools' runner (:mod:`benchmarks.pertest_run`), as does
+fixturestmp's drop-in ``fixturestmp.TempDir`` (a ``str`` path, as
+``fixtures.TempDir``'s); pytest's
 ``tmp_path`` (policy failed) runs under ``python -m pytest``. A variant's
 per-test cost is (its process - the same runner's process of empty tests)
 / N. Each round runs every variant once, in a new order every other round
@@ -39,6 +41,10 @@ from benchmarks.common import report, scratch_dir
 VARIANTS = {
     "testtools empty": (["-m", "benchmarks.pertest_run", "empty"], None),
     "TempDirFixture": (["-m", "benchmarks.pertest_run", "ours"], "testtools empty"),
+    "fixturestmp.TempDir": (
+        ["-m", "benchmarks.pertest_run", "dropin"],
+        "testtools empty",
+    ),
     "fixtures.TempDir": (
         ["-m", "benchmarks.pertest_run", "fixtures"],
         "testtools empty",
@@ -57,6 +63,8 @@ VARIANTS = {
 #: (numerator, denominator) of each reported ratio
 RATIOS = (
     ("TempDirFixture", "fixtures.TempDir"),
+    # Like for like: the drop-in's .path is a str, as fixtures.TempDir's is.
+    ("fixturestmp.TempDir", "fixtures.TempDir"),
     ("TempDirFixture", "pytest tmp_path"),
     ("fixtures.TempDir (again)", "fixtures.TempDir"),
 )
@@ -104,12 +112,8 @@ def _measure(command: list[str], cwd: Path, env: dict[str, str]) -> Times:
     return Times(wall, cpu)
 
 
-def measure(tmpdir: str | None, tests: int, rounds: int, only: list[str]) -> dict:
-    """Run the rounds; return every sample, per-test costs and ratios."""
-    parent = Path(tempfile.mkdtemp(prefix="fixturestmp-pertest-", dir=tmpdir))
-    atexit.register(shutil.rmtree, parent, ignore_errors=True)
-    scratch = scratch_dir("fixturestmp-pertest-files-")
-    _pytest_files(scratch, tests)
+def _environment(parent: Path) -> dict[str, str]:
+    """The environment of every measured process: ``TMPDIR`` is ``parent``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIXTURESTMP_")}
     env["TMPDIR"] = str(parent)
     # As installed packages are: compiled once, loaded from bytecode.
@@ -117,6 +121,33 @@ def measure(tmpdir: str | None, tests: int, rounds: int, only: list[str]) -> dic
     env["PYTHONPATH"] = os.pathsep.join(
         [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")]
     )
+    return env
+
+
+def _parent(tmpdir: str | None) -> Path:
+    parent = Path(tempfile.mkdtemp(prefix="fixturestmp-pertest-", dir=tmpdir))
+    atexit.register(shutil.rmtree, parent, ignore_errors=True)
+    return parent
+
+
+def _ratios(per_test: dict[str, dict[str, list[float]]]) -> dict:
+    """Every ratio of :data:`RATIOS` whose two sides were measured, by round."""
+    return {
+        field: {
+            f"{a} / {b}": [x / y for x, y in zip(costs[a], costs[b], strict=True)]
+            for a, b in RATIOS
+            if a in costs and b in costs
+        }
+        for field, costs in per_test.items()
+    }
+
+
+def measure(tmpdir: str | None, tests: int, rounds: int, only: list[str]) -> dict:
+    """Run the rounds; return every sample, per-test costs and ratios."""
+    parent = _parent(tmpdir)
+    scratch = scratch_dir("fixturestmp-pertest-files-")
+    _pytest_files(scratch, tests)
+    env = _environment(parent)
     names = [n for n in VARIANTS if not only or n in only]
     samples: dict[str, list[Times]] = {name: [] for name in names}
     shuffler = random.Random(rounds)  # Seeded: a rerun takes the same turns.
@@ -148,20 +179,57 @@ def measure(tmpdir: str | None, tests: int, rounds: int, only: list[str]) -> dic
         }
         for field in Times._fields
     }
-    ratios = {
-        field: {
-            f"{a} / {b}": [x / y for x, y in zip(costs[a], costs[b], strict=True)]
-            for a, b in RATIOS
-            if a in costs and b in costs
-        }
-        for field, costs in per_test.items()
-    }
     return {
         "tmpdir": str(parent.parent),
         "tests": tests,
         "rounds": rounds,
         "per_test": per_test,
-        "ratios": ratios,
+        "ratios": _ratios(per_test),
+    }
+
+
+def measure_steady(tmpdir: str | None, block: int, rounds: int) -> dict:
+    """Benchmark 1b: the testtools variants in one process, block by block.
+
+    Whole processes differ by about 20% from round to round on a shared
+    machine, more than some of the differences measured; blocks of tests
+    run in turn in one process are milliseconds apart and see the machine
+    alike. The same parent directory and environment as :func:`measure`;
+    start-up and the session's start and end are left out (benchmark 1
+    has them), and pytest cannot take part (it is compared in 1 only).
+    """
+    parent = _parent(tmpdir)
+    labels = [
+        f"{name}={command[2]}"
+        for name, (command, _) in VARIANTS.items()
+        if command[1] != "pytest"
+    ]
+    os.sync()
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.pertest_run", "--interleaved",
+         str(rounds), str(block), *labels],
+        env=_environment(parent), capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark 1b failed:\n{done.stderr}")
+    by_name: dict[str, list[list[float]]] = json.loads(done.stdout)
+    per_test = {
+        field: {
+            name: [
+                (run[index] - by_name[base][i][index]) / block
+                for i, run in enumerate(by_name[name])
+            ]
+            for name, (_, base) in VARIANTS.items()
+            if name in by_name and base in by_name
+        }
+        for index, field in enumerate(Times._fields)
+    }
+    return {
+        "tmpdir": str(parent.parent),
+        "tests": block,
+        "rounds": rounds,
+        "per_test": per_test,
+        "ratios": _ratios(per_test),
     }
 
 
@@ -172,7 +240,7 @@ def _spread(values: list[float], scale: float = 1.0, unit: str = "") -> str:
     return f"{mid:.2f}x ({low:.2f}-{high:.2f})"
 
 
-def print_report(result: dict) -> list[str]:
+def print_report(result: dict, steady: bool = False) -> list[str]:
     """Print the per-test costs and the ratios, with their range over rounds."""
     rows = []
     for field in Times._fields:
@@ -180,16 +248,27 @@ def print_report(result: dict) -> list[str]:
             rows.append((f"{field} {name}", _spread(costs, 1000, " ms"), "per test"))
         for name, values in result["ratios"][field].items():
             rows.append((f"{field} {name}", _spread(values), "median (range)"))
-    title = (
-        f"1. per-test cost, {result['tests']} tests a process, "
-        f"{result['rounds']} rounds, in {result['tmpdir']}"
-    )
+    if steady:
+        title = (
+            f"1b. steady per-test cost, blocks of {result['tests']} tests in "
+            f"one process, {result['rounds']} rounds, in {result['tmpdir']}"
+        )
+    else:
+        title = (
+            f"1. per-test cost, {result['tests']} tests a process, "
+            f"{result['rounds']} rounds, in {result['tmpdir']}"
+        )
     return report(title, rows)
+
+
+#: Benchmark 1b's rounds and tests a block: a few seconds in all.
+STEADY_ROUNDS, STEADY_BLOCK = 25, 500
 
 
 def main(rounds: int, tmpdir: str | None = None, tests: int = 2000) -> dict:
     result = measure(tmpdir, tests, rounds, [])
     print_report(result)
+    print_report(measure_steady(tmpdir, STEADY_BLOCK, STEADY_ROUNDS), steady=True)
     return result
 
 
@@ -199,14 +278,26 @@ if __name__ == "__main__":
     parser.add_argument("--tmpdir", help="the parent file system (default: TMPDIR)")
     parser.add_argument("--tests", type=int, default=2000)
     parser.add_argument("--only", default="", help="comma-separated variant names")
+    parser.add_argument(
+        "--steady",
+        action="store_true",
+        help=f"benchmark 1b only: blocks of --tests tests in one process "
+        f"(default {STEADY_BLOCK})",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
     only = [name for name in args.only.split(",") if name]
     unknown = sorted(set(only) - set(VARIANTS))
     if unknown:
         parser.error(f"--only: unknown variants {unknown}; known: {sorted(VARIANTS)}")
-    outcome = measure(args.tmpdir, args.tests, args.rounds, only)
+    if args.steady:
+        if only:
+            parser.error("--steady runs every testtools variant: leave out --only")
+        block = STEADY_BLOCK if "--tests" not in sys.argv else args.tests
+        outcome = measure_steady(args.tmpdir, block, args.rounds)
+    else:
+        outcome = measure(args.tmpdir, args.tests, args.rounds, only)
     if args.json:
         print(json.dumps(outcome))
     else:
-        print_report(outcome)
+        print_report(outcome, steady=args.steady)

@@ -4,11 +4,17 @@
 the variant, in this process, with testtools' runner, and exits: the
 session fixturestmp makes on first use and ends at exit is inside the
 measured process, as pytest's basetemp, lock and pruning are in its own.
+
+``python -m benchmarks.pertest_run --interleaved ROUNDS BLOCK LABEL=VARIANT...``
+runs blocks of the variants in turn in one process and prints their times
+as JSON (:func:`interleaved`, benchmark 1b).
 """
 
+import json
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 import fixtures
@@ -96,8 +102,9 @@ BODIES = {
 }
 
 
-def main(argv: list[str]) -> int:
-    body, count = BODIES[argv[0]], int(argv[1])
+def run_tests(name: str, count: int) -> bool:
+    """Run ``count`` fresh tests of the variant ``name``; return whether all passed."""
+    body = BODIES[name]
 
     class Case(testtools.TestCase):
         def test_it(self) -> None:
@@ -108,8 +115,40 @@ def main(argv: list[str]) -> int:
     suite.run(result)
     if not result.wasSuccessful():
         print(result.errors or result.failures, file=sys.stderr)
-        return 1
-    return 0
+    return result.wasSuccessful()
+
+
+def interleaved(variants: dict[str, str], block: int, rounds: int) -> dict[str, list]:
+    """Run blocks of ``block`` tests of every variant in turn, in this process.
+
+    :param variants: ``{label: variant}``; two labels may name one variant.
+    :return: Each label's ``[wall, cpu]`` seconds per block, round by
+        round. Each round runs every label once, forwards in even rounds
+        and backwards in odd ones. Adjacent blocks, milliseconds apart, see
+        the machine alike: what drifts between whole processes cancels.
+    """
+    labels = list(variants)
+    for label in labels:  # Warm-up, not counted: the session, the caches.
+        run_tests(variants[label], 10)
+    samples: dict[str, list] = {label: [] for label in labels}
+    for round_number in range(rounds):
+        for label in labels if round_number % 2 == 0 else labels[::-1]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            if not run_tests(variants[label], block):
+                raise RuntimeError(f"{label}: a test failed")
+            samples[label].append(
+                [time.perf_counter() - wall, time.process_time() - cpu]
+            )
+    return samples
+
+
+def main(argv: list[str]) -> int:
+    if argv[0] == "--interleaved":
+        rounds, block = int(argv[1]), int(argv[2])
+        variants = dict(item.split("=", 1) for item in argv[3:])
+        print(json.dumps(interleaved(variants, block, rounds)))
+        return 0
+    return 0 if run_tests(argv[0], int(argv[1])) else 1
 
 
 if __name__ == "__main__":
