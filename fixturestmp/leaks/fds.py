@@ -25,12 +25,24 @@ def _open_fds() -> set[int]:
     # Listing opens a descriptor of its own, closed again by the time the
     # list is returned. open() gives the lowest free number, so that
     # descriptor is the lowest free one again now: the number a descriptor
-    # opened now gets. A number listed and free now is not open.
+    # made now gets. A number listed and free now is not open.
     listed = {int(name) for name in os.listdir(_FD_DIR)}
-    spare = os.open(_FD_DIR, os.O_RDONLY | os.O_CLOEXEC)
-    os.close(spare)
-    listed.discard(spare)
+    listed.discard(_lowest_free(listed))
     return listed
+
+
+def _lowest_free(listed: set[int]) -> int:
+    # A copy of any open descriptor gets the lowest free number, as open()
+    # would, without opening a path. The first listed may be the listing's
+    # own, closed now: then the next.
+    for fd in sorted(listed):
+        try:
+            spare = os.dup(fd)
+        except OSError:
+            continue
+        os.close(spare)
+        return spare
+    return -1
 
 
 def _target(fd: int) -> str | None:

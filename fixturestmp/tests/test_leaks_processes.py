@@ -10,7 +10,7 @@ import testtools
 from testtools.matchers import Contains, MatchesRegex
 
 from fixturestmp import leaks, proc
-from fixturestmp.tests.helpers import run_python
+from fixturestmp.tests.helpers import REPO_ROOT, run_python
 from fixturestmp.tests.leak_helpers import (
     LeakTestCase,
     StartsThenFails,
@@ -152,3 +152,39 @@ class TestProc(testtools.TestCase):
         self.assertEqual(info.key, proc.info(process.pid).key)
         self.assertNotEqual(info.key, proc.info(grandchild).key)
         self.assertIsNone(proc.info(2**22 + 1))
+
+    def test_children_of_every_thread_alone_or_with_others(self):
+        # A process alone on its thread takes the short way (no listing of
+        # its threads); with more threads, each thread's children count.
+        script = textwrap.dedent(
+            """
+            import subprocess, sys, threading
+            from fixturestmp import proc
+
+            def start():
+                return subprocess.Popen([sys.executable, "-c", "input()"],
+                                        stdin=subprocess.PIPE)
+
+            alone = start()
+            print("alone", proc._single_threaded(),
+                  proc.child_pids() == [alone.pid])
+            release = threading.Event()
+            started = []
+            thread = threading.Thread(
+                target=lambda: (started.append(start()), release.wait()))
+            thread.start()
+            while not started:
+                pass
+            print("threads", proc._single_threaded(),
+                  sorted(proc.child_pids()) == sorted([alone.pid, started[0].pid]))
+            release.set()
+            thread.join()
+            for child in (alone, *started):
+                child.communicate(b"\\n")
+            """
+        )
+        done = run_python(["-c", script], cwd=REPO_ROOT)
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertEqual(
+            ["alone True True", "threads False True"], done.stdout.split("\n")[:2]
+        )
