@@ -191,10 +191,10 @@ def measure(tmpdir: str | None, tests: int, rounds: int, only: list[str]) -> dic
 def measure_steady(tmpdir: str | None, block: int, rounds: int) -> dict:
     """Benchmark 1b: the testtools variants in one process, block by block.
 
-    Whole processes differ by about 20% from round to round on a shared
-    machine, more than some of the differences measured; blocks of tests
-    run in turn in one process are milliseconds apart and see the machine
-    alike. The same parent directory and environment as :func:`measure`;
+    Whole processes on a shared machine differ from round to round by
+    more than some of the differences measured (doc/benchmarks.rst);
+    blocks of tests run in turn in one process are milliseconds apart and
+    see the machine alike. The same parent directory and environment as :func:`measure`;
     start-up and the session's start and end are left out (benchmark 1
     has them), and pytest cannot take part (it is compared in 1 only).
     """
