@@ -4,7 +4,8 @@ fixturestmp learns a test's outcome with no help from the test. The public
 APIs of unittest and testtools do not offer all it needs, so this module
 reads a few of their private parts. It also holds the ``environ`` leak
 check's copy of the environment (:func:`environ_snapshot`), the one
-shortcut kept for speed. Each use names the versions it was
+shortcut kept for speed, and what the leak checks read of the runtime's
+own state (multiprocessing's, eventlet's). Each use names the versions it was
 checked against: CPython's unittest 3.10 (by reading its source) and 3.11
 (run), testtools 2.7 to 2.9.1. Nothing else in fixturestmp touches them.
 
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = [
     "after_cleanups",
     "environ_snapshot",
+    "eventlet_hub_fd",
+    "multiprocessing_tempdir",
     "on_every_test",
     "running_case",
     "test_name",
@@ -98,6 +101,45 @@ def environ_snapshot() -> dict[Any, Any]:
     if isinstance(data, dict):
         return dict(data)
     return dict(os.environ)
+
+
+def eventlet_hub_fd() -> int | None:
+    """Return the descriptor of this thread's eventlet hub, if it has one.
+
+    eventlet 0.30-0.41 (0.41.3 run): a thread's hub is made on its first
+    use of eventlet and kept for the thread's life, in
+    ``eventlet.hubs._threadlocal.hub``; Linux's default hub (``epolls``)
+    holds one epoll descriptor, ``hub.poll``. The public
+    ``eventlet.hubs.get_hub()`` would make a hub where there is none, so it
+    is not called. None where eventlet is not imported, has made no hub
+    here, or its hub holds no descriptor (the ``poll``, ``selects`` hubs).
+    """
+    hubs = sys.modules.get("eventlet.hubs")
+    hub = getattr(getattr(hubs, "_threadlocal", None), "hub", None)
+    fileno = getattr(getattr(hub, "poll", None), "fileno", None)
+    try:
+        return fileno() if callable(fileno) else None
+    except (OSError, ValueError):  # Closed.
+        return None
+
+
+def multiprocessing_tempdir() -> str | None:
+    """Return multiprocessing's temporary directory of this process, if made.
+
+    CPython 3.10-3.13: multiprocessing keeps its name in the current
+    process's ``_config`` (its public getter, ``util.get_temp_dir()``,
+    makes the directory). None where multiprocessing is not imported:
+    it is not imported here.
+    """
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return None
+    config = getattr(multiprocessing.current_process(), "_config", None)
+    if isinstance(config, dict):
+        tempdir = config.get("tempdir")
+        if isinstance(tempdir, str):
+            return tempdir
+    return None
 
 
 def _testtools() -> Any:

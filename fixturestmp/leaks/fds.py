@@ -58,7 +58,7 @@ class FdProbe(Probe):
     Descriptors on fixturestmp's own files (its session manifest, locks) are
     never reported, nor those the Python runtime keeps for the life of the
     process: multiprocessing's shared-memory heap and its pipes to its
-    helper processes (:mod:`fixturestmp.leaks.runtime`).
+    helper processes, eventlet's hub (:mod:`fixturestmp.leaks.runtime`).
     """
 
     name = "fds"
@@ -78,7 +78,7 @@ class FdProbe(Probe):
                 continue  # Closed since it was listed.
             if any(is_base_name(part) for part in target.split(os.sep)):
                 continue
-            if runtime.owned(target):
+            if runtime.owned(target, fd):
                 continue
             leaked.append((fd, target))
         if not leaked:

@@ -4,16 +4,18 @@ multiprocessing starts helper processes once and keeps them for the life of
 the process (the resource tracker, the forkserver), holds a pipe to each,
 keeps its shared-memory heap open in descriptors of unlinked files named
 ``pym-<pid>-...`` (in ``/dev/shm``, else in its temporary directory), and
-makes one temporary directory ``pymp-...`` per process, removed at exit. A
-test that first uses a ``multiprocessing`` feature makes them, so the checks
-would blame it; they are recognised here instead.
+makes one temporary directory ``pymp-...`` per process, removed at exit.
+eventlet makes a hub for each thread that uses it, holding an epoll
+descriptor, and keeps it for the thread's life. A test that first uses
+such a feature makes them, so the checks would blame it; they are
+recognised here instead (reading their private state through
+:mod:`fixturestmp.runners`).
 """
 
 import os
 import re
-import sys
 
-from fixturestmp import proc
+from fixturestmp import proc, runners
 
 __all__ = ["HELPERS", "helper_pids", "is_helper", "owned_fd", "owned_temp_dir"]
 
@@ -24,6 +26,7 @@ HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
 _helper_keys: set[tuple[int, float]] = set()
 _HEAP_FILE = re.compile(r"/pym-\d+-[^/]*$")
 _DELETED = " (deleted)"
+_EPOLL = "anon_inode:[eventpoll]"
 
 
 def is_helper(info: proc.ProcInfo) -> bool:
@@ -69,10 +72,13 @@ class FdOwners:
     def __init__(self) -> None:
         self._helper_targets: set[str] | None = None
 
-    def owned(self, target: str) -> bool:
-        """Return whether a descriptor open on ``target`` is the runtime's:
-        multiprocessing's heap (an unlinked ``pym-<pid>-...`` file) or a pipe
-        or socket whose other end a multiprocessing helper holds."""
+    def owned(self, target: str, fd: int | None = None) -> bool:
+        """Return whether descriptor ``fd``, open on ``target``, is the
+        runtime's: multiprocessing's heap (an unlinked ``pym-<pid>-...``
+        file), a pipe or socket whose other end a multiprocessing helper
+        holds, or the epoll descriptor of eventlet's hub."""
+        if target == _EPOLL and fd is not None:
+            return fd == runners.eventlet_hub_fd()
         if target.endswith(_DELETED) and _HEAP_FILE.search(target[: -len(_DELETED)]):
             return True
         if target.startswith(("pipe:", "socket:")):
@@ -84,26 +90,16 @@ class FdOwners:
         return False
 
 
-def owned_fd(target: str) -> bool:
-    """Return whether a descriptor open on ``target`` is the runtime's
-    (see :class:`FdOwners`)."""
-    return FdOwners().owned(target)
+def owned_fd(target: str, fd: int | None = None) -> bool:
+    """Return whether descriptor ``fd``, open on ``target``, is the
+    runtime's (see :class:`FdOwners`)."""
+    return FdOwners().owned(target, fd)
 
 
 def owned_temp_dir() -> str | None:
     """Return multiprocessing's temporary directory of this process, if made.
 
-    It is removed when the process exits; multiprocessing keeps its name in
-    the current process's configuration (there is no public getter that
-    does not make the directory). A process that has not imported
+    It is removed when the process exits. A process that has not imported
     multiprocessing has none, and multiprocessing is not imported here.
     """
-    multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is None:
-        return None
-    config = getattr(multiprocessing.current_process(), "_config", None)
-    if isinstance(config, dict):
-        tempdir = config.get("tempdir")
-        if isinstance(tempdir, str):
-            return tempdir
-    return None
+    return runners.multiprocessing_tempdir()

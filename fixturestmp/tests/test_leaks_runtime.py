@@ -2,8 +2,10 @@
 
 import multiprocessing
 import os
+import textwrap
 
 from fixturestmp.leaks import FdLeakCheck, runtime
+from fixturestmp.tests.helpers import run_python
 from fixturestmp.tests.leak_helpers import LeakTestCase
 
 
@@ -22,6 +24,28 @@ class TestFdOwners(LeakTestCase):
         self.addCleanup(os.close, write)
         target = os.readlink(f"/proc/self/fd/{read}")
         self.assertFalse(runtime.FdOwners().owned(target))
+
+    def test_eventlets_hub_is_not_a_leak_another_epoll_is(self):
+        # In a child of its own: eventlet's hub lives as long as the thread.
+        script = textwrap.dedent(
+            """
+            import select, warnings
+            warnings.simplefilter("ignore")  # eventlet's deprecation notice
+            import eventlet
+            from fixturestmp.leaks import FdLeakCheck
+
+            with FdLeakCheck(test_id="first") as check:
+                eventlet.sleep(0)  # The thread's hub is made: eventlet's.
+            print([leak.summary for leak in check.leaks])
+            with FdLeakCheck(test_id="second") as check:
+                mine = select.epoll()  # The test's own, left open.
+            print(len(check.leaks), f"fd {mine.fileno()} (anon_inode:[eventpoll])"
+                  in check.leaks[0].detail)
+            """
+        )
+        done = run_python(["-c", script], cwd=self.workdir)
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertEqual(["[]", "1 True"], done.stdout.splitlines())
 
     def test_a_multiprocessing_value_leaks_no_descriptor(self):
         # In a child: the heap must be made during the check, not before.
