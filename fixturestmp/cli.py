@@ -249,10 +249,8 @@ def _ls(args: argparse.Namespace) -> int:
         print(json.dumps([s.as_json() for s in sessions], indent=2))
         return 0
     for info in sessions:
-        failed = sum(1 for t in info.tests if t["outcome"] == "failed")
         state = "live" if info.live else "ended"
-        print(f"{printable(str(info.path))}  ({state}, {info.directory_count()} tests, "
-              f"{failed} failed)")  # fmt: skip
+        print(f"{printable(str(info.path))}  ({state}, {info.counts_text()})")
         for test in info.tests:
             if test["retained"]:
                 print(f"  {test['outcome']:<7} {printable(test['id'])}  "

@@ -45,6 +45,15 @@ class SessionInfo:
         """Return how many test directories the session has had."""
         return len(self.tests) + self.removed
 
+    def counts_text(self) -> str:
+        """Return ``N temporary directories, F of failed tests``: directories
+        are counted, not tests (a test may use several, and a removed one is
+        only counted)."""
+        count = self.directory_count()
+        failed = sum(1 for test in self.tests if test["outcome"] == "failed")
+        noun = "directory" if count == 1 else "directories"
+        return f"{count} temporary {noun}, {failed} of failed tests"
+
     def as_json(self) -> dict[str, Any]:
         """Return the JSON form ``fixturestmp ls --json`` prints."""
         return {

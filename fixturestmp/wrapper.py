@@ -275,10 +275,8 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         gone = outcome.session_removed
         if failed or unknown:
             kept = 0 if gone else sum(1 for t in failed if t["retained"])
-            count = info.directory_count()
             lines.append(
-                f"fixturestmp: {count} tests used temporary directories, "
-                f"{len(failed)} failed ({kept} kept)"
+                f"fixturestmp: {info.counts_text()} ({kept} kept)"
                 + (f", {len(unknown)} kept: outcome unknown" if unknown else "")
                 + (f"; their directories were {gone}" if gone else "")
             )

@@ -87,7 +87,7 @@ class TestRunStestr(WrapperTestCase):
             if not p.name.startswith(".")
         )
         self.assertEqual(["test_fail_one0", "test_fail_two0"], kept)
-        self.assertThat(self.run.stderr, Contains("2 failed (2 kept)"))
+        self.assertThat(self.run.stderr, Contains("2 of failed tests (2 kept)"))
         self.assertThat(
             self.run.stderr,
             Contains(f"FAILED suite.test_mixed.TestMixed.test_fail_one  "
@@ -115,7 +115,7 @@ class TestRunStestr(WrapperTestCase):
         )
         self.assertThat(by_name["test_fail_two"]["path"], DirExists())
         listed = self.run_cli("ls")
-        self.assertThat(listed.stdout, Contains("(ended, 5 tests, 2 failed)"))
+        self.assertThat(listed.stdout, Contains("(ended, 5 temporary directories, 2 of failed tests)"))
         failed = json.loads(self.run_cli("ls", "--json", "--failed").stdout)
         self.assertEqual(2, len(failed[0]["tests"]))
 
@@ -129,7 +129,7 @@ class TestRunStestr(WrapperTestCase):
         self.assertEqual("", missing.stdout)
         self.assertThat(missing.stderr, Contains("nothing_matches"))
         text = self.run_cli("ls")
-        self.assertThat(text.stdout, Contains("2 failed"))
+        self.assertThat(text.stdout, Contains("2 of failed tests"))
         self.assertThat(text.stdout, Contains("test_fail_two0"))
 
 
@@ -532,7 +532,7 @@ class TestRetentionCountZero(WrapperTestCase):
         self.assertEqual("0", count)  # the workers know it too
         self.assertThat(path, Not(DirExists()))
         self.assertEqual([], self.sessions())
-        self.assertThat(run.stderr, Contains("1 failed (0 kept)"))
+        self.assertThat(run.stderr, Contains("1 of failed tests (0 kept)"))
         self.assertThat(run.stderr, Contains("retention_count is 0"))
         self.assertThat(run.stderr, Contains("--retention-count 1"))
         failed = [x for x in run.stderr.splitlines() if x.startswith("FAILED ")]
