@@ -115,7 +115,10 @@ class TestRunStestr(WrapperTestCase):
         )
         self.assertThat(by_name["test_fail_two"]["path"], DirExists())
         listed = self.run_cli("ls")
-        self.assertThat(listed.stdout, Contains("(ended, 5 temporary directories, 2 of failed tests)"))
+        self.assertThat(
+            listed.stdout,
+            Contains("(ended, 5 temporary directories, 2 of failed tests)"),
+        )
         failed = json.loads(self.run_cli("ls", "--json", "--failed").stdout)
         self.assertEqual(2, len(failed[0]["tests"]))
 
