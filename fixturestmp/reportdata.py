@@ -72,7 +72,7 @@ def build_report(selection: Selection) -> dict[str, Any]:
         "session": {"path": str(info.path), "number": info.number, "live": info.live},
         "generated": round(time.time(), 3),
         "summary": {
-            "tests": info.directory_count(),
+            "directories": info.directory_count(),
             "failed": sum(1 for t in info.tests if t["outcome"] == "failed"),
             "unknown": sum(1 for t in info.tests if t["outcome"] == "unknown"),
             "kept": sum(1 for t in info.tests if t["retained"]),

@@ -86,7 +86,7 @@ def _summary(data: dict[str, Any]) -> str:
     rows = [
         ("Session", f"<code>{_e(session['path'])}</code>"
          + (" (in use)" if session["live"] else "")),
-        ("Tests with a temporary directory", counts["tests"]),
+        ("Temporary directories", counts["directories"]),
         ("Failed", _bad(counts["failed"])),
         ("Outcome unknown (kept like failed)", _bad(counts["unknown"])),
         ("Directories kept", counts["kept"]),
