@@ -61,7 +61,10 @@ _HAS_STAT = os.path.exists("/proc/self/stat")
 
 def _single_threaded() -> bool:
     # Linux counts a process's threads in its task directory's link count:
-    # 2 + the number of threads (fs/proc/base.c, proc_task_getattr).
+    # 2 + the number of threads (fs/proc/base.c, proc_task_getattr). Where
+    # Python knows of more threads, that count is not trusted.
+    if threading.active_count() != 1:
+        return False
     try:
         return os.stat("/proc/self/task").st_nlink == 3
     except OSError:
