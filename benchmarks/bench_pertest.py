@@ -168,6 +168,14 @@ def measure(tmpdir: str | None, tests: int, rounds: int, only: list[str]) -> dic
             if command[1] != "pytest":  # pytest's files hold the count
                 command = [*command, str(tests)]
             samples[name].append(_measure(command, scratch, env))
+    return _result(parent, tests, rounds, samples)
+
+
+def _result(
+    parent: Path, tests: int, rounds: int, samples: dict[str, list[Times]]
+) -> dict:
+    """Per-test costs (a sample minus its runner's empty one of the same
+    round, over ``tests``) and their ratios, of every variant sampled."""
     per_test = {
         field: {
             name: [
@@ -175,7 +183,7 @@ def measure(tmpdir: str | None, tests: int, rounds: int, only: list[str]) -> dic
                 for i, run in enumerate(samples[name])
             ]
             for name, (_, base) in VARIANTS.items()
-            if name in names and base in names
+            if name in samples and base in samples
         }
         for field in Times._fields
     }
@@ -194,9 +202,10 @@ def measure_steady(tmpdir: str | None, block: int, rounds: int) -> dict:
     Whole processes on a shared machine differ from round to round by
     more than some of the differences measured (doc/benchmarks.rst);
     blocks of tests run in turn in one process are milliseconds apart and
-    see the machine alike. The same parent directory and environment as :func:`measure`;
-    start-up and the session's start and end are left out (benchmark 1
-    has them), and pytest cannot take part (it is compared in 1 only).
+    see the machine alike. The same parent directory and environment as
+    :func:`measure`; start-up and the session's start and end are left out
+    (benchmark 1 has them), and pytest cannot take part (it is compared in
+    1 only).
     """
     parent = _parent(tmpdir)
     labels = [
@@ -212,25 +221,9 @@ def measure_steady(tmpdir: str | None, block: int, rounds: int) -> dict:
     )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"benchmark 1b failed:\n{done.stderr}")
-    by_name: dict[str, list[list[float]]] = json.loads(done.stdout)
-    per_test = {
-        field: {
-            name: [
-                (run[index] - by_name[base][i][index]) / block
-                for i, run in enumerate(by_name[name])
-            ]
-            for name, (_, base) in VARIANTS.items()
-            if name in by_name and base in by_name
-        }
-        for index, field in enumerate(Times._fields)
-    }
-    return {
-        "tmpdir": str(parent.parent),
-        "tests": block,
-        "rounds": rounds,
-        "per_test": per_test,
-        "ratios": _ratios(per_test),
-    }
+    blocks = json.loads(done.stdout)
+    samples = {name: [Times(*times) for times in blocks[name]] for name in blocks}
+    return _result(parent, block, rounds, samples)
 
 
 def _spread(values: list[float], scale: float = 1.0, unit: str = "") -> str:
@@ -276,13 +269,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_pertest")
     parser.add_argument("rounds", type=int, nargs="?", default=7)
     parser.add_argument("--tmpdir", help="the parent file system (default: TMPDIR)")
-    parser.add_argument("--tests", type=int, default=2000)
+    parser.add_argument(
+        "--tests", type=int, help="tests a process (default 2000), a block (500)"
+    )
     parser.add_argument("--only", default="", help="comma-separated variant names")
     parser.add_argument(
         "--steady",
         action="store_true",
-        help=f"benchmark 1b only: blocks of --tests tests in one process "
-        f"(default {STEADY_BLOCK})",
+        help="benchmark 1b only: blocks of --tests tests in one process",
     )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
@@ -293,10 +287,9 @@ if __name__ == "__main__":
     if args.steady:
         if only:
             parser.error("--steady runs every testtools variant: leave out --only")
-        block = STEADY_BLOCK if "--tests" not in sys.argv else args.tests
-        outcome = measure_steady(args.tmpdir, block, args.rounds)
+        outcome = measure_steady(args.tmpdir, args.tests or STEADY_BLOCK, args.rounds)
     else:
-        outcome = measure(args.tmpdir, args.tests, args.rounds, only)
+        outcome = measure(args.tmpdir, args.tests or 2000, args.rounds, only)
     if args.json:
         print(json.dumps(outcome))
     else:

@@ -230,8 +230,7 @@ def watch(case: unittest.TestCase) -> CaseWatch | None:
     """
     found = _WATCHES.get(id(case))
     if found is None:
-        module = _testtools()
-        if module is not None and isinstance(case, module.TestCase):
+        if _is_testtools(case):
             found = _TesttoolsWatch(case)
         elif getattr(case, "_outcome", None) is not None:
             found = _UnittestWatch(case)
