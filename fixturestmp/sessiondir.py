@@ -357,10 +357,6 @@ class SessionDir:
             }
         )
 
-    def count_removed(self) -> None:
-        """Count a removed directory of a test that passed or was skipped."""
-        self.manifest.count_removed()
-
     def keeps_session(self) -> bool:
         """Return whether the retention policy keeps the session directory."""
         return self.retention_policy.keeps(self.failed)

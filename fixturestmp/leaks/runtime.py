@@ -17,7 +17,7 @@ import re
 
 from fixturestmp import proc, runtimestate
 
-__all__ = ["HELPERS", "helper_pids", "is_helper", "owned_fd", "owned_temp_dir"]
+__all__ = ["FdOwners", "HELPERS", "helper_pids", "is_helper", "owned_temp_dir"]
 
 #: What the command line of a multiprocessing helper process contains.
 HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
@@ -88,12 +88,6 @@ class FdOwners:
                     self._helper_targets |= _targets(pid)
             return target in self._helper_targets
         return False
-
-
-def owned_fd(target: str, fd: int | None = None) -> bool:
-    """Return whether descriptor ``fd``, open on ``target``, is the
-    runtime's (see :class:`FdOwners`)."""
-    return FdOwners().owned(target, fd)
 
 
 def owned_temp_dir() -> str | None:
