@@ -17,7 +17,7 @@ import re
 
 from fixturestmp import proc, runtimestate
 
-__all__ = ["FdOwners", "HELPERS", "helper_pids", "is_helper", "owned_temp_dir"]
+__all__ = ["HELPERS", "FdOwners", "helper_pids", "is_helper", "owned_temp_dir"]
 
 #: What the command line of a multiprocessing helper process contains.
 HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
