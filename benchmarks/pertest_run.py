@@ -16,10 +16,19 @@ import sys
 import tempfile
 import time
 import unittest
+from typing import Any
 
 import fixtures
 import testtools
 from testtools.content import text_content
+
+#: fixturestmp, imported by :func:`run_tests` for the variants that use it
+#: (a process of ``fixtures.TempDir`` alone never imports it). Every body
+#: reaches its fixture the same way, through a module global: an import
+#: statement in the body would run the import machinery in every test
+#: (``from package import name`` calls importlib's Python
+#: ``_handle_fromlist``), which the ``fixtures`` bodies do not pay.
+fixturestmp: Any = None
 
 
 def _write(path: str) -> None:
@@ -32,9 +41,7 @@ def empty(case: testtools.TestCase) -> None:
 
 
 def ours(case: testtools.TestCase) -> None:
-    from fixturestmp import TempDirFixture
-
-    _write(str(case.useFixture(TempDirFixture()).path))
+    _write(str(case.useFixture(fixturestmp.TempDirFixture()).path))
 
 
 def fixtures_tempdir(case: testtools.TestCase) -> None:
@@ -53,9 +60,7 @@ class _SessionDir(fixtures.Fixture):
     detail = False
 
     def _setUp(self) -> None:
-        from fixturestmp import default_session
-
-        session = default_session()
+        session = fixturestmp.default_session()
         self.path = session.make_dir("test_it")
         self.addCleanup(session.discard, self.path)
         if self.detail:
@@ -67,9 +72,7 @@ class _SessionDirWithDetail(_SessionDir):
 
 
 def session_dir(case: testtools.TestCase) -> None:
-    from fixturestmp import default_session
-
-    session = default_session()
+    session = fixturestmp.default_session()
     path = session.make_dir("test_it")
     _write(path)
     case.addCleanup(session.discard, path)
@@ -84,8 +87,6 @@ def session_fixture_detail(case: testtools.TestCase) -> None:
 
 
 def dropin(case: testtools.TestCase) -> None:
-    import fixturestmp
-
     _write(case.useFixture(fixturestmp.TempDir()).path)
 
 
@@ -101,10 +102,16 @@ BODIES = {
     "dropin": dropin,
 }
 
+#: The variants that do not use fixturestmp.
+_WITHOUT_FIXTURESTMP = frozenset({"empty", "fixtures", "bare"})
+
 
 def run_tests(name: str, count: int) -> bool:
     """Run ``count`` fresh tests of the variant ``name``; return whether all passed."""
     body = BODIES[name]
+    if name not in _WITHOUT_FIXTURESTMP:
+        global fixturestmp
+        import fixturestmp
 
     class Case(testtools.TestCase):
         def test_it(self) -> None:
