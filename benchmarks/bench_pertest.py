@@ -6,9 +6,10 @@ fixturestmp its default session, for pytest its basetemp, lock and
 pruning). Every process starts after the same settling (``sync``), with
 ``TMPDIR`` set to the same parent directory. The testtools variants
 (``TempDirFixture``, ``fixtures.TempDir``, ``mkdtemp`` + ``rmtree``) run
-under testtools' runner (:mod:`benchmarks.pertest_run`), as does
+under testtools' runner (:mod:`benchmarks.pertest_run`), as do
 fixturestmp's drop-in ``fixturestmp.TempDir`` (a ``str`` path, as
-``fixtures.TempDir``'s); pytest's
+``fixtures.TempDir``'s) and ``fixtures.TempDir + Path`` (its path made a
+:class:`pathlib.Path`, as ``TempDirFixture.path`` is); pytest's
 ``tmp_path`` (policy failed) runs under ``python -m pytest``. A variant's
 per-test cost is (its process - the same runner's process of empty tests)
 / N. Each round runs every variant once, in a new order every other round
@@ -53,6 +54,10 @@ VARIANTS = {
         ["-m", "benchmarks.pertest_run", "fixtures"],
         "testtools empty",
     ),
+    "fixtures.TempDir + Path": (
+        ["-m", "benchmarks.pertest_run", "fixtures-path"],
+        "testtools empty",
+    ),
     "mkdtemp+rmtree": (["-m", "benchmarks.pertest_run", "bare"], "testtools empty"),
     "pytest empty": (["-m", "pytest", "-q", "-p", "no:cacheprovider", "empty"], None),
     "pytest tmp_path": (
@@ -66,6 +71,9 @@ RATIOS = (
     # Like for like: the drop-in's .path is a str, as fixtures.TempDir's is.
     ("fixturestmp.TempDir", "fixtures.TempDir"),
     ("TempDirFixture", "pytest tmp_path"),
+    # What a pathlib.Path costs by itself: TempDirFixture's .path is one.
+    ("fixtures.TempDir + Path", "fixtures.TempDir"),
+    ("TempDirFixture", "fixtures.TempDir + Path"),
     ("fixtures.TempDir (again)", "fixtures.TempDir"),
 )
 

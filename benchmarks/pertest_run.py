@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+from pathlib import Path
 from typing import Any
 
 import fixtures
@@ -46,6 +47,11 @@ def ours(case: testtools.TestCase) -> None:
 
 def fixtures_tempdir(case: testtools.TestCase) -> None:
     _write(case.useFixture(fixtures.TempDir()).path)
+
+
+def fixtures_tempdir_path(case: testtools.TestCase) -> None:
+    # The same Path a TempDirFixture user gets, and its str() as in "ours".
+    _write(str(Path(case.useFixture(fixtures.TempDir()).path)))
 
 
 def bare(case: testtools.TestCase) -> None:
@@ -94,6 +100,7 @@ BODIES = {
     "empty": empty,
     "ours": ours,
     "fixtures": fixtures_tempdir,
+    "fixtures-path": fixtures_tempdir_path,
     "bare": bare,
     # The pieces of "ours" (benchmarks.bench_parts), each adding to the last.
     "session-dir": session_dir,
@@ -103,7 +110,7 @@ BODIES = {
 }
 
 #: The variants that do not use fixturestmp.
-_WITHOUT_FIXTURESTMP = frozenset({"empty", "fixtures", "bare"})
+_WITHOUT_FIXTURESTMP = frozenset({"empty", "fixtures", "fixtures-path", "bare"})
 
 
 def run_tests(name: str, count: int) -> bool:

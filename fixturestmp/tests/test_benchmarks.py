@@ -41,6 +41,7 @@ class TestHarness(testtools.TestCase):
         # Every testtools variant took part, each against the empty block.
         self.assertEqual(
             {"TempDirFixture", "fixturestmp.TempDir", "fixtures.TempDir",
-             "fixtures.TempDir (again)", "mkdtemp+rmtree"},
+             "fixtures.TempDir (again)", "fixtures.TempDir + Path",
+             "mkdtemp+rmtree"},
             set(result["per_test"]["cpu"]),
         )  # fmt: skip
