@@ -11,6 +11,13 @@ Grandchildren are found by reading the same files of the children. Where
 those files do not exist (other systems, kernels without
 ``CONFIG_PROC_CHILDREN``) psutil is used.
 
+The process's own task directory and its one thread's ``children`` file
+are opened once and read again with ``fstat`` and ``pread`` (which makes
+the kernel produce the file afresh): one system call each instead of
+three or four, for checks that read them before and after every test.
+They are closed in a forked child, whose ``/proc/self`` they do not
+describe; the ``fds`` check does not count them (:func:`kept_descriptors`).
+
 Start times are read from ``/proc/<pid>/stat`` too, in clock ticks since
 boot: unlike psutil's ``create_time()`` (boot time plus that, in wall-clock
 seconds) they do not move when the clock is set, and reading them does not
@@ -23,7 +30,17 @@ import threading
 import time
 from typing import Any
 
-__all__ = ["ProcInfo", "child_pids", "cmdline", "descendants", "dying", "info"]
+from fixturestmp import forks
+
+__all__ = [
+    "ProcInfo",
+    "child_pids",
+    "cmdline",
+    "descendants",
+    "dying",
+    "info",
+    "kept_descriptors",
+]
 
 _READ_SIZE = 65536
 # The kernel's task flag for a process in do_exit (include/linux/sched.h).
@@ -43,6 +60,51 @@ def _read(path: str) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+# Descriptors kept open on this process's own /proc files, by path, with
+# the (device, inode) they were opened on.
+_kept: dict[str, tuple[int, tuple[int, int]]] = {}
+
+
+def _kept_open(path: str, flags: int = os.O_RDONLY) -> tuple[int, os.stat_result]:
+    """Return a descriptor kept open on ``path``, and its ``fstat``.
+
+    A test may close any descriptor, and the number may then be another
+    file's: the descriptor is used only while it is still the file opened,
+    else ``path`` is opened anew (the old number is left alone).
+    """
+    found = _kept.get(path)
+    if found is not None:
+        fd, identity = found
+        try:
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) == identity:
+                return fd, info
+        except OSError:
+            pass
+    fd = os.open(path, flags | os.O_CLOEXEC)
+    info = os.fstat(fd)
+    _kept[path] = (fd, (info.st_dev, info.st_ino))
+    return fd, info
+
+
+def kept_descriptors() -> frozenset[int]:
+    """Return the descriptors this module keeps open on ``/proc/self``."""
+    return frozenset(fd for fd, _ in _kept.values())
+
+
+@forks.after_fork_in_child
+def _close_kept() -> None:
+    # Opened in the parent, they describe the parent's task, not ours.
+    for path in list(_kept):
+        fd, identity = _kept.pop(path)
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == identity:
+            os.close(fd)
 
 
 def _psutil() -> Any:
@@ -66,7 +128,8 @@ def _single_threaded() -> bool:
     if threading.active_count() != 1:
         return False
     try:
-        return os.stat("/proc/self/task").st_nlink == 3
+        _, task_dir = _kept_open("/proc/self/task", os.O_RDONLY | os.O_DIRECTORY)
+        return task_dir.st_nlink == 3
     except OSError:
         return False
 
@@ -84,13 +147,13 @@ def child_pids(pid: int | None = None) -> list[int]:
             return [child.pid for child in process.children()]
         except psutil.Error:
             return []
+    if pid is None and _single_threaded():
+        # The one thread is the caller: no listing of the threads.
+        fd, _ = _kept_open(f"/proc/self/task/{threading.get_native_id()}/children")
+        return list(map(int, os.pread(fd, _READ_SIZE, 0).split()))
     tasks = f"/proc/{'self' if pid is None else pid}/task"
     try:
-        if pid is None and _single_threaded():
-            # The one thread is the caller: one stat instead of a listing.
-            tids = [str(threading.get_native_id())]
-        else:
-            tids = os.listdir(tasks)
+        tids = os.listdir(tasks)
     except (FileNotFoundError, ProcessLookupError):
         return []
     pids: list[int] = []

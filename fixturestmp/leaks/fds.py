@@ -10,6 +10,7 @@ elsewhere.
 
 import os
 
+from fixturestmp import proc
 from fixturestmp.basedir import is_base_name
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.probe import Probe
@@ -55,8 +56,9 @@ def _target(fd: int) -> str | None:
 class FdProbe(Probe):
     """Reports file descriptors that the test opened and did not close.
 
-    Descriptors on fixturestmp's own files (its session manifest, locks) are
-    never reported, nor those the Python runtime keeps for the life of the
+    Descriptors on fixturestmp's own files (its session manifest, locks,
+    the ``/proc`` files the ``processes`` check keeps open) are never
+    reported, nor those the Python runtime keeps for the life of the
     process: multiprocessing's shared-memory heap and its pipes to its
     helper processes, eventlet's hub (:mod:`fixturestmp.leaks.runtime`).
     """
@@ -72,7 +74,10 @@ class FdProbe(Probe):
             return []
         leaked = []
         runtime = FdOwners()
+        ours = proc.kept_descriptors()
         for fd in new:
+            if fd in ours:
+                continue
             target = _target(fd)
             if target is None:
                 continue  # Closed since it was listed.

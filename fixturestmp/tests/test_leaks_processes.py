@@ -188,3 +188,80 @@ class TestProc(testtools.TestCase):
         self.assertEqual(
             ["alone True True", "threads False True"], done.stdout.split("\n")[:2]
         )
+
+    def _run_script(self, body: str) -> list[str]:
+        done = run_python(["-c", textwrap.dedent(body)], cwd=REPO_ROOT)
+        self.assertEqual(0, done.returncode, done.stderr)
+        return done.stdout.split("\n")[:-1]
+
+    def test_kept_descriptor_closed_and_its_number_reused(self):
+        # A test that closes every descriptor, then opens a file that gets
+        # the kept one's number: that file is never read as the children.
+        lines = self._run_script(
+            """
+            import os, subprocess, sys
+            from fixturestmp import proc
+
+            proc.child_pids()
+            kept = sorted(proc.kept_descriptors())
+            for fd in kept:
+                os.close(fd)
+            with open("numbers", "w") as stream:
+                stream.write("1 2 3\\n")
+            reused = [os.open("numbers", os.O_RDONLY) for _ in kept]
+            print(reused == kept, proc.child_pids())
+            child = subprocess.Popen([sys.executable, "-c", "input()"],
+                                     stdin=subprocess.PIPE)
+            print(proc.child_pids() == [child.pid], proc._single_threaded())
+            child.communicate(b"\\n")
+            print(all(os.read(fd, 3) == b"1 2" for fd in reused))
+            """
+        )
+        self.assertEqual(["True []", "True True", "True"], lines)
+
+    def test_forked_child_reads_its_own_children(self):
+        # The kept descriptors describe the parent's task: a forked child
+        # must not read its parent's children as its own.
+        lines = self._run_script(
+            """
+            import os, subprocess, sys
+            from fixturestmp import proc
+
+            def start():
+                return subprocess.Popen([sys.executable, "-c", "input()"],
+                                        stdin=subprocess.PIPE)
+
+            parents = start()
+            print(proc.child_pids() == [parents.pid])
+            kept = proc.kept_descriptors()
+            pid = os.fork()
+            if pid == 0:
+                # Nor does it keep its parent's descriptors open.
+                ok = all(not os.path.exists(f"/proc/self/fd/{fd}") for fd in kept)
+                ok = ok and proc.child_pids() == []
+                own = start()
+                ok = ok and proc.child_pids() == [own.pid]
+                own.communicate(b"\\n")
+                os._exit(0 if ok else 1)
+            _, status = os.waitpid(pid, 0)
+            print(os.waitstatus_to_exitcode(status))
+            print(proc.child_pids() == [parents.pid])
+            parents.communicate(b"\\n")
+            """
+        )
+        self.assertEqual(["True", "0", "True"], lines)
+
+    def test_kept_descriptors_are_no_fd_leak(self):
+        # The first check of a process opens them, after the fds check has
+        # listed the descriptors open before the test.
+        lines = self._run_script(
+            """
+            from fixturestmp.leaks.probe import ProbeSet
+
+            probes = ProbeSet(("fds", "processes"))
+            probes.start()
+            print(probes.stop("first") == [], len(__import__(
+                "fixturestmp.proc").proc.kept_descriptors()))
+            """
+        )
+        self.assertEqual(["True 2"], lines)
