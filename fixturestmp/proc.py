@@ -40,6 +40,7 @@ __all__ = [
     "dying",
     "info",
     "kept_descriptors",
+    "open_fd_count",
 ]
 
 _READ_SIZE = 65536
@@ -92,6 +93,31 @@ def _kept_open(path: str, flags: int = os.O_RDONLY) -> tuple[int, os.stat_result
 def kept_descriptors() -> frozenset[int]:
     """Return the descriptors this module keeps open on ``/proc/self``."""
     return frozenset(fd for fd, _ in _kept.values())
+
+
+def open_fd_count() -> int | None:
+    """Return how many descriptors this process has open, or None where
+    the kernel does not say.
+
+    Linux 6.2 and later give the count as the size of ``/proc/self/fd``
+    (before, 0); it is trusted only if it agrees with a listing, once.
+    """
+    global _fd_count_known
+    if _fd_count_known is False:
+        return None
+    try:
+        _, info = _kept_open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        _fd_count_known = False
+        return None
+    if _fd_count_known is None:
+        # The listing has a descriptor of its own open while it lists.
+        _fd_count_known = info.st_size == len(os.listdir("/proc/self/fd")) - 1
+        return open_fd_count()
+    return info.st_size
+
+
+_fd_count_known: bool | None = None
 
 
 @forks.after_fork_in_child

@@ -44,6 +44,8 @@ __all__ = [
 _UNITTEST_RUN = unittest.TestCase.run.__code__
 _AFTER = "_fixturestmp_after_cleanups"
 _SUCCESS = "_fixturestmp_success"
+#: The attribute of on_every_test's wrapper of run() that holds the run wrapped.
+_WRAPPED = "_fixturestmp_run"
 #: The watch of each case whose run is watched, by ``id(case)``. An entry
 #: lives while its case runs (the watch holds the case), so no other case
 #: can have its id meanwhile; nothing is stored on the case itself.
@@ -105,12 +107,10 @@ def _case_on_stack(frame: FrameType | None) -> unittest.TestCase | None:
 
 
 def _own_run(kind: type) -> Any:
-    # Under on_every_test, kind.run is a partialmethod, whose code every
-    # partialmethod shares: the frame to look for is the wrapped run's.
+    # Under on_every_test, kind.run is a wrapper, whose code every wrapper
+    # shares: the frame to look for is the wrapped run's.
     run = kind.__dict__["run"]
-    if isinstance(run, functools.partialmethod):
-        return getattr(run, "_fixturestmp_run", run)
-    return run
+    return getattr(run, _WRAPPED, run)
 
 
 def test_name(case: unittest.TestCase) -> str:
@@ -180,28 +180,21 @@ def on_every_test(start: Callable[[unittest.TestCase], None]) -> None:
 
 def _wrap_run(kind: type, start: Callable[[unittest.TestCase], None]) -> None:
     run = kind.__dict__["run"]
-    if getattr(run, "_fixturestmp", False):
+    if hasattr(run, _WRAPPED):
         return
     # unittest 3.10-3.13 and testtools 2.7-2.9.1: run(result) calls
     # result.startTest(case) once, before setUp (testtools after it has
     # reset the case's cleanups), and tells it the test's outcome after.
-    wrapped = functools.partialmethod(_run_with_start, run, start)
-    wrapped._fixturestmp = True  # type: ignore[attr-defined]
-    wrapped._fixturestmp_run = run  # type: ignore[attr-defined]
-    kind.run = wrapped  # type: ignore[attr-defined]
 
+    @functools.wraps(run)
+    def run_with_start(case: unittest.TestCase, result: Any = None, *args: Any,
+                       **kwargs: Any) -> Any:  # fmt: skip
+        if result is not None:
+            result = _Starter(result, start)
+        return run(case, result, *args, **kwargs)
 
-def _run_with_start(
-    case: unittest.TestCase,
-    run: Callable[..., Any],
-    start: Callable[[unittest.TestCase], None],
-    result: Any = None,
-    *args: Any,
-    **kwargs: Any,
-) -> Any:
-    if result is not None:
-        result = _Starter(result, start)
-    return run(case, result, *args, **kwargs)
+    setattr(run_with_start, _WRAPPED, run)
+    kind.run = run_with_start  # type: ignore[attr-defined]
 
 
 class _Starter:

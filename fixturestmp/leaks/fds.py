@@ -6,9 +6,17 @@ listing's own descriptor is told apart without a call per descriptor: it
 was the lowest free number, and is again once the listing is done. A
 descriptor number that was open before counts as old even if it now points
 elsewhere.
+
+Listing ``/proc/self/fd`` costs the kernel a lookup per descriptor, and
+most tests open and close none: the last listing is reused while it is
+exactly what is open, which two system calls tell. The kernel's count of
+open descriptors (:func:`fixturestmp.proc.open_fd_count`) is the same, and
+every descriptor listed is still open (one ``poll`` of them all, which
+marks a closed one ``POLLNVAL``): then the open ones are those listed.
 """
 
 import os
+import select
 
 from fixturestmp import proc
 from fixturestmp.basedir import is_base_name
@@ -29,6 +37,33 @@ def _open_fds() -> set[int]:
     # made now gets. A number listed and free now is not open.
     listed = {int(name) for name in os.listdir(_FD_DIR)}
     listed.discard(_lowest_free(listed))
+    return listed
+
+
+# The descriptors open when last listed, and a poll object on them.
+_last: tuple[frozenset[int], "select.poll"] | None = None
+
+
+def _current_fds() -> frozenset[int]:
+    """Return the numbers of the open descriptors: those last listed while
+    no other is open and none of them is closed, else a new listing."""
+    global _last
+    count = proc.open_fd_count()
+    if count is None:
+        return frozenset(_open_fds())
+    if _last is not None and count == len(_last[0]):
+        listed, poller = _last
+        try:
+            closed = any(events & select.POLLNVAL for _, events in poller.poll(0))
+        except OSError:
+            closed = True
+        if not closed:
+            return listed
+    listed = frozenset(_open_fds())
+    poller = select.poll()
+    for fd in listed:
+        poller.register(fd, 0)  # No events asked: only POLLNVAL, HUP, ERR.
+    _last = (listed, poller)
     return listed
 
 
@@ -66,10 +101,10 @@ class FdProbe(Probe):
     name = "fds"
 
     def start(self) -> None:
-        self._before = _open_fds()
+        self._before = _current_fds()
 
     def stop(self, test_id: str) -> list[Leak]:
-        new = sorted(_open_fds() - self._before)
+        new = sorted(_current_fds() - self._before)
         if not new:
             return []
         leaked = []

@@ -209,6 +209,20 @@ class TestFdLeakCheck(LeakTestCase):
                 stream.write("x")
         self.assertEqual([], check.leaks)
 
+    def test_one_closed_and_another_opened_is_still_found(self):
+        # As many descriptors open after as before, but not the same ones:
+        # the last listing must not be taken for what is open.
+        low = os.open(self.workdir / "low.txt", os.O_WRONLY | os.O_CREAT)
+        high = os.open(self.workdir / "high.txt", os.O_WRONLY | os.O_CREAT)
+        os.close(low)  # A free number below high, not open before the test.
+        with leaks.FdLeakCheck() as check:
+            os.close(high)
+            new = os.open(self.workdir / "new.txt", os.O_WRONLY | os.O_CREAT)
+        self.addCleanup(os.close, new)
+        self.assertNotEqual(high, new)
+        [leak] = check.leaks
+        self.assertThat(leak.detail, Contains(f"fd {new} ("))
+
 
 class TestThreadLeakCheck(LeakTestCase):
     def start_waiting_thread(self, name: str) -> threading.Thread:
