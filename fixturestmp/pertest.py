@@ -52,12 +52,10 @@ def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) ->
     names = resolve("leak_checks") if names is None else names
     if not names:
         return False
-    from fixturestmp.leaks.probe import ProbeSet
-
     if "files" in names:
         _own_temp_dir()
     idle = _idle.setdefault(names, [])
-    probes = idle.pop() if idle else ProbeSet(names)
+    probes = idle.pop() if idle else _new_probes(names)
     probes.start()
     runners.after_cleanups(case, functools.partial(_stop, case, probes, idle))
     global _checked
@@ -73,6 +71,12 @@ def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) ->
     return True
 
 
+def _new_probes(names: tuple[str, ...]) -> "ProbeSet":
+    from fixturestmp.leaks.probe import ProbeSet
+
+    return ProbeSet(names)
+
+
 def _own_temp_dir() -> None:
     global _restore_temp_dir
     if _restore_temp_dir is None:
@@ -83,10 +87,12 @@ def _own_temp_dir() -> None:
 
 
 def _stop(case: unittest.TestCase, probes: "ProbeSet", idle: list["ProbeSet"]) -> None:
-    from fixturestmp.leaks.report import settle
-
     try:
-        settle(probes.stop(case.id()), case=case, action=probes.action)
+        leaks = probes.stop(case.id())
+        if leaks:
+            from fixturestmp.leaks.report import settle
+
+            settle(leaks, case=case, action=probes.action)
     finally:
         idle.append(probes)
 
@@ -98,13 +104,22 @@ def install() -> None:
         return
 
     def start(case: unittest.TestCase) -> None:
-        # Imported with the first test: start-up imports nothing heavy.
-        from fixturestmp.testcase import TestCase
-
-        if not isinstance(case, TestCase):  # It checks its tests itself.
+        if not isinstance(case, _self_checking()):
             check_test(case, names)
 
     runners.on_every_test(start)
+
+
+@functools.cache
+def _self_checking() -> type:
+    """Return :class:`fixturestmp.TestCase`, which checks its tests itself.
+
+    Imported with the first test (it imports testtools): start-up imports
+    nothing heavy.
+    """
+    from fixturestmp.testcase import TestCase
+
+    return TestCase
 
 
 def _record_count() -> None:
