@@ -156,7 +156,7 @@ class TestProc(testtools.TestCase):
     def test_children_of_every_thread_alone_or_with_others(self):
         # A process alone on its thread takes the short way (no listing of
         # its threads); with more threads, each thread's children count.
-        script = textwrap.dedent(
+        lines = self._run_script(
             """
             import subprocess, sys, threading
             from fixturestmp import proc
@@ -183,11 +183,7 @@ class TestProc(testtools.TestCase):
                 child.communicate(b"\\n")
             """
         )
-        done = run_python(["-c", script], cwd=REPO_ROOT)
-        self.assertEqual(0, done.returncode, done.stderr)
-        self.assertEqual(
-            ["alone True True", "threads False True"], done.stdout.split("\n")[:2]
-        )
+        self.assertEqual(["alone True True", "threads False True"], lines)
 
     def _run_script(self, body: str) -> list[str]:
         done = run_python(["-c", textwrap.dedent(body)], cwd=REPO_ROOT)
