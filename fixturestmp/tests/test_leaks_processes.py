@@ -4,13 +4,15 @@ import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
+import fixtures
 import psutil
 import testtools
 from testtools.matchers import Contains, MatchesRegex
 
 from fixturestmp import leaks, proc
-from fixturestmp.tests.helpers import REPO_ROOT, run_python
+from fixturestmp.tests.helpers import run_python
 from fixturestmp.tests.leak_helpers import (
     LeakTestCase,
     StartsThenFails,
@@ -186,7 +188,9 @@ class TestProc(testtools.TestCase):
         self.assertEqual(["alone True True", "threads False True"], lines)
 
     def _run_script(self, body: str) -> list[str]:
-        done = run_python(["-c", textwrap.dedent(body)], cwd=REPO_ROOT)
+        # In a directory of its own: a script may write files.
+        workdir = self.useFixture(fixtures.TempDir()).path
+        done = run_python(["-c", textwrap.dedent(body)], cwd=Path(workdir))
         self.assertEqual(0, done.returncode, done.stderr)
         return done.stdout.split("\n")[:-1]
 
