@@ -187,8 +187,9 @@ def _wrap_run(kind: type, start: Callable[[unittest.TestCase], None]) -> None:
     # reset the case's cleanups), and tells it the test's outcome after.
 
     @functools.wraps(run)
-    def run_with_start(case: unittest.TestCase, result: Any = None, *args: Any,
-                       **kwargs: Any) -> Any:  # fmt: skip
+    def run_with_start(
+        case: unittest.TestCase, result: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
         if result is not None:
             result = _Starter(result, start)
         return run(case, result, *args, **kwargs)
