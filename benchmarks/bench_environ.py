@@ -8,7 +8,7 @@ The ``environ`` check copies the environment twice a test. This times,
 per test and round by round in turn: the cheap check set (files,
 processes, fds, threads, environ: one ``start()`` and ``stop()``, in a
 private, settled temporary directory), two copies through the private
-encoded mapping (:func:`fixturestmp.runtimestate.environ_snapshot`, what the set uses),
+encoded mapping (:func:`fixturestmp.runners.environ_snapshot`, what the set uses),
 and two public copies (``dict(os.environ)``). It reports what share of the
 cheap set's per-test cost the public copies would be if the set used them:
 more than a tenth is the bar for keeping the private route. The cost of a
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from benchmarks.common import interleave_samples, report, scratch_dir
 from fixturestmp.leaks import CHEAP_CHECKS, LeakCheck
 from fixturestmp.leaks.dirlisting import SETTLED
-from fixturestmp.runtimestate import environ_snapshot as snapshot
+from fixturestmp.runners import environ_snapshot as snapshot
 
 
 def _per_test(one_test: Callable[[], object], batch: int) -> Callable[[], float]:

@@ -22,7 +22,7 @@ import unittest
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fixturestmp import forks, runners
+from fixturestmp import everytest, forks, runners
 from fixturestmp.config import resolve
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def install() -> None:
         if not isinstance(case, _self_checking()):
             check_test(case, names)
 
-    runners.on_every_test(start)
+    everytest.on_every_test(start)
 
 
 @functools.cache

@@ -1,12 +1,13 @@
-"""What fixturestmp asks of the test runners' private internals.
+"""Every private internal fixturestmp reads, in one adapter.
 
 fixturestmp learns a test's outcome with no help from the test. The public
 APIs of unittest and testtools do not offer all it needs, so this module
-reads a few of their private parts. Each use names the versions it was
-checked against: CPython's unittest 3.10 (by reading its source) and 3.11
-(run), testtools 2.7 to 2.9.1. Nothing else in fixturestmp touches them;
-what the leak checks read of the runtime's own private state is in
-:mod:`fixturestmp.runtimestate`, the other adapter.
+reads a few of their private parts; the leak checks read a little of the
+runtime's own private state too (the environment's encoded copy,
+multiprocessing's temporary directory, eventlet's hub: the functions at
+the end). Each use names the versions it was checked against: CPython's
+unittest 3.10 (by reading its source) and 3.11 (run), testtools 2.7 to
+2.9.1. Nothing else in fixturestmp touches private internals.
 
 How the case is found: it is the test case whose ``run()`` is on the
 calling thread's stack, nearest first (unittest's, or testtools'; every
@@ -16,13 +17,13 @@ thread, the one test case running in the process. Outside any running test
 """
 
 import functools
+import os
 import sys
 import unittest
 from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from fixturestmp.importhook import when_imported
 from fixturestmp.outcome import CaseWatch
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "after_cleanups",
-    "on_every_test",
+    "environ_snapshot",
+    "eventlet_hub_fd",
+    "multiprocessing_tempdir",
     "running_case",
     "test_name",
     "thread_frames",
@@ -44,8 +47,6 @@ __all__ = [
 _UNITTEST_RUN = unittest.TestCase.run.__code__
 _AFTER = "_fixturestmp_after_cleanups"
 _SUCCESS = "_fixturestmp_success"
-#: The attribute of on_every_test's wrapper of run() that holds the run wrapped.
-_WRAPPED = "_fixturestmp_run"
 #: The watch of each case whose run is watched, by ``id(case)``. An entry
 #: lives while its case runs (the watch holds the case), so no other case
 #: can have its id meanwhile; nothing is stored on the case itself.
@@ -107,10 +108,11 @@ def _case_on_stack(frame: FrameType | None) -> unittest.TestCase | None:
 
 
 def _own_run(kind: type) -> Any:
-    # Under on_every_test, kind.run is a wrapper, whose code every wrapper
-    # shares: the frame to look for is the wrapped run's.
+    # Under fixturestmp.everytest, kind.run is a wrapper (functools.wraps),
+    # whose code every wrapper shares: the frame to look for is the run's
+    # it wraps.
     run = kind.__dict__["run"]
-    return getattr(run, _WRAPPED, run)
+    return getattr(run, "__wrapped__", run)
 
 
 def test_name(case: unittest.TestCase) -> str:
@@ -164,54 +166,6 @@ def _do_cleanups(case: unittest.TestCase, do_cleanups: Callable[[], Any]) -> Any
             with outcome.testPartExecutor(case):
                 callback()
         case.__dict__.pop(_SUCCESS, None)
-
-
-def on_every_test(start: Callable[[unittest.TestCase], None]) -> None:
-    """Call ``start(case)`` as every test of this process starts, before its
-    ``setUp``: the one hook a suite that asks for nothing gets.
-
-    A test run with no result object (``case.run()``) is left alone.
-    """
-    _wrap_run(unittest.TestCase, start)
-    when_imported(
-        "testtools.testcase", lambda module: _wrap_run(module.TestCase, start)
-    )
-
-
-def _wrap_run(kind: type, start: Callable[[unittest.TestCase], None]) -> None:
-    run = kind.__dict__["run"]
-    if hasattr(run, _WRAPPED):
-        return
-    # unittest 3.10-3.13 and testtools 2.7-2.9.1: run(result) calls
-    # result.startTest(case) once, before setUp (testtools after it has
-    # reset the case's cleanups), and tells it the test's outcome after.
-
-    @functools.wraps(run)
-    def run_with_start(
-        case: unittest.TestCase, result: Any = None, *args: Any, **kwargs: Any
-    ) -> Any:
-        if result is not None:
-            result = _Starter(result, start)
-        return run(case, result, *args, **kwargs)
-
-    setattr(run_with_start, _WRAPPED, run)
-    kind.run = run_with_start  # type: ignore[attr-defined]
-
-
-class _Starter:
-    """Passes everything on to ``result``, calling ``start`` at startTest."""
-
-    def __init__(self, result: Any, start: Callable[[unittest.TestCase], None]) -> None:
-        self._result = result
-        self._start = start
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._result, name)
-
-    def startTest(self, case: unittest.TestCase) -> Any:
-        outcome = self._result.startTest(case)
-        self._start(case)
-        return outcome
 
 
 def watch(case: unittest.TestCase) -> CaseWatch | None:
@@ -340,3 +294,68 @@ class _Listener:
         elif args[-1] is not None:  # addSubTest(test, subtest, exc_info)
             _classify(self._watch, args[-1][0])
         return add(*args)
+
+
+# The runtime's private state, for the leak checks.
+
+
+def environ_snapshot() -> dict[Any, Any]:
+    """Return a copy of the environment, cheap enough to take twice a test.
+
+    The public copy (``dict(os.environ)``) decodes every name and value
+    through the mapping's Python methods; ``os.environ._data`` (CPython
+    3.10-3.13 on POSIX: the encoded bytes given to ``os.putenv``, kept in
+    step by every change made through ``os.environ``) copies in one C call.
+    ``python -m benchmarks.bench_environ`` shows the public copies would be
+    far more than a tenth of the cheap check set's per-test cost (figures:
+    doc/benchmarks.rst). Where ``_data`` is missing or not a plain ``dict``
+    (another Python, or a test that replaced ``os.environ``), the public
+    copy is made: a changed ``os`` module costs speed, not correctness.
+
+    Names and values are ``bytes`` where the private route is taken, else
+    ``str``: compare two snapshots with each other, and decode with
+    :func:`os.fsdecode` to show them.
+    """
+    data = getattr(os.environ, "_data", None)
+    if isinstance(data, dict):
+        return dict(data)
+    return dict(os.environ)
+
+
+def eventlet_hub_fd() -> int | None:
+    """Return the descriptor of this thread's eventlet hub, if it has one.
+
+    eventlet 0.30-0.41 (0.41.3 run): a thread's hub is made on its first
+    use of eventlet and kept for the thread's life, in
+    ``eventlet.hubs._threadlocal.hub``; Linux's default hub (``epolls``)
+    holds one epoll descriptor, ``hub.poll``. The public
+    ``eventlet.hubs.get_hub()`` would make a hub where there is none, so it
+    is not called. None where eventlet is not imported, has made no hub
+    here, or its hub holds no descriptor (the ``poll``, ``selects`` hubs).
+    """
+    hubs = sys.modules.get("eventlet.hubs")
+    hub = getattr(getattr(hubs, "_threadlocal", None), "hub", None)
+    fileno = getattr(getattr(hub, "poll", None), "fileno", None)
+    try:
+        return fileno() if callable(fileno) else None
+    except (OSError, ValueError):  # Closed.
+        return None
+
+
+def multiprocessing_tempdir() -> str | None:
+    """Return multiprocessing's temporary directory of this process, if made.
+
+    CPython 3.10-3.13: multiprocessing keeps its name in the current
+    process's ``_config`` (its public getter, ``util.get_temp_dir()``,
+    makes the directory). None where multiprocessing is not imported:
+    it is not imported here.
+    """
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return None
+    config = getattr(multiprocessing.current_process(), "_config", None)
+    if isinstance(config, dict):
+        tempdir = config.get("tempdir")
+        if isinstance(tempdir, str):
+            return tempdir
+    return None

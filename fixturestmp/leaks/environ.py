@@ -5,7 +5,7 @@ from typing import Any
 
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.runtimestate import environ_snapshot
+from fixturestmp.runners import environ_snapshot
 
 __all__ = ["EnvironProbe"]
 

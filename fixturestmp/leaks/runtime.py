@@ -9,13 +9,13 @@ eventlet makes a hub for each thread that uses it, holding an epoll
 descriptor, and keeps it for the thread's life. A test that first uses
 such a feature makes them, so the checks would blame it; they are
 recognised here instead (reading their private state through
-:mod:`fixturestmp.runtimestate`).
+:mod:`fixturestmp.runners`, the one adapter to private internals).
 """
 
 import os
 import re
 
-from fixturestmp import proc, runtimestate
+from fixturestmp import proc, runners
 
 __all__ = ["HELPERS", "FdOwners", "helper_pids", "is_helper", "owned_temp_dir"]
 
@@ -78,7 +78,7 @@ class FdOwners:
         file), a pipe or socket whose other end a multiprocessing helper
         holds, or the epoll descriptor of eventlet's hub."""
         if target == _EPOLL and fd is not None:
-            return fd == runtimestate.eventlet_hub_fd()
+            return fd == runners.eventlet_hub_fd()
         if target.endswith(_DELETED) and _HEAP_FILE.search(target[: -len(_DELETED)]):
             return True
         if target.startswith(("pipe:", "socket:")):
@@ -96,4 +96,4 @@ def owned_temp_dir() -> str | None:
     It is removed when the process exits. A process that has not imported
     multiprocessing has none, and multiprocessing is not imported here.
     """
-    return runtimestate.multiprocessing_tempdir()
+    return runners.multiprocessing_tempdir()

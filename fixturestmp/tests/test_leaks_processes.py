@@ -128,6 +128,18 @@ class TestProcessLeakCheck(LeakTestCase):
         self.assertEqual(0, done.returncode, done.stderr)
 
 
+# What every script of TestProc starts with: start() makes a child that
+# waits for a line on its stdin.
+_PRELUDE = """\
+import os, subprocess, sys, threading
+from fixturestmp import proc
+
+def start():
+    return subprocess.Popen([sys.executable, "-c", "input()"],
+                            stdin=subprocess.PIPE)
+"""
+
+
 class TestProc(testtools.TestCase):
     def test_child_pids_and_descendants(self):
         process = subprocess.Popen(
@@ -160,13 +172,6 @@ class TestProc(testtools.TestCase):
         # its threads); with more threads, each thread's children count.
         lines = self._run_script(
             """
-            import subprocess, sys, threading
-            from fixturestmp import proc
-
-            def start():
-                return subprocess.Popen([sys.executable, "-c", "input()"],
-                                        stdin=subprocess.PIPE)
-
             alone = start()
             print("alone", proc._single_threaded(),
                   proc.child_pids() == [alone.pid])
@@ -188,9 +193,11 @@ class TestProc(testtools.TestCase):
         self.assertEqual(["alone True True", "threads False True"], lines)
 
     def _run_script(self, body: str) -> list[str]:
+        """Run ``body`` after :data:`_PRELUDE` in a child; return its lines."""
         # In a directory of its own: a script may write files.
         workdir = self.useFixture(fixtures.TempDir()).path
-        done = run_python(["-c", textwrap.dedent(body)], cwd=Path(workdir))
+        script = _PRELUDE + textwrap.dedent(body)
+        done = run_python(["-c", script], cwd=Path(workdir))
         self.assertEqual(0, done.returncode, done.stderr)
         return done.stdout.split("\n")[:-1]
 
@@ -199,9 +206,6 @@ class TestProc(testtools.TestCase):
         # the kept one's number: that file is never read as the children.
         lines = self._run_script(
             """
-            import os, subprocess, sys
-            from fixturestmp import proc
-
             proc.child_pids()
             kept = sorted(proc.kept_descriptors())
             for fd in kept:
@@ -210,8 +214,7 @@ class TestProc(testtools.TestCase):
                 stream.write("1 2 3\\n")
             reused = [os.open("numbers", os.O_RDONLY) for _ in kept]
             print(reused == kept, proc.child_pids())
-            child = subprocess.Popen([sys.executable, "-c", "input()"],
-                                     stdin=subprocess.PIPE)
+            child = start()
             print(proc.child_pids() == [child.pid], proc._single_threaded())
             child.communicate(b"\\n")
             print(all(os.read(fd, 3) == b"1 2" for fd in reused))
@@ -224,13 +227,6 @@ class TestProc(testtools.TestCase):
         # must not read its parent's children as its own.
         lines = self._run_script(
             """
-            import os, subprocess, sys
-            from fixturestmp import proc
-
-            def start():
-                return subprocess.Popen([sys.executable, "-c", "input()"],
-                                        stdin=subprocess.PIPE)
-
             parents = start()
             print(proc.child_pids() == [parents.pid])
             kept = proc.kept_descriptors()
@@ -260,8 +256,7 @@ class TestProc(testtools.TestCase):
 
             probes = ProbeSet(("fds", "processes"))
             probes.start()
-            print(probes.stop("first") == [], bool(__import__(
-                "fixturestmp.proc").proc.kept_descriptors()))
+            print(probes.stop("first") == [], bool(proc.kept_descriptors()))
             """
         )
         self.assertEqual(["True True"], lines)

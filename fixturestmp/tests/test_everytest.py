@@ -1,0 +1,38 @@
+"""Tests for fixturestmp.everytest: a hook as every test starts."""
+
+from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
+
+
+class TestUnderTheEveryTestHook(IsolatedTestCase):
+    def test_the_running_case_is_still_found(self):
+        # on_every_test wraps run() for the whole process: in a child, so
+        # that no other test runs wrapped.
+        write_files(
+            self.workdir,
+            {
+                "test_it.py": """
+                    import unittest
+
+                    import testtools
+
+                    from fixturestmp import everytest, runners
+
+                    STARTED = []
+                    everytest.on_every_test(STARTED.append)
+
+
+                    class Plain(unittest.TestCase):
+                        def test_it(self):
+                            self.assertIn(self, STARTED)
+                            self.assertIs(self, runners.running_case())
+
+
+                    class Testtools(testtools.TestCase):
+                        def test_it(self):
+                            self.assertIn(self, STARTED)
+                            self.assertIs(self, runners.running_case())
+                """
+            },
+        )
+        run = run_python(["-m", "testtools.run", "test_it"], self.workdir)
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
