@@ -4,15 +4,19 @@ Run from the repository root::
 
     python -m benchmarks.bench_environ [rounds] [--batch 200]
 
-The ``environ`` check copies the environment twice a test. This times,
-per test and round by round in turn: the cheap check set (files,
-processes, fds, threads, environ: one ``start()`` and ``stop()``, in a
-private, settled temporary directory), two copies through the private
-encoded mapping (:func:`fixturestmp.runners.environ_snapshot`, what the set uses),
-and two public copies (``dict(os.environ)``). It reports what share of the
-cheap set's per-test cost the public copies would be if the set used them:
-more than a tenth is the bar for keeping the private route. The cost of a
-copy grows with the number of variables, which is printed.
+The ``environ`` check compares the environment with its snapshot twice a
+test, and copies it only after a change. This times, per test and round
+by round in turn: the cheap check set (files, processes, fds, threads,
+environ: one ``start()`` and ``stop()``, in a private, settled temporary
+directory); two comparisons through the private encoded mapping
+(:func:`fixturestmp.runners.environ_is`, what the set does while the
+environment is unchanged); two copies of it
+(:func:`fixturestmp.runners.environ_snapshot`, what the set did before it
+compared); and two public copies (``dict(os.environ)``, what either costs
+without the private mapping). It reports what share of the cheap set's
+per-test cost the public copies would be if the set used them: more than
+a tenth is the bar for keeping the private route. The cost of a copy
+grows with the number of variables, which is printed.
 """
 
 import argparse
@@ -25,7 +29,7 @@ from collections.abc import Callable
 from benchmarks.common import interleave_samples, report, scratch_dir
 from fixturestmp.leaks import CHEAP_CHECKS, LeakCheck
 from fixturestmp.leaks.dirlisting import SETTLED
-from fixturestmp.runners import environ_snapshot as snapshot
+from fixturestmp.runners import environ_is, environ_snapshot
 
 
 def _per_test(one_test: Callable[[], object], batch: int) -> Callable[[], float]:
@@ -43,6 +47,7 @@ def measure(rounds: int, batch: int) -> dict[str, list[float]]:
     tempfile.tempdir = str(scratch_dir("fixturestmp-bench-environ-"))
     time.sleep(SETTLED * 1.2)  # The files check trusts a settled listing.
     check = LeakCheck(CHEAP_CHECKS, action="report")
+    snapshot = environ_snapshot()
 
     def cheap_set() -> None:
         check.start()
@@ -51,7 +56,12 @@ def measure(rounds: int, batch: int) -> dict[str, list[float]]:
     return interleave_samples(
         {
             "cheap set": _per_test(cheap_set, batch),
-            "2 private copies": _per_test(lambda: (snapshot(), snapshot()), batch),
+            "2 private comparisons": _per_test(
+                lambda: (environ_is(snapshot), environ_is(snapshot)), batch
+            ),
+            "2 private copies": _per_test(
+                lambda: (environ_snapshot(), environ_snapshot()), batch
+            ),
             "2 public copies": _per_test(
                 lambda: (dict(os.environ), dict(os.environ)), batch
             ),
@@ -67,7 +77,7 @@ def main(rounds: int = 25, batch: int = 200) -> list[str]:
         public / (whole - private + public)
         for whole, private, public in zip(
             samples["cheap set"],
-            samples["2 private copies"],
+            samples["2 private comparisons"],
             samples["2 public copies"],
             strict=True,
         )

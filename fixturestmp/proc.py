@@ -11,6 +11,10 @@ Grandchildren are found by reading the same files of the children. Where
 those files do not exist (other systems, kernels without
 ``CONFIG_PROC_CHILDREN``) psutil is used.
 
+Most tests start no process, and the checks ask before and after each
+whether this process has any child at all: one ``waitid`` that neither
+waits nor reaps answers that for every thread and every kind of child
+(:func:`has_children`). Only when there are children are the files read.
 The process's own task directory and its one thread's ``children`` file
 are opened once and read again with ``fstat`` and ``pread`` (which makes
 the kernel produce the file afresh): one system call each instead of
@@ -38,6 +42,7 @@ __all__ = [
     "cmdline",
     "descendants",
     "dying",
+    "has_children",
     "info",
     "kept_descriptors",
     "open_fd_count",
@@ -160,6 +165,36 @@ def _single_threaded() -> bool:
         return False
 
 
+# __WALL (linux/wait.h; accepted by waitid since Linux 4.7): children of
+# every kind, those cloned with another exit signal than SIGCHLD too.
+_WALL = 0x40000000
+_WAITID = _USE_PROC and hasattr(os, "waitid") and hasattr(os, "WNOWAIT")
+# waitid(2) options: report a child that has exited, leave it waitable
+# (WNOWAIT), do not wait (WNOHANG). Linux counts every thread's children.
+_ANY_CHILD = (os.WEXITED | os.WNOHANG | os.WNOWAIT | _WALL) if _WAITID else 0
+
+
+def has_children() -> bool:
+    """Return whether this process has a child, running or exited.
+
+    On Linux one ``waitid`` that neither waits nor reaps answers it (the
+    exit status stays for whoever waits for the child); elsewhere, or on
+    a kernel that rejects the call, it is whether :func:`child_pids` finds
+    one.
+    """
+    global _WAITID
+    if _WAITID:
+        try:
+            os.waitid(os.P_ALL, 0, _ANY_CHILD)
+        except ChildProcessError:
+            return False
+        except OSError:  # EINVAL: a kernel older than 4.7.
+            _WAITID = False
+        else:
+            return True
+    return bool(child_pids())
+
+
 def child_pids(pid: int | None = None) -> list[int]:
     """Return the pids of the children of ``pid`` (default: this process).
 
@@ -173,6 +208,8 @@ def child_pids(pid: int | None = None) -> list[int]:
             return [child.pid for child in process.children()]
         except psutil.Error:
             return []
+    if pid is None and _WAITID and not has_children():
+        return []
     if pid is None and _single_threaded():
         # The one thread is the caller: no listing of the threads.
         fd, _ = _kept_open(f"/proc/self/task/{threading.get_native_id()}/children")

@@ -5,7 +5,7 @@ from typing import Any
 
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.runners import environ_snapshot
+from fixturestmp.runners import environ_is, environ_snapshot
 
 __all__ = ["EnvironProbe"]
 
@@ -47,21 +47,28 @@ class EnvironProbe(Probe):
         """
         super().__init__(**kwargs)
         self.clean = clean
+        self._environ: dict[Any, Any] | None = None
 
     def start(self) -> None:
-        self._environ = environ_snapshot()
+        # A probe reused for the next test keeps its snapshot while the
+        # environment is still what it holds: a copy only after a change.
+        if self._environ is None or not environ_is(self._environ):
+            self._environ = environ_snapshot()
         self._cwd = os.getcwd()
 
     def stop(self, test_id: str) -> list[Leak]:
-        before = self._environ
-        after = environ_snapshot()
-        for name in _RUNNERS_OWN:
-            before.pop(name, None)
-            after.pop(name, None)
         try:
             cwd: str | None = os.getcwd()
         except FileNotFoundError:
             cwd = None  # The directory we are in was removed.
+        assert self._environ is not None, "stop() before start()"
+        if cwd == self._cwd and environ_is(self._environ):
+            return []
+        before = dict(self._environ)
+        after = environ_snapshot()
+        for name in _RUNNERS_OWN:
+            before.pop(name, None)
+            after.pop(name, None)
         if after == before and cwd == self._cwd:
             return []
         items = []

@@ -13,6 +13,7 @@ from testtools.matchers import Contains, HasLength, MatchesRegex
 import fixturestmp
 from fixturestmp import leaks
 from fixturestmp.leaks import dirlisting
+from fixturestmp.leaks.environ import EnvironProbe
 from fixturestmp.tests.helpers import REPO_ROOT, run_python
 from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
 
@@ -308,6 +309,32 @@ class TestEnvironLeakCheck(LeakTestCase):
             os.environ[ENV_NAME] = "1"
             del os.environ[ENV_NAME]
         self.assertEqual([], check.leaks)
+
+    def test_a_probe_used_again_sees_changes_made_between_its_uses(self):
+        # Per-test checks reuse their probes, which keep their snapshot
+        # while the environment holds it.
+        probe = EnvironProbe()
+        probe.start()
+        self.assertEqual([], probe.stop("first"))
+        os.environ[ENV_NAME] = "set between tests"
+        probe.start()
+        self.assertEqual([], probe.stop("second"))
+        probe.start()
+        os.environ[ENV_NAME] = "changed by the third"
+        [leak] = probe.stop("third")
+        self.assertThat(
+            leak.detail,
+            Contains(
+                f"{ENV_NAME}: changed to 'changed by the third' "
+                "(was 'set between tests')"
+            ),
+        )
+        probe.start()
+        del os.environ[ENV_NAME]
+        [leak] = probe.stop("fourth")
+        self.assertThat(
+            leak.detail, Contains(f"{ENV_NAME}: unset (was 'changed by the third')")
+        )
 
 
 class TestReporting(LeakTestCase):

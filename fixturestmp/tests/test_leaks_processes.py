@@ -206,21 +206,43 @@ class TestProc(testtools.TestCase):
         # the kept one's number: that file is never read as the children.
         lines = self._run_script(
             """
-            proc.child_pids()
+            child = start()
+            proc.child_pids()  # With a child, the files are read: kept open.
             kept = sorted(proc.kept_descriptors())
+            print(len(kept))
             for fd in kept:
                 os.close(fd)
             with open("numbers", "w") as stream:
                 stream.write("1 2 3\\n")
             reused = [os.open("numbers", os.O_RDONLY) for _ in kept]
-            print(reused == kept, proc.child_pids())
-            child = start()
-            print(proc.child_pids() == [child.pid], proc._single_threaded())
+            print(reused == kept, proc.child_pids() == [child.pid],
+                  proc._single_threaded())
             child.communicate(b"\\n")
+            print(proc.child_pids())
             print(all(os.read(fd, 3) == b"1 2" for fd in reused))
             """
         )
-        self.assertEqual(["True []", "True True", "True"], lines)
+        self.assertEqual(["2", "True True True", "[]", "True"], lines)
+
+    def test_has_children_neither_waits_nor_reaps(self):
+        # Asked before and after every test: a child's exit status stays
+        # for whoever started it, and a thread's children count too.
+        lines = self._run_script(
+            """
+            print(proc.has_children(), proc.child_pids())
+            exited = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+            os.waitid(os.P_PID, exited.pid, os.WEXITED | os.WNOWAIT)
+            print(proc.has_children(), proc.child_pids() == [exited.pid])
+            print(exited.wait(), proc.has_children(), proc.child_pids())
+            started = []
+            thread = threading.Thread(target=lambda: started.append(start()))
+            thread.start()
+            thread.join()
+            print(proc.has_children(), proc.child_pids() == [started[0].pid])
+            started[0].communicate(b"\\n")
+            """
+        )
+        self.assertEqual(["False []", "True True", "3 False []", "True True"], lines)
 
     def test_forked_child_reads_its_own_children(self):
         # The kept descriptors describe the parent's task: a forked child
@@ -254,9 +276,11 @@ class TestProc(testtools.TestCase):
             """
             from fixturestmp.leaks.probe import ProbeSet
 
+            child = start()  # With a child, the processes check reads files.
             probes = ProbeSet(("fds", "processes"))
             probes.start()
             print(probes.stop("first") == [], bool(proc.kept_descriptors()))
+            child.communicate(b"\\n")
             """
         )
         self.assertEqual(["True True"], lines)
