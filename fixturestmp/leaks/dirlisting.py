@@ -10,19 +10,25 @@ File systems stamp times from a coarse clock (the kernel's timer tick), so
 a change made in the same tick as the previous one can leave the time as it
 was. A listing is therefore reused only if, when it was taken, the
 modification time was already older than :data:`SETTLED`: any later change
-then gets a later time. A clock stepped backwards, or a network file system
-whose clock differs from ours, can defeat this; :func:`listing` with
-``fresh=True`` always lists.
+then gets a later time. Some file systems keep times in whole seconds (FAT
+in even ones, whatever the clock): a time with no fraction of a second is
+trusted only after :data:`COARSE_SETTLED`. A clock stepped backwards, or a
+network file system whose clock differs from ours, can defeat this;
+:func:`listing` with ``fresh=True`` always lists.
 """
 
 import os
 import time
 
-__all__ = ["SETTLED", "Entries", "listing"]
+__all__ = ["COARSE_SETTLED", "SETTLED", "Entries", "listing"]
 
 #: Seconds after which a directory's modification time can no longer be
 #: given again by a change: several ticks of the coarsest clock.
 SETTLED = 0.05
+
+#: The same for a time in whole seconds, which a file system keeping times
+#: of one or two seconds (ext3, FAT) gives to every change of those seconds.
+COARSE_SETTLED = 2 + SETTLED
 
 Entries = frozenset[tuple[str, int]]
 _Key = tuple[int, int, int, int, int]
@@ -44,8 +50,9 @@ def listing(directory: str, fresh: bool = False) -> Entries:
     key = _stat_key(directory)
     cached = _cache.get(directory)
     if not fresh and cached is not None and cached[0] == key:
-        listed_at = cached[1]
-        if listed_at - key[2] / 1e9 > SETTLED:
+        modified = key[2]
+        settled = COARSE_SETTLED if modified % 1_000_000_000 == 0 else SETTLED
+        if cached[1] - modified / 1e9 > settled:
             return cached[2]
     started = time.time()
     with os.scandir(directory) as scan:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 import fixtures
 import testtools
@@ -169,6 +170,20 @@ class TestDirListing(LeakTestCase):
         os.utime(self.tmpdir, ns=(listed, listed))
         names = {name for name, _ in dirlisting.listing(str(self.tmpdir))}
         self.assertEqual({"a", "b"}, names)
+
+    def test_a_change_within_the_same_second_is_seen_if_times_are_whole(self):
+        # What a file system keeping times in whole seconds gives: the same
+        # time to every change of that second, long after the clock's tick.
+        # A rename keeps the directory's size and link count on every file
+        # system: only the time can tell.
+        second = int(time.time() - 0.1) * 10**9
+        (self.tmpdir / "a").write_text("x")
+        os.utime(self.tmpdir, ns=(second, second))
+        dirlisting.listing(str(self.tmpdir))
+        os.rename(self.tmpdir / "a", self.tmpdir / "b")
+        os.utime(self.tmpdir, ns=(second, second))
+        names = {name for name, _ in dirlisting.listing(str(self.tmpdir))}
+        self.assertEqual({"b"}, names)
 
     def test_fast_consecutive_tests_each_see_their_file(self):
         for number in range(50):
