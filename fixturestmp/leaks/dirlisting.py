@@ -8,19 +8,32 @@ still holds, for the price of one ``stat``.
 
 File systems stamp times from a coarse clock (the kernel's timer tick), so
 a change made in the same tick as the previous one can leave the time as it
-was. A listing is therefore reused only if, when it was taken, the
-modification time was already older than :data:`SETTLED`: any later change
-then gets a later time. Some file systems keep times in whole seconds (FAT
-in even ones, whatever the clock): a time with no fraction of a second is
-trusted only after :data:`COARSE_SETTLED`. A clock stepped backwards, or a
-network file system whose clock differs from ours, can defeat this;
-:func:`listing` with ``fresh=True`` always lists.
+was. Linux 6.13 and later give a change a finer time once the old one has
+been read (multigrain timestamps, on ext4, xfs, btrfs and tmpfs): since
+each listing reads the time first, a change after it always gets a later
+one. Whether the file system does is tried once per file system, in a
+directory made for it (:func:`later_after_stat`). Where it does not, a
+listing is reused only if, when it was taken, the modification time was
+already older than :data:`SETTLED`: any later change then gets a later
+time. Some file systems keep times in whole seconds (FAT in even ones,
+whatever the clock): a time with no fraction of a second is trusted only
+after :data:`COARSE_SETTLED`. A clock stepped backwards, or a network file
+system whose clock differs from ours, can defeat this; :func:`listing` with
+``fresh=True`` always lists.
 """
 
 import os
+import tempfile
 import time
 
-__all__ = ["COARSE_SETTLED", "SETTLED", "Entries", "listing"]
+__all__ = [
+    "COARSE_SETTLED",
+    "PROBE_PREFIX",
+    "SETTLED",
+    "Entries",
+    "later_after_stat",
+    "listing",
+]
 
 #: Seconds after which a directory's modification time can no longer be
 #: given again by a change: several ticks of the coarsest clock.
@@ -30,11 +43,21 @@ SETTLED = 0.05
 #: of one or two seconds (ext3, FAT) gives to every change of those seconds.
 COARSE_SETTLED = 2 + SETTLED
 
+#: Names the directory :func:`later_after_stat` makes, and removes at once.
+PROBE_PREFIX = "fixturestmp-clockprobe-"
+
+# How many times a change after a stat must get a later time. Where times
+# come from the timer tick, two changes some microseconds apart get
+# different times about once in a hundred: all of eight, never.
+_TRIES = 8
+
 Entries = frozenset[tuple[str, int]]
 _Key = tuple[int, int, int, int, int]
 
 # directory -> (its stat when listed, when the listing started, the listing)
 _cache: dict[str, tuple[_Key, float, Entries]] = {}
+# st_dev -> whether a change after a stat gets a later time there
+_later: dict[int, bool] = {}
 
 
 def _stat_key(directory: str) -> _Key:
@@ -50,6 +73,11 @@ def listing(directory: str, fresh: bool = False) -> Entries:
     key = _stat_key(directory)
     cached = _cache.get(directory)
     if not fresh and cached is not None and cached[0] == key:
+        later = _later.get(key[0])
+        if later is None:
+            later = _later[key[0]] = later_after_stat(directory)
+        if later:
+            return cached[2]
         modified = key[2]
         settled = COARSE_SETTLED if modified % 1_000_000_000 == 0 else SETTLED
         if cached[1] - modified / 1e9 > settled:
@@ -59,3 +87,32 @@ def listing(directory: str, fresh: bool = False) -> Entries:
         entries = frozenset((entry.name, entry.inode()) for entry in scan)
     _cache[directory] = (key, started, entries)
     return entries
+
+
+def later_after_stat(directory: str) -> bool:
+    """Return whether, on the file system of ``directory``, a change made
+    after a ``stat`` of a directory always gets a later modification time.
+
+    Tried in a directory made in ``directory`` for it (named
+    :data:`PROBE_PREFIX`...), removed at once; False if it cannot be made.
+    """
+    try:
+        probe = tempfile.mkdtemp(prefix=PROBE_PREFIX, dir=directory)
+    except OSError:
+        return False
+    entry = os.path.join(probe, "entry")
+    try:
+        for _ in range(_TRIES):
+            before = os.stat(probe).st_mtime_ns
+            os.mkdir(entry)
+            made = os.stat(probe).st_mtime_ns
+            os.rmdir(entry)
+            if not before < made < os.stat(probe).st_mtime_ns:
+                return False
+        return True
+    except OSError:
+        return False
+    finally:
+        if os.path.isdir(entry):
+            os.rmdir(entry)
+        os.rmdir(probe)

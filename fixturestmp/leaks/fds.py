@@ -54,9 +54,11 @@ def _current_fds() -> frozenset[int]:
     if _last is not None and count == len(_last[0]):
         listed, poller = _last
         try:
-            closed = any(events & select.POLLNVAL for _, events in poller.poll(0))
+            # Most often none: no events were asked.
+            flagged = poller.poll(0)
         except OSError:
-            closed = True
+            flagged = [(-1, select.POLLNVAL)]
+        closed = any(events & select.POLLNVAL for _, events in flagged)
         if not closed:
             return listed
     listed = frozenset(_open_fds())

@@ -20,7 +20,7 @@ from typing import Any
 
 from fixturestmp import owners
 from fixturestmp.basedir import is_base_name
-from fixturestmp.leaks.dirlisting import listing
+from fixturestmp.leaks.dirlisting import PROBE_PREFIX, listing
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.probe import Probe
 from fixturestmp.leaks.runtime import owned_temp_dir
@@ -28,8 +28,9 @@ from fixturestmp.removal import RemovalError, remove_tree
 
 __all__ = ["FileProbe", "own_temp_dir"]
 
-# Directories that test tools keep on purpose across tests and runs.
-_KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-")
+# Directories that test tools keep on purpose across tests and runs, and
+# the one the listing makes for a moment to try the file system's clock.
+_KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-", PROBE_PREFIX)
 _MAX_LISTED = 200
 
 

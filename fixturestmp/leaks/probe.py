@@ -177,6 +177,13 @@ class ProbeSet(Probe):
                     **options,
                 )
             )
+        # Measured, then stopped, in reverse order; those that confirm by
+        # changing the process stop last (see stop()).
+        backwards = self.members[::-1]
+        self._measuring = [m for m in backwards if type(m).measure is not Probe.measure]
+        self._stopping = [m for m in backwards if not m.confirms] + [
+            m for m in self.members if m.confirms
+        ]
 
     def _member_class(self, name: str) -> type[Probe]:
         return probe_class(name)
@@ -187,7 +194,7 @@ class ProbeSet(Probe):
             member.start()
 
     def measure(self) -> None:
-        for member in reversed(self.members):
+        for member in self._measuring:
             member.measure()
 
     def stop(self, test_id: str) -> list[Leak]:
@@ -206,15 +213,18 @@ class ProbeSet(Probe):
             self.measure()
         except Exception as error:
             errors.append(error)
-        confirming = [member for member in self.members if member.confirms]
-        others = [member for member in reversed(self.members) if not member.confirms]
-        for member in others + confirming:
+        for member in self._stopping:
             try:
-                found[member.name] = member.stop(test_id)
+                leaks = member.stop(test_id)
             except Exception as error:  # the other checks still stop
                 errors.append(error)
+            else:
+                if leaks:
+                    found[member.name] = leaks
         if errors:
             raise errors[0]
+        if not found:
+            return []
         return [
             leak
             for member in reversed(self.members)

@@ -27,13 +27,17 @@ class ThreadProbe(Probe):
     grace = 0.1
 
     def start(self) -> None:
-        self._before = set(threading.enumerate())
+        self._before = threading.enumerate()
 
     def stop(self, test_id: str) -> list[Leak]:
+        now = threading.enumerate()
+        if now == self._before:  # The same threads: most tests start none.
+            return []
+        before = set(self._before)
         new = [
             thread
-            for thread in threading.enumerate()
-            if thread not in self._before and not thread.name.startswith(_OWN_PREFIX)
+            for thread in now
+            if thread not in before and not thread.name.startswith(_OWN_PREFIX)
         ]
         if not new:
             return []
