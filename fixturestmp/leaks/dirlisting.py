@@ -9,7 +9,7 @@ still holds, for the price of one ``stat``.
 File systems stamp times from a coarse clock (the kernel's timer tick), so
 a change made in the same tick as the previous one can leave the time as it
 was. Linux 6.13 and later give a change a finer time once the old one has
-been read (multigrain timestamps, on ext4, xfs, btrfs and tmpfs): since
+been read, on file systems with multigrain timestamps (ext4 is one): since
 each listing reads the time first, a change after it always gets a later
 one. Whether the file system does is tried once per file system, in a
 directory made for it (:func:`later_after_stat`). Where it does not, a
@@ -90,29 +90,45 @@ def listing(directory: str, fresh: bool = False) -> Entries:
 
 
 def later_after_stat(directory: str) -> bool:
-    """Return whether, on the file system of ``directory``, a change made
-    after a ``stat`` of a directory always gets a later modification time.
+    """Return whether, on the file system of ``directory``, every change to
+    a directory made after a ``stat`` of it gets a later modification time.
 
-    Tried in a directory made in ``directory`` for it (named
-    :data:`PROBE_PREFIX`...), removed at once; False if it cannot be made.
+    Each kind of change is tried (a file system may stamp some with the
+    entry's time: tmpfs on Linux 6.18 gives ``rmdir`` the old one), in a
+    directory made in ``directory`` for it (named :data:`PROBE_PREFIX`...)
+    and removed at once; False if it cannot be made.
     """
     try:
         probe = tempfile.mkdtemp(prefix=PROBE_PREFIX, dir=directory)
     except OSError:
         return False
-    entry = os.path.join(probe, "entry")
+    one, other = os.path.join(probe, "one"), os.path.join(probe, "other")
+    changes = (
+        lambda: os.mkdir(one),
+        lambda: os.rename(one, other),
+        lambda: os.rmdir(other),
+        lambda: os.close(os.open(one, os.O_CREAT | os.O_WRONLY, 0o600)),
+        lambda: os.link(one, other),
+        lambda: os.unlink(other),
+        lambda: os.unlink(one),
+        lambda: os.symlink("none", one),
+        lambda: os.unlink(one),
+    )
     try:
         for _ in range(_TRIES):
-            before = os.stat(probe).st_mtime_ns
-            os.mkdir(entry)
-            made = os.stat(probe).st_mtime_ns
-            os.rmdir(entry)
-            if not before < made < os.stat(probe).st_mtime_ns:
-                return False
+            for change in changes:
+                before = os.stat(probe).st_mtime_ns
+                change()
+                if os.stat(probe).st_mtime_ns <= before:
+                    return False
         return True
     except OSError:
         return False
     finally:
-        if os.path.isdir(entry):
-            os.rmdir(entry)
+        # What a failed change left: only what was made here is removed.
+        for path in (one, other):
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.rmdir(path)
+            elif os.path.lexists(path):
+                os.unlink(path)
         os.rmdir(probe)
