@@ -125,10 +125,18 @@ def later_after_stat(directory: str) -> bool:
     except OSError:
         return False
     finally:
-        # What a failed change left: only what was made here is removed.
-        for path in (one, other):
+        _remove_probe(probe, (one, other))
+
+
+def _remove_probe(probe: str, made: tuple[str, ...]) -> None:
+    # Only what the probe made is removed. Should another process put
+    # something in it, it stays: named as ours, ``files`` never reports it.
+    try:
+        for path in made:
             if os.path.isdir(path) and not os.path.islink(path):
                 os.rmdir(path)
             elif os.path.lexists(path):
                 os.unlink(path)
         os.rmdir(probe)
+    except OSError:
+        pass

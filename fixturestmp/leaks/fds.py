@@ -54,11 +54,9 @@ def _current_fds() -> frozenset[int]:
     if _last is not None and count == len(_last[0]):
         listed, poller = _last
         try:
-            # Most often none: no events were asked.
-            flagged = poller.poll(0)
+            closed = any(events & select.POLLNVAL for _, events in poller.poll(0))
         except OSError:
-            flagged = [(-1, select.POLLNVAL)]
-        closed = any(events & select.POLLNVAL for _, events in flagged)
+            closed = True
         if not closed:
             return listed
     listed = frozenset(_open_fds())
