@@ -10,6 +10,9 @@ command does not pay for fixtures and testtools when it does not need them.
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# Notes the temporary directory before any test can move it (os only).
+import fixturestmp.systemtmp  # noqa: F401
+
 if TYPE_CHECKING:
     from fixturestmp.dropin import TempDir
     from fixturestmp.errors import ConfigError, SessionStateError, UnsafeRootError

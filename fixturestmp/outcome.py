@@ -1,65 +1,160 @@
 """Learning whether the running test failed, with no help from the test.
 
-Each run of a test case that uses fixturestmp gets one :class:`CaseWatch`,
-made by :func:`fixturestmp.runners.watch`: it learns the outcome as the run
-goes (see :mod:`fixturestmp.runners` for how, per runner) and tells every
-directory waiting on it once the run's last cleanup is done.
+Each run of a test that uses fixturestmp gets one :class:`CaseWatch`: it
+learns the outcome as the run goes and tells every directory waiting on it
+when the run's last cleanup is done, when a failure arrives after that, and
+when the runner has reported the test. Under pytest the plugin
+(:mod:`fixturestmp.pytest_plugin`) makes it from pytest's own reports of
+each phase, and says which test runs through :func:`set_running_test`;
+elsewhere :func:`fixturestmp.runners.watch` makes it for the unittest or
+testtools case running (see :mod:`fixturestmp.runners` for how).
 """
 
-import unittest
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["CaseWatch", "OutcomeMixin"]
+__all__ = [
+    "CaseWatch",
+    "OutcomeMixin",
+    "Waiter",
+    "running_test",
+    "set_running_test",
+]
 
-Decider = Callable[[str], None]
+#: Returns the watch of the test a runner's plugin says is running, or None.
+_running: "Callable[[], CaseWatch | None] | None" = None
+
+
+def set_running_test(finder: "Callable[[], CaseWatch | None] | None") -> None:
+    """Let a runner's plugin say which test runs: ``finder()`` returns its
+    watch (made on first use) while one runs, else None; None withdraws it.
+    """
+    global _running
+    _running = finder
+
+
+def running_test() -> "CaseWatch | None":
+    """Return the watch of the test a runner's plugin says is running."""
+    finder = _running
+    return finder() if finder is not None else None
+
+
+class Waiter(Protocol):
+    """What waits on a :class:`CaseWatch`: a directory whose fate hangs on
+    its test's outcome.
+    """
+
+    def test_ended(self, outcome: str) -> None:
+        """The test's last cleanup has run; ``outcome`` is known so far."""
+
+    def test_failed(self) -> None:
+        """A failure was heard after the test's last cleanup."""
+
+    def test_reported(self, outcome: str) -> None:
+        """The runner has reported the test: ``outcome`` is final."""
 
 
 class CaseWatch:
-    """One run of one test case, and the deciders waiting for its outcome.
+    """One run of one test, and what waits for its outcome.
 
-    The runner's adapter sets :attr:`failed` and :attr:`skipped` as it
-    learns them, and calls :meth:`end` after the run's last cleanup.
+    The runner's adapter calls :meth:`fail` and sets :attr:`skipped` as it
+    learns them, calls :meth:`end` after the run's last cleanup, and
+    :meth:`report` once the runner has reported the test, when no failure
+    can come any more. Until then a failure may still arrive (a test that
+    runs its own cleanups, a ``run()`` that reports after its parent's, a
+    pytest teardown): :meth:`fail` passes it on at once, so that what waits
+    keeps its directory. A failure is final; a pass is final only once
+    reported.
 
-    :ivar case: The test case.
-    :ivar ended: The outcome once the run has ended, else None.
+    :ivar case: The test case (or the runner's test item).
+    :ivar ended: The outcome as known after the run's last cleanup, else None.
+    :ivar reported: The final outcome, once reported, else None.
     :ivar failed: Whether the run has failed so far.
     :ivar skipped: Whether the run has been skipped so far.
+    :ivar reports_later: Whether the adapter calls :meth:`report` itself,
+        after :meth:`end`; else :meth:`end` reports.
     """
 
-    __slots__ = ("_deciders", "case", "ended", "failed", "skipped")
+    __slots__ = (
+        "_waiters",
+        "case",
+        "ended",
+        "failed",
+        "reported",
+        "reports_later",
+        "skipped",
+    )
 
-    def __init__(self, case: unittest.TestCase) -> None:
+    def __init__(self, case: Any) -> None:
         self.case = case
         self.ended: str | None = None
+        self.reported: str | None = None
         self.failed = False
         self.skipped = False
-        self._deciders: list[Decider] = []
+        self.reports_later = False
+        self._waiters: list[Waiter] = []
+
+    def test_id(self) -> str:
+        """Return the id the runner reports the test under."""
+        return str(self.case.id())
+
+    def test_name(self) -> str:
+        """Return the test's own name (a directory is named after it)."""
+        return self.test_id().rpartition(".")[2]
 
     def so_far(self) -> str:
         """Return the outcome as known now: ``passed``, ``failed``, ``skipped``."""
-        if self.ended is not None:
-            return self.ended
         if self.failed:
             return "failed"
         return "skipped" if self.skipped else "passed"
 
-    def wait(self, decider: Decider) -> None:
-        """Call ``decider(outcome)`` once the run's last cleanup has run."""
-        self._deciders.append(decider)
+    def wait(self, waiter: Waiter) -> None:
+        """Tell ``waiter`` when the run ends, fails late, and is reported."""
+        self._waiters.append(waiter)
+
+    def fail(self) -> None:
+        """The run failed: after its last cleanup, tell every waiter now."""
+        self.failed = True
+        if self.ended is not None and self.reported is None:
+            _each(self._waiters, lambda waiter: waiter.test_failed())
 
     def end(self) -> None:
-        """The run's last cleanup has run: tell every decider its outcome."""
+        """The run's last cleanup has run: tell every waiter the outcome so
+        far; report it too unless :attr:`reports_later`.
+        """
+        if self.ended is not None:
+            return
         outcome = self.ended = self.so_far()
-        deciders, self._deciders = self._deciders, []
-        errors = []
-        for decide in deciders:
-            try:
-                decide(outcome)
-            except Exception as error:  # raised below, once all have run
-                errors.append(error)
-        if errors:
-            raise errors[0]
+        try:
+            _each(self._waiters, lambda waiter: waiter.test_ended(outcome))
+        finally:
+            if not self.reports_later:
+                self.report()
+
+    def report(self) -> None:
+        """The runner has reported the test: tell every waiter the final
+        outcome. Ends the run first if nothing did.
+        """
+        if self.reported is not None:
+            return
+        if self.ended is None:
+            self.reports_later = True
+            self.end()
+        outcome = self.reported = self.so_far()
+        waiters, self._waiters = self._waiters, []
+        _each(waiters, lambda waiter: waiter.test_reported(outcome))
+
+
+def _each(waiters: list[Waiter], tell: Callable[[Waiter], None]) -> None:
+    """Tell every waiter, whatever one raises; then raise the first error."""
+    errors = []
+    for waiter in list(waiters):
+        try:
+            tell(waiter)
+        except Exception as error:  # raised below, once all have heard
+            errors.append(error)
+    if errors:
+        raise errors[0]
 
 
 class OutcomeMixin:

@@ -1,8 +1,17 @@
-"""pytest plugin: fixturestmp's leak checks around every test, when asked.
+"""pytest plugin: each test's outcome for its directories, and fixturestmp's
+leak checks around every test, when asked.
 
-Registered under the ``pytest11`` entry point. Without its options it only
-adds them to ``pytest --help``. With ``--fixturestmp-leaks=memory,processes``
-(any names of :mod:`fixturestmp.leaks`, or ``all``) each test is measured
+Registered under the ``pytest11`` entry point. It always tells the
+directories a test makes (:class:`~fixturestmp.TempDirFixture`, in a test
+function, a function-scoped fixture, or a unittest case run by pytest) the
+test's outcome as pytest reports it: setup, call and teardown are all
+read, and the decision waits for the teardown report, so a failing
+teardown keeps the directory. A directory a wider fixture makes is shared
+by tests to come: its outcome is unknown, as from ``setUpClass``. Without its options it does
+nothing else but add them to ``pytest --help``.
+
+With ``--fixturestmp-leaks=memory,processes`` (any names of
+:mod:`fixturestmp.leaks`, or ``all``) each test is measured
 before its setup and after its teardown, and the ``LEAKED ...`` lines are
 printed, largest first, in a ``fixturestmp leaks`` section at the end of the
 run. ``--fixturestmp-leaks-fail`` fails the leaking tests (at teardown).
@@ -28,12 +37,14 @@ what one worker leaves is not blamed on a test of another.
 """
 
 import os
+import warnings
 from typing import Any
 
 import pytest
 
 from fixturestmp.config import resolve
 from fixturestmp.errors import ConfigError
+from fixturestmp.outcome import CaseWatch, set_running_test
 
 __all__ = ["LeakPlugin"]
 
@@ -58,6 +69,100 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail the tests that leak (at teardown); without "
         "--fixturestmp-leaks, run the leak_checks set in the configuration",
     )
+
+
+class _ItemWatch(CaseWatch):
+    """The watch of one pytest test item: pytest's reports of its phases
+    are its outcome; the teardown report is the last word.
+    """
+
+    __slots__ = ()
+
+    def test_id(self) -> str:
+        return str(self.case.nodeid)
+
+    def test_name(self) -> str:
+        return str(self.case.name)
+
+
+# The item running in this process (pytest runs one at a time), and the
+# watches of items whose directories wait for them, by node id.
+_item: pytest.Item | None = None
+_watches: dict[str, CaseWatch] = {}
+# The scopes of the fixtures being set up now, innermost last.
+_scopes: list[str] = []
+
+
+def _running_item() -> CaseWatch | None:
+    item = _item
+    if item is None or (_scopes and _scopes[-1] != "function"):
+        # A fixture of a wider scope (a unittest setUpClass too) is shared
+        # by tests to come: no one test's outcome is its user's.
+        return None
+    watch = _watches.get(item.nodeid)
+    if watch is None:
+        watch = _watches[item.nodeid] = _ItemWatch(item)
+        watch.reports_later = True
+    return watch
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Any:
+    global _item
+    _item = item
+    try:
+        yield
+    finally:
+        _item = None
+        # A run cut short before its teardown report: what is known so far.
+        _report(_watches.pop(item.nodeid, None))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: Any) -> Any:
+    _scopes.append(fixturedef.scope)
+    try:
+        yield
+    finally:
+        _scopes.pop()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    watch = _watches.get(report.nodeid)
+    if watch is None:
+        return
+    expected = hasattr(report, "wasxfail")
+    if report.failed or (report.passed and expected):
+        watch.fail()  # An error in any phase, or an unexpected success.
+    elif report.skipped and not expected:
+        watch.skipped = True
+    if report.when == "teardown":
+        _report(_watches.pop(report.nodeid, None))
+
+
+def _report(watch: CaseWatch | None) -> None:
+    # pytest has reported the test: a problem removing its directory is a
+    # warning, never an error of pytest's own.
+    if watch is None:
+        return
+    try:
+        watch.report()
+    except Exception as error:
+        warnings.warn(
+            f"fixturestmp: after {watch.test_id()} was reported: {error}",
+            RuntimeWarning,
+            stacklevel=1,
+        )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    set_running_test(_running_item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    set_running_test(None)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -20,6 +20,8 @@ import functools
 import os
 import sys
 import unittest
+import warnings
+import weakref
 from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -185,6 +187,10 @@ def watch(case: unittest.TestCase) -> CaseWatch | None:
         else:
             return None  # Not inside run(): set up from outside any test.
         _WATCHES[id(case)] = found
+        result = _run_result(case)
+        if result is not None and _hear_reports(result):
+            found.reports_later = True
+            _REPORTING[id(case)] = found
     return found
 
 
@@ -196,7 +202,7 @@ def _classify(watch: CaseWatch, error_type: type[BaseException] | None) -> None:
     elif not issubclass(error_type, _expected_failure()):
         # testtools 2.7-2.9.1: an unexpected success is raised as
         # _UnexpectedSuccess; it counts as a failure, as runners report.
-        watch.failed = True
+        watch.fail()
 
 
 class _TesttoolsWatch(CaseWatch):
@@ -222,8 +228,13 @@ class _TesttoolsWatch(CaseWatch):
         return super().so_far()
 
     def _end_run(self) -> None:
-        del _WATCHES[id(self.case)]
         self.end()
+
+    def report(self) -> None:
+        try:
+            super().report()
+        finally:
+            _forget(self)
 
 
 def _on_exception(case_id: int, exc_info: Any) -> None:
@@ -249,11 +260,17 @@ class _UnittestWatch(CaseWatch):
         after_cleanups(case, self._end_run)
 
     def _end_run(self) -> None:
-        del _WATCHES[id(self.case)]
-        outcome = self._outcome
-        outcome.result = self._result
-        self._learn_from(outcome)
+        # The listener stays until the report: a test that ran its own
+        # cleanups may still fail.
+        self._learn_from(self._outcome)
         self.end()
+
+    def report(self) -> None:
+        try:
+            super().report()
+        finally:
+            self._outcome.result = self._result
+            _forget(self)
 
     def _learn_from(self, outcome: Any) -> None:
         case = self.case
@@ -264,13 +281,13 @@ class _UnittestWatch(CaseWatch):
         self.skipped = self.skipped or bool(getattr(outcome, "skipped", ()))
         success = case.__dict__.get(_SUCCESS, outcome.success)
         if not success and not self.skipped:
-            self.failed = True  # An error reported before we listened.
+            self.fail()  # An error reported before we listened.
         method = getattr(case, test_name(case), None)
         expecting = getattr(case, "__unittest_expecting_failure__", False) or (
             getattr(method, "__unittest_expecting_failure__", False)
         )
         if success and expecting and not outcome.expectedFailure:
-            self.failed = True  # An unexpected success: runners fail it.
+            self.fail()  # An unexpected success: runners fail it.
 
 
 class _Listener:
@@ -290,10 +307,194 @@ class _Listener:
         if name == "addSkip":
             self._watch.skipped = True
         elif name != "addSubTest":
-            self._watch.failed = True
+            self._watch.fail()
         elif args[-1] is not None:  # addSubTest(test, subtest, exc_info)
             _classify(self._watch, args[-1][0])
         return add(*args)
+
+
+def _forget(watch: CaseWatch) -> None:
+    key = id(watch.case)
+    if _WATCHES.get(key) is watch:
+        del _WATCHES[key]
+    if _REPORTING.get(key) is watch:
+        del _REPORTING[key]
+
+
+# The runner's reports. unittest 3.10-3.13 and testtools 2.7-2.9.1: run()
+# reports the test to the result it was given (testtools through a
+# decorator that calls the given result in turn), and calls its stopTest
+# last, whatever happened; a run() that overrides theirs may report more
+# after it. The given result is heard there, by instance attributes that
+# pass every call on: hooked once per result object, for its life.
+
+#: The watches whose runs a hooked result will report, by ``id(case)``.
+_REPORTING: dict[int, CaseWatch] = {}
+_HEARD = "_fixturestmp_heard"
+_FAILURES = ("addError", "addFailure", "addUnexpectedSuccess")
+#: Whether a class's run() is unittest's or testtools' own (wrapped or not).
+_OWN_RUN: dict[type, bool] = {}
+
+
+def _run_result(case: unittest.TestCase) -> Any:
+    """Return the result ``case``'s run() was given, or None (none given
+    to testtools' run, which makes its own, or the run is not found).
+    """
+    module = _testtools()
+    runs = {_UNITTEST_RUN}
+    if module is not None:
+        runs.add(_own_run(module.TestCase).__code__)
+    found = _result_on_stack(sys._getframe(1), case, runs)
+    if found is None:
+        # A worker thread of the test: its run is on another thread.
+        frame = None
+        for frame in thread_frames().values():
+            found = _result_on_stack(frame, case, runs)
+            if found is not None:
+                break
+        del frame  # This frame holds no frame: no reference cycle.
+    return found
+
+
+def _result_on_stack(frame: FrameType | None, case: Any, runs: set[Any]) -> Any:
+    while frame is not None:
+        if frame.f_code in runs and frame.f_locals.get("self") is case:
+            return frame.f_locals.get("result")
+        frame = frame.f_back
+    return None
+
+
+def _hear_reports(result: Any) -> bool:
+    """Hook ``result`` (once) so that the runs it reports tell their watch;
+    return False where it cannot be hooked (no instance dictionary, or no
+    weak reference to it).
+    """
+    attributes = getattr(result, "__dict__", None)
+    if not isinstance(attributes, dict):
+        return False
+    if attributes.get(_HEARD) is not None:
+        return True
+    try:
+        ref = weakref.ref(result)
+    except TypeError:
+        return False
+    late: list[CaseWatch] = []
+    hooks: list[tuple[str, Callable[..., Any]]] = [
+        *((name, _heard_failure) for name in _FAILURES),
+        ("addSkip", _heard_skip),
+        ("addSubTest", _heard_subtest),
+        ("stopTest", functools.partial(_heard_stop, late)),
+        ("startTest", functools.partial(_heard_next, late)),
+        ("stopTestRun", functools.partial(_heard_next, late)),
+    ]
+    try:
+        for name, hear in hooks:
+            call = getattr(result, name, None)
+            if call is not None:
+                setattr(result, name, _Hearing(hear, _unbound(result, call, ref)))
+        attributes[_HEARD] = late
+    except (AttributeError, TypeError):  # A read-only attribute.
+        return False
+    return True
+
+
+def _unbound(result: Any, call: Any, ref: "weakref.ref[Any]") -> Any:
+    """Return ``call`` as something ``result``'s dictionary may hold with
+    no reference cycle: a method of ``result`` is called through ``ref``.
+    """
+    if getattr(call, "__self__", None) is result:
+        function = call.__func__
+        return lambda *args, **kwargs: function(ref(), *args, **kwargs)
+    return call
+
+
+class _Hearing:
+    """A result's method, heard as it is called."""
+
+    __slots__ = ("_call", "_hear")
+
+    def __init__(self, hear: Callable[..., Any], call: Callable[..., Any]) -> None:
+        self._hear = hear
+        self._call = call
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._hear(self._call, *args, **kwargs)
+
+
+def _heard_failure(add: Callable[..., Any], test: Any, *args: Any, **kw: Any) -> Any:
+    watch = _REPORTING.get(id(test))
+    if watch is not None:
+        watch.fail()
+    return add(test, *args, **kw)
+
+
+def _heard_skip(add: Callable[..., Any], test: Any, *args: Any, **kw: Any) -> Any:
+    watch = _REPORTING.get(id(test))
+    if watch is not None:
+        watch.skipped = True
+    return add(test, *args, **kw)
+
+
+def _heard_subtest(add: Callable[..., Any], test: Any, *args: Any, **kw: Any) -> Any:
+    # addSubTest(test, subtest, exc_info): exc_info None for a passed one.
+    watch = _REPORTING.get(id(test))
+    if watch is not None and args and args[-1] is not None:
+        _classify(watch, args[-1][0])
+    return add(test, *args, **kw)
+
+
+def _heard_stop(
+    late: list[CaseWatch], stop: Callable[..., Any], test: Any, *args: Any
+) -> Any:
+    outcome = stop(test, *args)
+    watch = _REPORTING.get(id(test))
+    if watch is not None:
+        if _reports_after_run(test):
+            late.append(watch)  # Reported at the next test, or the end.
+        else:
+            _report_all([watch])
+    return outcome
+
+
+def _heard_next(late: list[CaseWatch], call: Callable[..., Any], *args: Any) -> Any:
+    # The tests stopped before are over for good: their run() has returned.
+    if late:
+        waiting, late[:] = late[:], []
+        _report_all(waiting)
+    return call(*args)
+
+
+def _report_all(watches: list[CaseWatch]) -> None:
+    """Report each run; what goes wrong is a warning, never the runner's
+    error: the test is reported already, and the runner goes on.
+    """
+    for watch in watches:
+        try:
+            watch.report()
+        except Exception as error:
+            warnings.warn(
+                f"fixturestmp: after {watch.test_id()} was reported: {error}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+
+def _reports_after_run(test: Any) -> bool:
+    """Return whether ``test``'s class overrides unittest's or testtools'
+    run(): the override may report a failure after theirs has returned.
+    """
+    kind = type(test)
+    own = _OWN_RUN.get(kind)
+    if own is None:
+        run = getattr(kind, "run", None)
+        run = getattr(run, "__wrapped__", run)
+        code = getattr(run, "__code__", None)
+        module = _testtools()
+        own = code is _UNITTEST_RUN or (
+            module is not None and code is _own_run(module.TestCase).__code__
+        )
+        _OWN_RUN[kind] = own
+    return not own
 
 
 # The runtime's private state, for the leak checks.

@@ -13,13 +13,13 @@ import testtools
 from testtools.content import Content
 from testtools.content_type import UTF8_TEXT
 
-from fixturestmp import runners
+from fixturestmp import forks, runners
 from fixturestmp.config import resolve
 from fixturestmp.details import listing, text_detail
-from fixturestmp.outcome import CaseWatch
+from fixturestmp.outcome import CaseWatch, running_test
 from fixturestmp.policy import RetentionPolicy
 from fixturestmp.removal import remove_tree
-from fixturestmp.retention import decide
+from fixturestmp.retention import Decision, decide
 from fixturestmp.session import SessionTempFixture, default_session
 
 __all__ = ["TempDirFixture", "open_directory"]
@@ -123,14 +123,16 @@ def open_directory(
         ``tempfile.mkdtemp(dir=rootdir)`` does; it is recorded in the session
         but never pruned with it.
     """
-    case = runners.running_case()
-    watch = runners.watch(case) if case is not None else None
+    # pytest's plugin, where it runs, knows the test's outcome best: it
+    # hears every phase. Else the unittest or testtools case running.
+    watch = running_test()
+    case = runners.running_case() if watch is None else None
+    if case is not None:
+        watch = runners.watch(case)
     session = session or default_session()
     sessiondir = session.sessiondir
     if rootdir is None:
-        where = sessiondir.make_dir(
-            name or (runners.test_name(case) if case else "tmp")
-        )
+        where = sessiondir.make_dir(name or _default_name(watch, case))
         remove = sessiondir.discard
     else:
         where = os.path.abspath(tempfile.mkdtemp(dir=rootdir))
@@ -148,12 +150,34 @@ def open_directory(
     return directory
 
 
+def _default_name(watch: CaseWatch | None, case: unittest.TestCase | None) -> str:
+    if case is not None:
+        return runners.test_name(case)
+    if watch is not None:
+        return watch.test_name()
+    return "tmp"
+
+
+#: Which process made an object: 0 in the process that imported this, one
+#: more in each forked child. A child's copy of its parent's directory is
+#: never settled there: the parent decides, records and removes it.
+_process = 0
+
+
+@forks.after_fork_in_child
+def _forked() -> None:
+    global _process
+    _process += 1
+
+
 class _Directory:
     """One directory a :class:`TempDirFixture` made, until its fate is decided.
 
-    It is decided once both its user is done (the fixture is cleaned up) and
-    the test it was made in has ended; with no test, at cleanUp; if its
-    session ends first, then, on what is known.
+    A failure decides it at once: kept (under ``failed``), whenever it is
+    learned. A pass or skip decides it only once its user is done (the
+    fixture is cleaned up) and the runner has reported the test, when no
+    failure can come any more. With no test, it is decided at cleanUp; if
+    its session ends first, then, on what is known.
 
     :ivar where: The directory, an absolute path as text.
     :ivar session: The session it is recorded in.
@@ -171,6 +195,7 @@ class _Directory:
         "_in_session",
         "_listed",
         "_path",
+        "_process",
         "_remove",
         "_text",
         "_watch",
@@ -204,6 +229,7 @@ class _Directory:
         self._watch = watch
         self._closed = False
         self._listed = False
+        self._process = _process
         self._text = bytearray(f"{where}\n{_PENDING}\n".encode("utf-8", "replace"))
         text = self._text  # Not self: no reference cycle, freed at once.
         # A bytearray where testtools expects bytes: the same buffer in every
@@ -211,7 +237,7 @@ class _Directory:
         self.detail = Content(UTF8_TEXT, lambda: [text])  # type: ignore[list-item]
         session.sessiondir.hold(id(self), self._session_ends)
         if watch is not None:
-            watch.wait(self._test_ended)
+            watch.wait(self)
 
     @property
     def path(self) -> Path:
@@ -235,22 +261,50 @@ class _Directory:
         watch = self._watch
         if watch is None:
             self._settle(*self._without_test(_OUTSIDE))
-        elif watch.ended is not None or self.failure is not None:
+        elif self.failure is not None:
             # Nothing the test does later can make a failure a pass.
+            self._settle("failed", self.failure)
+        elif watch.reported is not None:
             self._settle(*self._without_test(_OUTLIVED))
+        elif watch.ended is not None:
+            # Done with after the test's last cleanup (by a later cleanup of
+            # its runner's): the outcome so far, final once reported.
+            self._expect(watch.so_far())
 
-    def _test_ended(self, outcome: str) -> None:
+    # What its test's watch tells it (outcome.Waiter).
+
+    def test_ended(self, outcome: str) -> None:
+        """Its test's last cleanup has run."""
         if self.failure is not None:
             self._settle("failed", self.failure)
         elif outcome == "failed":
             self._settle("failed", "the test failed")
         elif self._closed:
-            self._settle(outcome, _TEST_WHY[outcome])
+            self._expect(outcome)
         # Else it is still in use after its test: decided at cleanUp.
-        if self._listed:
-            case = self._watch.case  # type: ignore[union-attr]
-            if isinstance(case, testtools.TestCase):
-                self._tell(case)
+        self._tell_case()
+
+    def test_failed(self) -> None:
+        """A failure of its test was heard after its last cleanup."""
+        self._settle("failed", self.failure or _FAILED_LATE)
+        self._tell_case()
+
+    def test_reported(self, outcome: str) -> None:
+        """The runner reported its test: ``outcome`` is final."""
+        if self.failure is not None:
+            self._settle("failed", self.failure)
+        elif outcome == "failed":
+            self._settle("failed", _FAILED_LATE)
+        elif self._closed:
+            self._settle(outcome, _TEST_WHY[outcome])
+
+    def _expect(self, outcome: str) -> None:
+        """Say what will happen when the runner reports ``outcome``, for the
+        reports made before then (testtools reads details as it reports).
+        """
+        if not self.decided:
+            text = self._decision(outcome, _TEST_WHY[outcome]).text
+            self._text[:] = f"{self.where}\n{text}\n".encode("utf-8", "replace")
 
     def _without_test(self, unknown: str) -> tuple[str, str]:
         if self.failure is not None:
@@ -265,24 +319,34 @@ class _Directory:
             self._settle(*self._without_test(_OUTSIDE))
         elif self.failure is None and watch.so_far() == "failed":
             self._settle("failed", "the test failed")
+        elif watch.ended is not None and self._closed:
+            # Its test is over, and the process too: nothing can report more.
+            outcome = watch.so_far()
+            self._settle(outcome, _TEST_WHY[outcome])
         else:
             self._settle(
                 *self._without_test(_EARLY if watch.ended is None else _OUTLIVED)
             )
 
-    def _settle(self, outcome: str, why: str) -> None:
-        if self.decided:
-            return
-        self.decided = True
+    def _decision(self, outcome: str, why: str) -> Decision:
         session = self.session.sessiondir
-        session.release(id(self))
         # With retention_count 0 the session, and all in it, goes at its end.
         removed_at_end = (
             self._in_session
             and session.retention_count == 0
             and session.basetemp is None
         )
-        keep, text = decide(self.policy, outcome, why, not removed_at_end)
+        return decide(self.policy, outcome, why, not removed_at_end)
+
+    def _settle(self, outcome: str, why: str) -> None:
+        if self.decided:
+            return
+        self.decided = True
+        if self._process != _process:
+            return  # A forked child's copy: its parent decides.
+        session = self.session.sessiondir
+        session.release(id(self))
+        keep, text = self._decision(outcome, why)
         self._listed = keep and outcome != "passed"
         where = self.where
         self._text[:] = f"{where}\n{text}\n".encode("utf-8", "replace")
@@ -299,10 +363,19 @@ class _Directory:
             # not asked for.
             watch = self._watch
             if watch is not None and (keep or outcome == "failed"):
-                test_id = watch.case.id()
+                test_id = watch.test_id()
             else:
                 test_id = where.rpartition("/")[2]
             session.record(test_id, where, outcome, keep)
+
+    def _tell_case(self) -> None:
+        """A testtools case reports its details after its last cleanup:
+        make sure it reports a kept directory's.
+        """
+        if self._listed:
+            case = self._watch.case  # type: ignore[union-attr]
+            if isinstance(case, testtools.TestCase):
+                self._tell(case)
 
     def _tell(self, case: testtools.TestCase) -> None:
         """Make sure ``case`` reports our ``tmp-path``, with the listing."""
@@ -330,4 +403,9 @@ _PENDING = "pending: retention is decided when the test ends"
 _OUTSIDE = "outcome unknown (set up outside any running test)"
 _OUTLIVED = "outcome unknown (it was still in use when its test ended)"
 _EARLY = "outcome unknown (its session ended before its test did)"
-_TEST_WHY = {"passed": "the test passed", "skipped": "the test was skipped"}
+_FAILED_LATE = "the test failed (reported after its last cleanup)"
+_TEST_WHY = {
+    "passed": "the test passed",
+    "skipped": "the test was skipped",
+    "failed": "the test failed",
+}

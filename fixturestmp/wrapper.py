@@ -98,10 +98,15 @@ def run_command(
             status = _run(command, env, cwd)
             _wait_for_workers(session.path)
             info = read_session(session.path, _number_of(session.path))
+            unrecorded = _unrecorded(info)
             # A directory kept because its test's outcome is unknown keeps
-            # the session too: it is never deleted on a guess.
-            session.failed = status != 0 or any(
-                test["outcome"] in ("failed", "unknown") for test in info.tests
+            # the session too, and so does one whose test never recorded
+            # an outcome (its process died, whatever the exit status): it
+            # is never deleted on a guess.
+            session.failed = (
+                status != 0
+                or bool(unrecorded)
+                or any(test["outcome"] in ("failed", "unknown") for test in info.tests)
             )
         finally:
             problems = _attempt(session.end)
@@ -109,7 +114,7 @@ def run_command(
         outcome.session_errors = problems
         if not session.path.is_dir():
             outcome.session_removed = _why_removed(session)
-        outcome.unrecorded = _unrecorded(info)
+        outcome.unrecorded = unrecorded
         if leak_checks and not info.checked:
             outcome.unchecked = leak_checks
         if snapshot is not None:
@@ -298,8 +303,9 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
                 f"fixturestmp: the session manifest has no record of "
                 f"{len(outcome.unrecorded)} kept test "
                 + ("directory" if len(outcome.unrecorded) == 1 else "directories")
-                + ": it could not be written (a full disk, or a worker killed "
-                "first); the test may have failed:"
+                + ": its test never recorded an outcome (its process ended "
+                "mid-test, or the record could not be written); it is kept, "
+                "the test may have failed:"
             )
         for path in outcome.unrecorded:
             lines.append(f"UNRECORDED  {printable(path)}")

@@ -1,16 +1,35 @@
 """The outcome matrix: kinds of test case x ways of reaching the fixture x
-outcomes, written out as a real suite that every runner can run.
+outcomes x late failures, written out as a real suite that every runner can
+run.
 
-Each row is one test method; its directory is named after the row, so the
-disk, the ``tmp-path`` details and the ``fixturestmp run`` summary can be
-checked row by row after a run.
+Each row is one test method (or, for the ``pyfn`` kind, one pytest test
+function, which pytest alone runs); its directory is named after the row,
+so the disk, the ``tmp-path`` details and the ``fixturestmp run`` summary
+can be checked row by row after a run.
+
+A late failure comes after the test's last cleanup: the test runs its own
+cleanups (``doCleanups()``) and fails afterwards (``late_cu``), a ``run()``
+that overrides the case's reports a failure after its parent's has
+returned (``late_run``), or, under pytest, an autouse fixture's teardown
+fails (``late_fx``; other runners do not load ``conftest.py``, so there the
+test passes).
 """
 
 import textwrap
 import unittest
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "OUTCOMES", "WAYS", "Row", "rows", "suite_files"]
+__all__ = [
+    "KINDS",
+    "LATE",
+    "OUTCOMES",
+    "PYTEST_KINDS",
+    "PYTEST_WAYS",
+    "WAYS",
+    "Row",
+    "rows",
+    "suite_files",
+]
 
 #: kind: (base class expression, imports, is a testtools case)
 KINDS = {
@@ -39,9 +58,36 @@ OUTCOMES = {
     "xfail": False,  # an expected failure
     "xpass": True,  # an unexpected success: runners report a failure
     "expect": True,  # testtools' expectThat
+    "late_cu": True,
+    "late_run": True,
+    "late_fx": True,  # under pytest; other runners see a pass
 }
 
 _SETUP_OUTCOMES = {"su_err", "su_skip"}
+
+#: Late failures (see the module's docstring): the test itself passes.
+LATE = ("late_cu", "late_run", "late_fx")
+
+#: Kinds that pytest alone runs: plain test functions.
+PYTEST_KINDS = ("pyfn",)
+
+#: How a pytest function reaches the fixture: a ``with`` block in its body,
+#: a fixture that yields inside one, a fixture that adds its cleanUp as a
+#: finalizer.
+PYTEST_WAYS = ("with", "yield", "final")
+
+#: outcome: whether a pytest function's directory with that outcome is kept.
+PYTEST_OUTCOMES = {
+    "pass": False,
+    "fail": True,
+    "error": True,
+    "su_err": True,  # its fixture errors after making the directory
+    "td_err": True,  # its fixture's teardown errors after the cleanUp
+    "skip": False,
+    "xfail": False,
+    "xpass": True,  # an unexpected success (not strict): kept
+    "late_fx": True,
+}
 
 
 @dataclass(frozen=True)
@@ -62,8 +108,21 @@ class Row:
         return f"{self.kind}_{self.way}_{self.outcome}"
 
     @property
+    def class_name(self) -> str:
+        """The test's class (late failures have one of their own per way)."""
+        late = "_late" if self.outcome in LATE else ""
+        return f"Test_{self.way}{late}"
+
+    @property
     def test_id(self) -> str:
-        return f"suite.test_{self.kind}.Test_{self.way}.test_{self.outcome}"
+        return f"suite.test_{self.kind}.{self.class_name}.test_{self.outcome}"
+
+    @property
+    def node_id(self) -> str:
+        """The test's id under pytest."""
+        if self.kind in PYTEST_KINDS:
+            return f"suite/test_{self.kind}.py::test_{self.way}_{self.outcome}"
+        return f"suite/test_{self.kind}.py::{self.class_name}::test_{self.outcome}"
 
     @property
     def dir_names(self) -> list[str]:
@@ -75,6 +134,14 @@ class Row:
 
     @property
     def kept(self) -> bool:
+        """Whether the directory is kept under a runner other than pytest."""
+        return self.unknown or (OUTCOMES[self.outcome] and self.outcome != "late_fx")
+
+    @property
+    def kept_by_pytest(self) -> bool:
+        """Whether the directory is kept under pytest."""
+        if self.kind in PYTEST_KINDS:
+            return PYTEST_OUTCOMES[self.outcome]
         return self.unknown or OUTCOMES[self.outcome]
 
     @property
@@ -82,8 +149,10 @@ class Row:
         return KINDS[self.kind][2]
 
 
-def rows() -> list[Row]:
-    """Return every meaningful row."""
+def rows(pytest: bool = True) -> list[Row]:
+    """Return every meaningful row (with ``pytest``, those of pytest's own
+    kinds too).
+    """
     found = []
     for kind, (_, _, is_testtools) in KINDS.items():
         for way in WAYS:
@@ -96,15 +165,24 @@ def rows() -> list[Row]:
                     continue
                 if way == "with" and outcome in _SETUP_OUTCOMES:
                     continue  # the block is in the test body
+                if outcome == "late_cu" and kind == "aio":
+                    continue  # its cleanups cannot run inside its own loop
                 found.append(Row(kind, way, outcome))
         if kind in ("tt", "ut"):
             found.append(Row(kind, "class", "pass", unknown=True))
+    for kind in PYTEST_KINDS if pytest else ():
+        for way in PYTEST_WAYS:
+            for outcome in PYTEST_OUTCOMES:
+                if way == "with" and outcome in ("su_err", "td_err"):
+                    continue  # no fixture of its own
+                found.append(Row(kind, way, outcome))
     return found
 
 
 ROWS_MODULE = '''
 """What every row does; the row is read off the test's class and name."""
 
+import sys
 import threading
 import unittest
 
@@ -208,6 +286,18 @@ def body(case):
         case.skipTest("skipped")
     elif outcome == "expect":
         case.expectThat(1, Equals(2))
+    elif outcome == "late_cu":
+        case.doCleanups()
+        case.fail("the test fails after running its own cleanups")
+
+
+def report_late(case, result):
+    """After run(): a failure reported once the test has ended."""
+    if case._testMethodName == "test_late_run":
+        try:
+            raise AssertionError("a failure reported after run()")
+        except AssertionError:
+            result.addFailure(case, sys.exc_info())
 
 
 def tear_down(case):
@@ -216,12 +306,25 @@ def tear_down(case):
 '''
 
 
-def _case_class(kind: str, way: str) -> str:
+def _case_class(kind: str, way: str, late: bool = False) -> str:
     base = KINDS[kind][0]
-    outcomes = [r.outcome for r in rows() if r.kind == kind and r.way == way]
+    outcomes = [
+        r.outcome
+        for r in rows(pytest=False)
+        if r.kind == kind and r.way == way and (r.outcome in LATE) == late
+    ]
     aio = kind == "aio"
     prefix = "async def" if aio else "def"
-    lines = [f"class Test_{way}({base}):", f"    kind, way = {kind!r}, {way!r}", ""]
+    name = f"Test_{way}_late" if late else f"Test_{way}"
+    lines = [f"class {name}({base}):", f"    kind, way = {kind!r}, {way!r}", ""]
+    if late:
+        lines += [
+            "    def run(self, result=None):",
+            "        outcome = super().run(result)",
+            "        rows.report_late(self, result)",
+            "        return outcome",
+            "",
+        ]
     if aio:
         lines += [
             "    async def asyncSetUp(self):",
@@ -283,8 +386,96 @@ def suite_files() -> dict[str, str]:
             "",
             "",
         ]
-        classes = [_case_class(kind, way) for way in WAYS]
+        classes = [_case_class(kind, way, late) for way in WAYS for late in (0, 1)]
         if kind in ("tt", "ut"):
             classes.append(_shared_class(kind))
         files[f"suite/test_{kind}.py"] = "\n".join(header) + "\n\n".join(classes)
+    files["suite/conftest.py"] = CONFTEST
+    for kind in PYTEST_KINDS:
+        files[f"suite/test_{kind}.py"] = _pytest_functions(kind)
     return files
+
+
+CONFTEST = '''
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def late_fx(request):
+    """A teardown that fails after the test's own, for late_fx rows."""
+    yield
+    if request.node.name.endswith("late_fx"):
+        raise RuntimeError("an autouse fixture's teardown fails")
+'''
+
+
+PYTEST_HEADER = """
+import pytest
+
+from fixturestmp import TempDirFixture
+
+
+def row_name(request):
+    return f"pyfn_{request.node.name[len('test_'):]}"
+
+
+def outcome_of(request):
+    return request.node.name.split("_", 2)[2]
+
+
+@pytest.fixture
+def yield_dir(request):
+    with TempDirFixture(row_name(request)) as tmp:
+        if outcome_of(request) == "su_err":
+            raise RuntimeError("the fixture errors in its setup")
+        yield tmp.path
+    if outcome_of(request) == "td_err":
+        raise RuntimeError("the fixture errors in its teardown")
+
+
+@pytest.fixture
+def final_dir(request):
+    fixture = TempDirFixture(row_name(request))
+    fixture.setUp()
+    request.addfinalizer(fixture.cleanUp)
+    if outcome_of(request) == "td_err":
+        request.addfinalizer(explode)  # runs first: before the cleanUp
+    if outcome_of(request) == "su_err":
+        raise RuntimeError("the fixture errors in its setup")
+    return fixture.path
+
+
+def explode():
+    raise RuntimeError("a finalizer errors")
+
+
+def act(outcome):
+    if outcome in ("fail", "xfail"):
+        assert False, "the test fails"
+    elif outcome == "error":
+        raise RuntimeError("the test errors")
+    elif outcome == "skip":
+        pytest.skip("skipped")
+"""
+
+
+def _pytest_functions(kind: str) -> str:
+    lines = [PYTEST_HEADER]
+    for row in rows():
+        if row.kind != kind:
+            continue
+        if row.outcome in ("xfail", "xpass"):
+            lines.append("@pytest.mark.xfail(strict=False)")
+        if row.way == "with":
+            lines += [
+                f"def test_{row.way}_{row.outcome}(request):",
+                "    with TempDirFixture(row_name(request)) as tmp:",
+                "        (tmp.path / 'evidence.txt').write_text('evidence')",
+            ]
+        else:
+            lines += [
+                f"def test_{row.way}_{row.outcome}({row.way}_dir):",
+                f"    ({row.way}_dir / 'evidence.txt').write_text('evidence')",
+            ]
+        lines += [f"    act({row.outcome!r})", "", ""]
+    return "\n".join(lines)

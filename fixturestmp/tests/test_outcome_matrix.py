@@ -47,24 +47,28 @@ class _Run:
         self.summary = run.stderr.splitlines()
         self.session = self.root / base_name() / "run-0"
 
-    def problems(self, row: matrix.Row, details: bool) -> list[str]:
-        """Return what is wrong with ``row`` after this run."""
+    def problems(self, row: matrix.Row, details: bool, pytest: bool) -> list[str]:
+        """Return what is wrong with ``row`` after this run (by pytest, which
+        names tests by node id and runs the autouse fixture of late_fx).
+        """
         found = []
+        kept = row.kept_by_pytest if pytest else row.kept
+        test_id = row.node_id if pytest else row.test_id
         for name in row.dir_names:
             path = self.session / name
-            if path.is_dir() != row.kept:
-                found.append(f"{path} {'is gone' if row.kept else 'is still there'}")
+            if path.is_dir() != kept:
+                found.append(f"{path} {'is gone' if kept else 'is still there'}")
             if row.unknown:
                 line = f"KEPT {name}  {path}"
             else:
-                line = f"FAILED {row.test_id}  {path}"
-            if row.kept and line not in self.summary:
+                line = f"FAILED {test_id}  {path}"
+            if kept and line not in self.summary:
                 found.append(f"the summary lacks {line!r}")
-            if details and row.kept and not row.unknown:
+            if details and kept and not row.unknown:
                 if f"{path}\nretained: " not in self.output:
                     found.append(f"no tmp-path detail 'retained' for {path}")
-        if not row.kept:
-            named = [line for line in self.summary if f" {row.test_id} " in line]
+        if not kept:
+            named = [line for line in self.summary if f" {test_id} " in line]
             if named:
                 found.append(f"the summary names a passing test: {named}")
         return found
@@ -77,6 +81,7 @@ class _MatrixTest(testtools.TestCase):
     """Rows of one runner; the run is made once, for the first row checked."""
 
     command: list[str] = []
+    pytest = False
     shows_details = False
     #: Outcomes the runner reports without details.
     no_details_for: frozenset[str] = frozenset()
@@ -98,8 +103,11 @@ class _MatrixTest(testtools.TestCase):
     def check(self, row: matrix.Row) -> None:
         run = self.run_of_suite()
         self.assertNotEqual(0, run.returncode, run.output[-3000:])
-        details = self.shows_details and row.testtools
-        problems = run.problems(row, details and row.outcome not in self.no_details_for)
+        # A failure reported after run() carries its traceback only.
+        details = self.shows_details and row.testtools and row.outcome != "late_run"
+        problems = run.problems(
+            row, details and row.outcome not in self.no_details_for, self.pytest
+        )
         self.assertEqual([], problems, run.output[-3000:] if problems else "")
 
 
@@ -121,6 +129,12 @@ class TestStestrRunner(_MatrixTest):
 
 class TestPytestRunner(_MatrixTest):
     command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "suite"]
+    pytest = True
+
+
+class TestPytestXdistRunner(_MatrixTest):
+    command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "suite"]
+    pytest = True
 
 
 def _row_test(row: matrix.Row):
@@ -136,8 +150,9 @@ for _runner in (
     TestTesttoolsRunner,
     TestStestrRunner,
     TestPytestRunner,
+    TestPytestXdistRunner,
 ):
-    for _row in matrix.rows():
+    for _row in matrix.rows(pytest=_runner.pytest):
         setattr(_runner, f"test_{_row.name}", _row_test(_row))
 
 

@@ -15,6 +15,7 @@ import testtools
 from testtools.matchers import Contains
 
 import fixturestmp
+from fixturestmp import systemtmp
 from fixturestmp.basedir import SharedRootWarning, base_name
 from fixturestmp.manifest import read_manifest
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python
@@ -171,7 +172,9 @@ def _make_dir(path: str, bait: bool) -> None:
 
 
 def _session_in_default_root(root: str) -> dict:
-    os.environ["TMPDIR"] = root  # the system temporary directory, for this child
+    # This forked child stands for a process started with TMPDIR=root (it
+    # cannot start anew: the other user may not be able to run ours).
+    systemtmp._at_start = {"TMPDIR": root}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with fixturestmp.SessionTempFixture(retention_policy="all") as session:

@@ -6,7 +6,7 @@ import tempfile
 
 import fixtures
 
-from fixturestmp.systemtmp import system_tempdir
+from fixturestmp.systemtmp import start_environment, system_tempdir
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
 
 OSLOTEST_SUITE = """
@@ -42,15 +42,20 @@ OSLOTEST_SUITE = """
 
 class TestSystemTempdir(IsolatedTestCase):
     def test_a_patched_tempfile_tempdir_is_not_the_system_one(self):
-        self.useFixture(fixtures.EnvironmentVariable("TMPDIR", str(self.root)))
         self.useFixture(fixtures.NestedTempfile())
+        environ = {"TMPDIR": str(self.root)}
         self.assertNotEqual(str(self.root), tempfile.gettempdir())
-        self.assertEqual(str(self.root), system_tempdir())
+        self.assertEqual(str(self.root), system_tempdir(environ))
 
     def test_unusable_candidates_are_passed_over(self):
-        self.useFixture(fixtures.EnvironmentVariable("TMPDIR", str(self.root / "no")))
-        self.useFixture(fixtures.EnvironmentVariable("TEMP", str(self.workdir)))
-        self.assertEqual(str(self.workdir), system_tempdir())
+        environ = {"TMPDIR": str(self.root / "no"), "TEMP": str(self.workdir)}
+        self.assertEqual(str(self.workdir), system_tempdir(environ))
+
+    def test_a_tmpdir_set_after_start_is_not_the_system_one(self):
+        # The process started without this TMPDIR: a test moved it.
+        self.useFixture(fixtures.EnvironmentVariable("TMPDIR", str(self.workdir)))
+        self.assertNotIn("TMPDIR", start_environment())
+        self.assertNotEqual(str(self.workdir), system_tempdir())
 
     def test_default_session_under_oslotest_lives_in_the_system_tempdir(self):
         # No fixturestmp run: each test's process makes its default session
