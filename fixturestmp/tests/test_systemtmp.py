@@ -73,3 +73,40 @@ class TestSystemTempdir(IsolatedTestCase):
         self.assertEqual({"a": True, "b": False, "c": True}, on_disk, json.dumps(made))
         for name in ("a", "c"):
             self.assertTrue(made[name].startswith(str(self.base)), made[name])
+
+
+MOVING_SUITE = """
+    import fixtures
+    import testtools
+
+    from fixturestmp import TempDirFixture
+
+
+    class TestMovesTheTemporaryDirectory(testtools.TestCase):
+        def test_a_moves_it_then_fails(self):
+            # Before fixturestmp makes anything: the default session is
+            # made while TMPDIR is this test's own directory.
+            own = self.useFixture(fixtures.TempDir()).path
+            self.useFixture(fixtures.EnvironmentVariable("TMPDIR", own))
+            tmp = self.useFixture(TempDirFixture())
+            (tmp.path / "evidence.txt").write_text("evidence")
+            self.fail("the test fails")
+
+        def test_b_runs_later(self):
+            self.useFixture(TempDirFixture())
+"""
+
+
+class TestMovedBeforeTheFirstFixture(IsolatedTestCase):
+    def test_the_session_is_made_where_the_process_started(self):
+        write_files(
+            self.workdir, {"suite/__init__.py": "", "suite/test_it.py": MOVING_SUITE}
+        )
+        env = {"TMPDIR": str(self.root)}
+        run = run_python(["-m", "testtools.run", "suite.test_it"], self.workdir, env)
+        output = run.stdout + run.stderr
+        self.assertEqual(1, run.returncode, output)
+        self.assertIn("FAILED (failures=1)", output)
+        kept = self.base / "run-0" / "test_a_moves_it_then_fails0"
+        self.assertEqual("evidence", (kept / "evidence.txt").read_text())
+        self.assertIn(f"{kept}\nretained: the test failed", output)

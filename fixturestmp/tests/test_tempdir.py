@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import fixtures
@@ -11,6 +12,7 @@ from testtools.content import text_content
 from testtools.matchers import Contains
 
 import fixturestmp
+from fixturestmp.manifest import MANIFEST_NAME
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
 
 SUITE = """
@@ -430,3 +432,76 @@ class TestCaseDetails(IsolatedTestCase):
         self.assertEqual(["tmp-path", "tmp-path-listing"], names)
         self.assertThat(details["tmp-path"], Contains("retained: an error was raised"))
         self.assertThat(details["tmp-path-listing"], Contains("half-made"))
+
+
+FORKING_SUITE = """
+    import os
+    import sys
+    import unittest
+
+    from fixturestmp import TempDirFixture
+
+
+    class TestForks(unittest.TestCase):
+        def fork(self):
+            fixture = TempDirFixture()
+            fixture.setUp()
+            self.addCleanup(fixture.cleanUp)
+            (fixture.path / "evidence").write_text("the parent's")
+            pid = os.fork()
+            if pid == 0:
+                sys.exit(0)  # unwinds its copy of the runner: an error there
+            os.waitpid(pid, 0)
+            return fixture.path
+
+        def test_parent_passes(self):
+            self.fork()
+
+        def test_parent_fails(self):
+            self.fork()
+            self.fail("the parent fails")
+"""
+
+
+class TestForkedChild(IsolatedTestCase):
+    """A forked child that leaves through sys.exit unwinds its copy of the
+    test: it never settles, records or removes its parent's directory.
+    """
+
+    def test_the_parent_alone_decides(self):
+        write_files(
+            self.workdir,
+            {"suite/__init__.py": "", "suite/test_forks.py": FORKING_SUITE},
+        )
+        run = run_python(
+            ["-m", "fixturestmp.cli", "run", "--", sys.executable, "-m", "unittest",
+             "suite.test_forks"],
+            self.workdir,
+            {"FIXTURESTMP_ROOT": str(self.root)},
+        )  # fmt: skip
+        output = run.stdout + run.stderr
+        self.assertEqual(1, run.returncode, output)
+        session = self.base / "run-0"
+        failed = session / "test_parent_fails0"
+        self.assertEqual("the parent's", (failed / "evidence").read_text())
+        self.assertFalse((session / "test_parent_passes0").exists(), output)
+        # The children ran the suite on after their fork, printing their
+        # own results; the summary names the parent's failure alone.
+        summary = [
+            line
+            for line in run.stderr.splitlines()
+            if line.startswith(("FAILED suite", "KEPT ", "UNRECORDED "))
+        ]
+        self.assertEqual(
+            [f"FAILED suite.test_forks.TestForks.test_parent_fails  {failed}"],
+            summary,
+        )
+        records = [
+            json.loads(line)
+            for line in (session / MANIFEST_NAME).read_text().splitlines()
+        ]
+        # Recorded once, by the parent: the child's copy recorded nothing.
+        self.assertEqual(
+            [("suite.test_forks.TestForks.test_parent_fails", "failed")],
+            [(r["id"], r["outcome"]) for r in records if r["kind"] == "test"],
+        )

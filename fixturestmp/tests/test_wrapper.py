@@ -605,3 +605,56 @@ class TestCleanErrorsAsAnotherUser(WrapperTestCase):
             self.assertThat(lines[0], Contains(part))
         self.assertFalse(ran.exists())
         self.assertEqual([], self.sessions())
+
+
+DYING_UNITTEST = """
+    import os
+    import unittest
+
+    from fixturestmp import TempDirFixture
+
+
+    class TestDies(unittest.TestCase):
+        def test_dies_with_status_zero(self):
+            with TempDirFixture() as tmp:
+                (tmp.path / "evidence").write_text("the last words")
+                os._exit(0)
+"""
+
+DYING_PYTEST = """
+    import os
+
+    from fixturestmp import TempDirFixture
+
+
+    def test_dies_with_status_zero():
+        with TempDirFixture() as tmp:
+            (tmp.path / "evidence").write_text("the last words")
+            os._exit(0)
+"""
+
+
+class TestProcessEndsMidTest(WrapperTestCase):
+    """A test's process ends mid-test with status 0: its directory never
+    got an outcome, so the end of the session keeps it, named UNRECORDED.
+    """
+
+    def check_kept(self, command: list[str], module: str) -> None:
+        write_files(self.workdir, {"suite/__init__.py": "", module: self.suite})
+        run = self.run_cli("run", "--", sys.executable, *command)
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        kept = self.base / "run-0" / "test_dies_with_status_zero0"
+        self.assertEqual("the last words", (kept / "evidence").read_text())
+        self.assertThat(run.stderr, Contains(f"UNRECORDED  {kept}\n"))
+        self.assertThat(run.stderr, Contains("never recorded an outcome"))
+
+    def test_under_unittest(self):
+        self.suite = DYING_UNITTEST
+        self.check_kept(["-m", "unittest", "suite.test_dies"], "suite/test_dies.py")
+
+    def test_under_pytest(self):
+        self.suite = DYING_PYTEST
+        self.check_kept(
+            ["-m", "pytest", "-q", "-p", "no:cacheprovider", "suite"],
+            "suite/test_dies.py",
+        )
