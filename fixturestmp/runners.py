@@ -14,6 +14,14 @@ calling thread's stack, nearest first (unittest's, or testtools'; every
 unittest-style runner, pytest's included, calls one of them); from another
 thread, the one test case running in the process. Outside any running test
 (``setUpClass``, ``setUpModule``, a script) there is none.
+
+When the outcome is final: the case's watch ends after the run's last
+cleanup, with the outcome so far; it is reported once the result the run
+was given has heard the test's ``stopTest`` (or, for a class that
+overrides ``run()``, the next test's ``startTest``, the run's
+``stopTestRun``, or the session's end). A failure the result hears before
+then (a test that ran its own cleanups and failed after, a ``run()``
+override that reports after its parent's) still counts.
 """
 
 import functools
