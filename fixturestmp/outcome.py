@@ -116,7 +116,14 @@ class CaseWatch:
         """The run failed: after its last cleanup, tell every waiter now."""
         self.failed = True
         if self.ended is not None and self.reported is None:
-            _each(self._waiters, lambda waiter: waiter.test_failed())
+            errors = []
+            for waiter in list(self._waiters):
+                try:
+                    waiter.test_failed()
+                except Exception as error:  # raised below, once all heard
+                    errors.append(error)
+            if errors:
+                raise errors[0]
 
     def end(self) -> None:
         """The run's last cleanup has run: tell every waiter the outcome so
@@ -125,11 +132,16 @@ class CaseWatch:
         if self.ended is not None:
             return
         outcome = self.ended = self.so_far()
-        try:
-            _each(self._waiters, lambda waiter: waiter.test_ended(outcome))
-        finally:
-            if not self.reports_later:
-                self.report()
+        errors = []
+        for waiter in self._waiters:
+            try:
+                waiter.test_ended(outcome)
+            except Exception as error:  # raised below, once all heard
+                errors.append(error)
+        if not self.reports_later:
+            self.report()
+        if errors:
+            raise errors[0]
 
     def report(self) -> None:
         """The runner has reported the test: tell every waiter the final
@@ -142,19 +154,14 @@ class CaseWatch:
             self.end()
         outcome = self.reported = self.so_far()
         waiters, self._waiters = self._waiters, []
-        _each(waiters, lambda waiter: waiter.test_reported(outcome))
-
-
-def _each(waiters: list[Waiter], tell: Callable[[Waiter], None]) -> None:
-    """Tell every waiter, whatever one raises; then raise the first error."""
-    errors = []
-    for waiter in list(waiters):
-        try:
-            tell(waiter)
-        except Exception as error:  # raised below, once all have heard
-            errors.append(error)
-    if errors:
-        raise errors[0]
+        errors = []
+        for waiter in waiters:
+            try:
+                waiter.test_reported(outcome)
+            except Exception as error:  # raised below, once all heard
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
 
 class OutcomeMixin:

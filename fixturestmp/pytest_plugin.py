@@ -7,8 +7,9 @@ function, a function-scoped fixture, or a unittest case run by pytest) the
 test's outcome as pytest reports it: setup, call and teardown are all
 read, and the decision waits for the teardown report, so a failing
 teardown keeps the directory. A directory a wider fixture makes is shared
-by tests to come: its outcome is unknown, as from ``setUpClass``. Without its options it does
-nothing else but add them to ``pytest --help``.
+by tests to come: its outcome is unknown, as from ``setUpClass``.
+Without its options it does nothing else but add them to ``pytest
+--help``.
 
 With ``--fixturestmp-leaks=memory,processes`` (any names of
 :mod:`fixturestmp.leaks`, or ``all``) each test is measured

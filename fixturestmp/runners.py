@@ -45,6 +45,7 @@ __all__ = [
     "eventlet_hub_fd",
     "multiprocessing_tempdir",
     "running_case",
+    "running_run",
     "test_name",
     "thread_frames",
     "watch",
@@ -61,22 +62,31 @@ _SUCCESS = "_fixturestmp_success"
 #: lives while its case runs (the watch holds the case), so no other case
 #: can have its id meanwhile; nothing is stored on the case itself.
 _WATCHES: dict[int, CaseWatch] = {}
+# Stands for a result not yet looked for.
+_UNKNOWN: Any = object()
 
 
 def running_case() -> unittest.TestCase | None:
     """Return the test case running on this thread, or the only one running
     in the process, or None.
     """
-    case = _case_on_stack(sys._getframe(1))
-    if case is not None:
-        return case
+    return running_run()[0]
+
+
+def running_run() -> tuple[unittest.TestCase | None, Any]:
+    """Return the test case running (see :func:`running_case`) and the
+    result its run() was given, else ``(None, None)``.
+    """
+    run = _run_on_stack(sys._getframe(1))
+    if run is not None:
+        return run
     # A worker thread of a test: the test runs on another thread.
     found = {
-        id(case): case
+        id(run[0]): run
         for frame in thread_frames().values()
-        if (case := _case_on_stack(frame)) is not None
+        if (run := _run_on_stack(frame)) is not None
     }
-    return found.popitem()[1] if len(found) == 1 else None
+    return found.popitem()[1] if len(found) == 1 else (None, None)
 
 
 def thread_frames() -> dict[int, FrameType]:
@@ -104,15 +114,18 @@ def _is_testtools(case: unittest.TestCase) -> "TypeGuard[testtools.TestCase]":
     return module is not None and isinstance(case, module.TestCase)
 
 
-def _case_on_stack(frame: FrameType | None) -> unittest.TestCase | None:
+def _run_on_stack(frame: FrameType | None) -> tuple[unittest.TestCase, Any] | None:
     module = _testtools()
     unittest_run = _UNITTEST_RUN
     testtools_run = _own_run(module.TestCase).__code__ if module is not None else None
     while frame is not None:
         code = frame.f_code
         if code is unittest_run or code is testtools_run:
-            # The first argument of run(): the running case.
-            return frame.f_locals.get("self")
+            # run(self, result): the running case, and the result it was
+            # given (unittest's own default result once it made one).
+            found = frame.f_locals
+            case = found.get("self")
+            return None if case is None else (case, found.get("result"))
         frame = frame.f_back
     return None
 
@@ -178,13 +191,17 @@ def _do_cleanups(case: unittest.TestCase, do_cleanups: Callable[[], Any]) -> Any
         case.__dict__.pop(_SUCCESS, None)
 
 
-def watch(case: unittest.TestCase) -> CaseWatch | None:
+def watch(case: unittest.TestCase, result: Any = _UNKNOWN) -> CaseWatch | None:
     """Return the watch of ``case``'s current run, made on first use, or
     None where the run cannot be followed (the case is not running).
 
     The watch learns the outcome as the run goes and ends after the case's
     last cleanup (for testtools, before its result hears of the test, so
-    details read final).
+    details read final); it is reported when ``result`` has heard the test
+    end (see the module's docstring), or at once where there is none.
+
+    :param result: The result the case's run() was given, if known
+        (:func:`running_run`); else it is looked for on the stack.
     """
     found = _WATCHES.get(id(case))
     if found is None:
@@ -195,8 +212,12 @@ def watch(case: unittest.TestCase) -> CaseWatch | None:
         else:
             return None  # Not inside run(): set up from outside any test.
         _WATCHES[id(case)] = found
-        result = _run_result(case)
-        if result is not None and _hear_reports(result):
+        if result is _UNKNOWN:
+            result = _run_result(case)
+        attributes = getattr(result, "__dict__", None)
+        if (
+            attributes is not None and attributes.get(_HEARD) is not None
+        ) or _hear_reports(result):
             found.reports_later = True
             _REPORTING[id(case)] = found
     return found
@@ -230,19 +251,18 @@ class _TesttoolsWatch(CaseWatch):
         _last_testtools_cleanup(case, self._end_run)
 
     def so_far(self) -> str:
-        # testtools 2.7-2.9.1: expectThat() sets force_failure, reset per run.
-        if self.ended is None and getattr(self.case, "force_failure", False):
+        # testtools 2.7-2.9.1: expectThat() sets force_failure, reset when
+        # the case runs again.
+        if self.reported is None and getattr(self.case, "force_failure", False):
             return "failed"
         return super().so_far()
 
     def _end_run(self) -> None:
-        self.end()
-
-    def report(self) -> None:
         try:
-            super().report()
+            self.end()
         finally:
-            _forget(self)
+            if not self.reports_later:
+                _forget(self)
 
 
 def _on_exception(case_id: int, exc_info: Any) -> None:
@@ -271,14 +291,14 @@ class _UnittestWatch(CaseWatch):
         # The listener stays until the report: a test that ran its own
         # cleanups may still fail.
         self._learn_from(self._outcome)
-        self.end()
-
-    def report(self) -> None:
         try:
-            super().report()
+            self.end()
         finally:
-            self._outcome.result = self._result
-            _forget(self)
+            if not self.reports_later:
+                _forget(self)
+
+    def forget(self) -> None:
+        self._outcome.result = self._result
 
     def _learn_from(self, outcome: Any) -> None:
         case = self.case
@@ -322,6 +342,9 @@ class _Listener:
 
 
 def _forget(watch: CaseWatch) -> None:
+    """The run is reported: nothing is heard for it any more."""
+    if isinstance(watch, _UnittestWatch):
+        watch.forget()
     key = id(watch.case)
     if _WATCHES.get(key) is watch:
         del _WATCHES[key]
@@ -339,6 +362,7 @@ def _forget(watch: CaseWatch) -> None:
 #: The watches whose runs a hooked result will report, by ``id(case)``.
 _REPORTING: dict[int, CaseWatch] = {}
 _HEARD = "_fixturestmp_heard"
+_HEARD_NEXT = "_fixturestmp_heard_next"
 _FAILURES = ("addError", "addFailure", "addUnexpectedSuccess")
 #: Whether a class's run() is unittest's or testtools' own (wrapped or not).
 _OWN_RUN: dict[type, bool] = {}
@@ -378,7 +402,7 @@ def _hear_reports(result: Any) -> bool:
     weak reference to it).
     """
     attributes = getattr(result, "__dict__", None)
-    if not isinstance(attributes, dict):
+    if result is None or not isinstance(attributes, dict):
         return False
     if attributes.get(_HEARD) is not None:
         return True
@@ -387,122 +411,138 @@ def _hear_reports(result: Any) -> bool:
     except TypeError:
         return False
     late: list[CaseWatch] = []
-    hooks: list[tuple[str, Callable[..., Any]]] = [
-        *((name, _heard_failure) for name in _FAILURES),
-        ("addSkip", _heard_skip),
-        ("addSubTest", _heard_subtest),
-        ("stopTest", functools.partial(_heard_stop, late)),
-        ("startTest", functools.partial(_heard_next, late)),
-        ("stopTestRun", functools.partial(_heard_next, late)),
+    hooks = [
+        *((name, _heard_failure, ()) for name in _FAILURES),
+        ("addSkip", _heard_skip, ()),
+        ("addSubTest", _heard_subtest, ()),
+        ("stopTest", _heard_stop, (late,)),
     ]
+    if not _hook(result, ref, hooks):
+        return False
+    attributes[_HEARD] = late
+    return True
+
+
+def _hear_next_tests(result: Any, late: list[CaseWatch]) -> None:
+    """Hook ``result`` (once) to report the ``late`` runs at the next test's
+    start or the run's end; only a result that reported a run whose class
+    overrides run() pays for it.
+    """
+    if not result.__dict__.get(_HEARD_NEXT):
+        ref = weakref.ref(result)
+        hooks = [(name, _heard_next, (late,)) for name in ("startTest", "stopTestRun")]
+        _hook(result, ref, hooks)
+        result.__dict__[_HEARD_NEXT] = True
+
+
+def _hook(
+    result: Any,
+    ref: "weakref.ref[Any]",
+    hooks: list[tuple[str, Callable[..., Any], tuple[Any, ...]]],
+) -> bool:
+    """Set each hook as ``result``'s attribute of that name; False where one
+    cannot be set (those set stay: they pass every call on).
+    """
     try:
-        for name, hear in hooks:
+        for name, hear, bound in hooks:
             call = getattr(result, name, None)
-            if call is not None:
-                setattr(result, name, _Hearing(hear, _unbound(result, call, ref)))
-        attributes[_HEARD] = late
+            if call is None:
+                continue
+            # result's own method is called through the weak reference:
+            # result's dictionary holds no reference cycle.
+            own = getattr(call, "__self__", None) is result
+            if own:
+                call = call.__func__
+            setattr(result, name, functools.partial(hear, *bound, ref, own, call))
     except (AttributeError, TypeError):  # A read-only attribute.
         return False
     return True
 
 
-def _unbound(result: Any, call: Any, ref: "weakref.ref[Any]") -> Any:
-    """Return ``call`` as something ``result``'s dictionary may hold with
-    no reference cycle: a method of ``result`` is called through ``ref``.
-    """
-    if getattr(call, "__self__", None) is result:
-        function = call.__func__
-        return lambda *args, **kwargs: function(ref(), *args, **kwargs)
-    return call
+# Each hook is called as hook(*bound, ref, own, call, test, ...): ``call``
+# is what the result's attribute was, a function to call on ``ref()``
+# where ``own`` (the result's own method).
 
 
-class _Hearing:
-    """A result's method, heard as it is called."""
-
-    __slots__ = ("_call", "_hear")
-
-    def __init__(self, hear: Callable[..., Any], call: Callable[..., Any]) -> None:
-        self._hear = hear
-        self._call = call
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._hear(self._call, *args, **kwargs)
-
-
-def _heard_failure(add: Callable[..., Any], test: Any, *args: Any, **kw: Any) -> Any:
+def _heard_failure(ref: Any, own: bool, call: Any, test: Any, *a: Any, **k: Any) -> Any:
     watch = _REPORTING.get(id(test))
     if watch is not None:
         watch.fail()
-    return add(test, *args, **kw)
+    return call(ref(), test, *a, **k) if own else call(test, *a, **k)
 
 
-def _heard_skip(add: Callable[..., Any], test: Any, *args: Any, **kw: Any) -> Any:
+def _heard_skip(ref: Any, own: bool, call: Any, test: Any, *a: Any, **k: Any) -> Any:
     watch = _REPORTING.get(id(test))
     if watch is not None:
         watch.skipped = True
-    return add(test, *args, **kw)
+    return call(ref(), test, *a, **k) if own else call(test, *a, **k)
 
 
-def _heard_subtest(add: Callable[..., Any], test: Any, *args: Any, **kw: Any) -> Any:
+def _heard_subtest(ref: Any, own: bool, call: Any, test: Any, *a: Any, **k: Any) -> Any:
     # addSubTest(test, subtest, exc_info): exc_info None for a passed one.
     watch = _REPORTING.get(id(test))
-    if watch is not None and args and args[-1] is not None:
-        _classify(watch, args[-1][0])
-    return add(test, *args, **kw)
+    if watch is not None and a and a[-1] is not None:
+        _classify(watch, a[-1][0])
+    return call(ref(), test, *a, **k) if own else call(test, *a, **k)
 
 
 def _heard_stop(
-    late: list[CaseWatch], stop: Callable[..., Any], test: Any, *args: Any
+    late: list[CaseWatch], ref: Any, own: bool, call: Any, test: Any
 ) -> Any:
-    outcome = stop(test, *args)
+    outcome = call(ref(), test) if own else call(test)
     watch = _REPORTING.get(id(test))
     if watch is not None:
-        if _reports_after_run(test):
-            late.append(watch)  # Reported at the next test, or the end.
+        kind = type(test)
+        has_own_run = _OWN_RUN.get(kind)
+        if has_own_run is None:
+            has_own_run = _OWN_RUN[kind] = _has_own_run(kind)
+        if has_own_run:
+            _report(watch)
         else:
-            _report_all([watch])
+            late.append(watch)  # Reported at the next test, or the end.
+            _hear_next_tests(ref(), late)
     return outcome
 
 
-def _heard_next(late: list[CaseWatch], call: Callable[..., Any], *args: Any) -> Any:
+def _heard_next(
+    late: list[CaseWatch], ref: Any, own: bool, call: Any, *args: Any
+) -> Any:
     # The tests stopped before are over for good: their run() has returned.
     if late:
         waiting, late[:] = late[:], []
-        _report_all(waiting)
-    return call(*args)
+        for watch in waiting:
+            _report(watch)
+    return call(ref(), *args) if own else call(*args)
 
 
-def _report_all(watches: list[CaseWatch]) -> None:
-    """Report each run; what goes wrong is a warning, never the runner's
+def _report(watch: CaseWatch) -> None:
+    """Report the run; what goes wrong is a warning, never the runner's
     error: the test is reported already, and the runner goes on.
     """
-    for watch in watches:
+    try:
         try:
             watch.report()
-        except Exception as error:
-            warnings.warn(
-                f"fixturestmp: after {watch.test_id()} was reported: {error}",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-
-
-def _reports_after_run(test: Any) -> bool:
-    """Return whether ``test``'s class overrides unittest's or testtools'
-    run(): the override may report a failure after theirs has returned.
-    """
-    kind = type(test)
-    own = _OWN_RUN.get(kind)
-    if own is None:
-        run = getattr(kind, "run", None)
-        run = getattr(run, "__wrapped__", run)
-        code = getattr(run, "__code__", None)
-        module = _testtools()
-        own = code is _UNITTEST_RUN or (
-            module is not None and code is _own_run(module.TestCase).__code__
+        finally:
+            _forget(watch)
+    except Exception as error:
+        warnings.warn(
+            f"fixturestmp: after {watch.test_id()} was reported: {error}",
+            RuntimeWarning,
+            stacklevel=3,
         )
-        _OWN_RUN[kind] = own
-    return not own
+
+
+def _has_own_run(kind: type) -> bool:
+    """Return whether ``kind``'s run() is unittest's or testtools' own: a
+    run() that overrides theirs may report a failure after theirs returned.
+    """
+    run = getattr(kind, "run", None)
+    run = getattr(run, "__wrapped__", run)
+    code = getattr(run, "__code__", None)
+    module = _testtools()
+    return code is _UNITTEST_RUN or (
+        module is not None and code is _own_run(module.TestCase).__code__
+    )
 
 
 # The runtime's private state, for the leak checks.

@@ -126,13 +126,20 @@ def open_directory(
     # pytest's plugin, where it runs, knows the test's outcome best: it
     # hears every phase. Else the unittest or testtools case running.
     watch = running_test()
-    case = runners.running_case() if watch is None else None
-    if case is not None:
-        watch = runners.watch(case)
+    case = None
+    if watch is None:
+        case, result = runners.running_run()
+        if case is not None:
+            watch = runners.watch(case, result)
     session = session or default_session()
     sessiondir = session.sessiondir
     if rootdir is None:
-        where = sessiondir.make_dir(name or _default_name(watch, case))
+        if not name:
+            if case is not None:
+                name = runners.test_name(case)
+            else:
+                name = "tmp" if watch is None else watch.test_name()
+        where = sessiondir.make_dir(name)
         remove = sessiondir.discard
     else:
         where = os.path.abspath(tempfile.mkdtemp(dir=rootdir))
@@ -148,14 +155,6 @@ def open_directory(
     fixture.addCleanup(directory.close)
     fixture.addDetail("tmp-path", directory.detail)
     return directory
-
-
-def _default_name(watch: CaseWatch | None, case: unittest.TestCase | None) -> str:
-    if case is not None:
-        return runners.test_name(case)
-    if watch is not None:
-        return watch.test_name()
-    return "tmp"
 
 
 #: Which process made an object: 0 in the process that imported this, one
@@ -192,11 +191,13 @@ class _Directory:
 
     __slots__ = (
         "_closed",
+        "_expected",
         "_in_session",
         "_listed",
         "_path",
         "_process",
         "_remove",
+        "_said",
         "_text",
         "_watch",
         "block",
@@ -230,6 +231,8 @@ class _Directory:
         self._closed = False
         self._listed = False
         self._process = _process
+        self._said: str | None = None
+        self._expected: tuple[str, Decision] | None = None
         self._text = bytearray(f"{where}\n{_PENDING}\n".encode("utf-8", "replace"))
         text = self._text  # Not self: no reference cycle, freed at once.
         # A bytearray where testtools expects bytes: the same buffer in every
@@ -282,7 +285,8 @@ class _Directory:
         elif self._closed:
             self._expect(outcome)
         # Else it is still in use after its test: decided at cleanUp.
-        self._tell_case()
+        if self._listed:
+            self._tell_case()
 
     def test_failed(self) -> None:
         """A failure of its test was heard after its last cleanup."""
@@ -296,14 +300,25 @@ class _Directory:
         elif outcome == "failed":
             self._settle("failed", _FAILED_LATE)
         elif self._closed:
-            self._settle(outcome, _TEST_WHY[outcome])
+            expected = self._expected
+            if expected is not None and expected[0] == outcome:
+                self._settle(outcome, "", expected[1])
+            else:
+                self._settle(outcome, _TEST_WHY[outcome])
 
     def _expect(self, outcome: str) -> None:
         """Say what will happen when the runner reports ``outcome``, for the
         reports made before then (testtools reads details as it reports).
         """
         if not self.decided:
-            text = self._decision(outcome, _TEST_WHY[outcome]).text
+            decision = self._decision(outcome, _TEST_WHY[outcome])
+            self._expected = (outcome, decision)
+            self._say(decision.text)
+
+    def _say(self, text: str) -> None:
+        # Decisions are cached: a text said already is the same object.
+        if self._said is not text:
+            self._said = text
             self._text[:] = f"{self.where}\n{text}\n".encode("utf-8", "replace")
 
     def _without_test(self, unknown: str) -> tuple[str, str]:
@@ -338,7 +353,7 @@ class _Directory:
         )
         return decide(self.policy, outcome, why, not removed_at_end)
 
-    def _settle(self, outcome: str, why: str) -> None:
+    def _settle(self, outcome: str, why: str, decision: Decision | None = None) -> None:
         if self.decided:
             return
         self.decided = True
@@ -346,10 +361,11 @@ class _Directory:
             return  # A forked child's copy: its parent decides.
         session = self.session.sessiondir
         session.release(id(self))
-        keep, text = self._decision(outcome, why)
+        keep, text = decision or self._decision(outcome, why)
         self._listed = keep and outcome != "passed"
         where = self.where
-        self._text[:] = f"{where}\n{text}\n".encode("utf-8", "replace")
+        if self._said is not text:
+            self._say(text)
         try:
             if not keep:
                 self._remove(where)
