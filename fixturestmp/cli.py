@@ -1,9 +1,12 @@
 """The ``fixturestmp`` command: run, ls, show, clean, collect, report, demo."""
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TextIO
 
 from fixturestmp.errors import ConfigError, UnsafeRootError
 from fixturestmp.wrapper import LEAK_EXIT_STATUS
@@ -156,7 +159,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    with _one_line_warnings(args.command):
+        return _main(parser, args)
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
+        from fixturestmp.config import check_environment
+
+        check_environment()
         if args.command == "run":
             return _run(parser, args)
         if args.command == "ls":
@@ -194,6 +205,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+@contextlib.contextmanager
+def _one_line_warnings(command: str) -> Iterator[None]:
+    """Print each warning as one line, ``fixturestmp COMMAND: what``.
+
+    The file and line that warned would tell a user of the command nothing.
+    """
+    previous = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        said = str(message).removeprefix("fixturestmp: ")
+        print(f"fixturestmp {command}: {said}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
+def _check_configuration(given: Iterable[str] = ()) -> None:
+    """Check the whole configuration, before a command deletes anything.
+
+    :param given: The options given on the command line.
+    :raises ConfigError: A value is not valid; nothing was touched.
+    """
+    from fixturestmp.adopt import adopt_requested
+    from fixturestmp.config import check_all
+
+    check_all(given)
+    adopt_requested()
+
+
 def _silence_stdout() -> None:
     # Python flushes stdout at exit: to a closed pipe, that would be a
     # second BrokenPipeError, printed as "Exception ignored".
@@ -213,8 +263,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(
             "run: give the command after --, e.g. fixturestmp run -- stestr run"
         )
+    from fixturestmp.adopt import adopt_requested
     from fixturestmp.config import resolve
 
+    adopt = args.adopt or adopt_requested()
     session = SessionDir(
         root=resolve("root", args.root, "--root"),
         retention_count=resolve(
@@ -230,7 +282,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         check_leaks=args.check_leaks,
         clean_leaks=args.clean_leaks,
         fail_on_leak=args.fail_on_leak,
-        adopt=args.adopt,
+        adopt=adopt,
         leak_checks=resolve("leak_checks"),
         report=lambda outcome: print_summary(outcome, sys.stderr),
     )
@@ -282,6 +334,8 @@ def _clean(args: argparse.Namespace) -> int:
     keep = 0 if args.all else resolve(
         "retention_count", args.retention_count, "--retention-count"
     )  # fmt: skip
+    given = {"root": args.root, "retention_count": args.retention_count}
+    _check_configuration([name for name, value in given.items() if value is not None])
     base = open_base(args.root)
     if base is None:
         return 0

@@ -5,25 +5,34 @@ Every value is parsed and checked here, so that a bad value raises
 """
 
 import configparser
+import difflib
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from fixturestmp.adopt import ADOPT_ENV, PER_TEST_ENV
 from fixturestmp.errors import ConfigError
 from fixturestmp.policy import RetentionPolicy
 
 __all__ = [
     "DEFAULTS",
+    "ENV_PREFIX",
     "LEAK_CHECK_NAMES",
+    "UnknownVariableWarning",
     "check_all",
+    "check_environment",
     "env_name",
     "file_settings",
+    "known_env_names",
     "parse_size",
     "resolve",
 ]
+
+ENV_PREFIX = "FIXTURESTMP_"
 
 LEAK_CHECK_NAMES = ("environ", "fds", "files", "memory", "processes", "threads")
 
@@ -51,9 +60,54 @@ _SIZE_UNITS = {
 }  # fmt: skip
 
 
+# Read by fixturestmp besides the options' own: the session a process joins
+# (fixturestmp.sessiondir.SESSION_ENV, which cannot be imported here), and
+# the start-up hook's.
+_OTHER_ENV_NAMES = ("FIXTURESTMP_SESSION", ADOPT_ENV, PER_TEST_ENV)
+
+
+class UnknownVariableWarning(UserWarning):
+    """A ``FIXTURESTMP_*`` environment variable that fixturestmp never reads."""
+
+
 def env_name(option: str) -> str:
     """Return the environment variable that sets ``option``."""
-    return "FIXTURESTMP_" + option.upper()
+    return ENV_PREFIX + option.upper()
+
+
+def known_env_names() -> tuple[str, ...]:
+    """Return every ``FIXTURESTMP_*`` environment variable fixturestmp reads."""
+    return tuple(sorted({*map(env_name, DEFAULTS), *_OTHER_ENV_NAMES}))
+
+
+_env_checked = False
+
+
+def check_environment() -> None:
+    """Warn of each ``FIXTURESTMP_*`` variable fixturestmp does not know.
+
+    A misspelt name (a letter left out of ``FIXTURESTMP_RETENTION_POLICY``)
+    would otherwise be ignored without a word, as if the setting were made.
+    Once a process: the first :func:`resolve` calls it, and the command
+    line at its start.
+    """
+    global _env_checked
+    if _env_checked:
+        return
+    _env_checked = True
+    known = known_env_names()
+    for name in sorted(os.environ):
+        if not name.startswith(ENV_PREFIX) or name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {close[0]}?" if close else "known names: " + ", ".join(known)
+        )
+        warnings.warn(
+            f"fixturestmp: unknown environment variable {name}, ignored; {hint}",
+            UnknownVariableWarning,
+            stacklevel=3,
+        )
 
 
 def _parse_policy(raw: Any) -> RetentionPolicy:
@@ -251,6 +305,7 @@ def resolve(option: str, explicit: Any = None, source: str | None = None) -> Any
     :param source: How to name where ``explicit`` came from in errors.
     :raises ConfigError: The value that applies is not valid.
     """
+    check_environment()
     parse = _PARSERS[option]
     if explicit is not None:
         raw, origin = explicit, source or f"argument {option}="

@@ -239,6 +239,77 @@ class TestAdopt(AdoptTestCase):
         )
 
 
+class TestAdoptValues(AdoptTestCase):
+    """FIXTURESTMP_ADOPT: 1, true, yes on; 0, false, no, empty off; anything
+    else refused by ``fixturestmp run``, ignored with one line elsewhere."""
+
+    def run_directly(self, value: str) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FIXTURESTMP_")}
+        env.update(
+            {
+                "PYTHONPATH": str(REPO_ROOT),
+                "PATHS": str(self.paths),
+                "TMPDIR": str(self.tmpdir),
+                ADOPT_ENV: value,
+            }
+        )
+        return subprocess.run(
+            [self.interpreter.python, "-m", "unittest", "suite.test_unchanged"],
+            cwd=self.project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def assertNotAdopted(self) -> None:
+        for key, path in self.made().items():
+            # fixtures' own: in the system temporary directory, and gone.
+            self.assertEqual(str(self.tmpdir), os.path.dirname(path), key)
+            self.assertThat(path, Not(DirExists()))
+        self.paths.unlink()
+
+    def test_off_values_do_not_adopt(self):
+        for value in ("0", "false", "No"):
+            run = self.run_directly(value)
+            self.assertEqual(1, run.returncode, run.stderr)
+            self.assertNotIn("fixturestmp", run.stderr)
+            self.assertNotAdopted()
+
+    def test_a_bad_value_in_a_test_process_is_ignored_with_one_line(self):
+        run = self.run_directly("maybe")
+        self.assertEqual(1, run.returncode, run.stderr)
+        said = [line for line in run.stderr.splitlines() if "fixturestmp" in line]
+        self.assertEqual(
+            [
+                "fixturestmp: adopt: 'maybe' from environment variable "
+                "FIXTURESTMP_ADOPT is not valid: use 1, true or yes to adopt; 0, "
+                "false, no or empty not to; ignored: fixtures.TempDir is not adopted"
+            ],
+            said,
+        )
+        self.assertNotAdopted()
+
+    def test_a_bad_value_is_a_usage_error_of_run(self):
+        run = self.run_suite(
+            ["-m", "unittest", "suite.test_unchanged"],
+            adopt=False,
+            extra_env={ADOPT_ENV: "maybe"},
+        )
+        self.assertEqual(2, run.returncode, run.stderr)
+        self.assertEqual(
+            [
+                "fixturestmp run: adopt: 'maybe' from environment variable "
+                "FIXTURESTMP_ADOPT is not valid: use 1, true or yes to adopt; 0, "
+                "false, no or empty not to"
+            ],
+            run.stderr.splitlines(),
+        )
+        # Nothing ran, no session was made.
+        self.assertFalse(self.paths.exists())
+        self.assertEqual([], os.listdir(self.tmpdir))
+
+
 class TestPthFile(IsolatedTestCase):
     def test_the_checked_in_file_is_the_line(self):
         pth = REPO_ROOT / "fixturestmp-adopt.pth"

@@ -1,13 +1,16 @@
 """Tests for fixturestmp.config."""
 
 import os
+import re
+from pathlib import Path
 
 import fixtures
-from testtools.matchers import Contains
+from testtools.matchers import Contains, StartsWith
 
 import fixturestmp
 from fixturestmp import config
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
+from fixturestmp.tests.stestr_runs import cli
 
 
 class TestBadValues(IsolatedTestCase):
@@ -228,3 +231,86 @@ class TestEveryOptionChecked(IsolatedTestCase):
             run.stderr, Contains("environment variable FIXTURESTMP_LEAK_ACTION")
         )
         self.assertEqual([], os.listdir(self.root))
+
+
+class TestCleanChecksEverything(IsolatedTestCase):
+    """A command that deletes refuses a bad value of any option first."""
+
+    def test_bad_values_delete_nothing(self):
+        for _ in range(2):
+            with self.session(retention_policy="all"):
+                pass
+        for name, value in [
+            ("FIXTURESTMP_RETENTION_POLICY", "sometimes"),
+            ("FIXTURESTMP_LEAK_CHECKS", "disk"),
+            ("FIXTURESTMP_LEAK_ACTION", "explode"),
+            ("FIXTURESTMP_MEMORY_LEAK_LIMIT", "lots"),
+            ("FIXTURESTMP_BASETEMP", " "),
+            ("FIXTURESTMP_RETENTION_COUNT", "many"),
+            ("FIXTURESTMP_ADOPT", "maybe"),
+        ]:
+            for args in (["clean"], ["clean", "--all"]):
+                done = cli(*args, root=self.root, cwd=self.workdir,
+                           env={name: value})  # fmt: skip
+                self.assertEqual(2, done.returncode, (name, args, done.stderr))
+                self.assertEqual(1, len(done.stderr.splitlines()), done.stderr)
+                self.assertThat(done.stderr, StartsWith("fixturestmp clean: "))
+                self.assertThat(
+                    done.stderr, Contains(f"{value!r} from environment variable {name}")
+                )
+                self.assertEqual(["run-0", "run-1"], self.sessions())
+
+
+class TestUnknownVariables(IsolatedTestCase):
+    """A misspelt FIXTURESTMP_* name is said once, with the name it was
+    likely meant to be."""
+
+    def test_the_command_says_it_once(self):
+        done = cli("ls", root=self.root, cwd=self.workdir,
+                   env={"FIXTURESTMP_RETENTION_POLCY": "all"})  # fmt: skip
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertEqual(
+            [
+                "fixturestmp ls: unknown environment variable "
+                "FIXTURESTMP_RETENTION_POLCY, ignored; did you mean "
+                "FIXTURESTMP_RETENTION_POLICY?"
+            ],
+            done.stderr.splitlines(),
+        )
+
+    def test_a_test_process_says_it_once(self):
+        script = (
+            "import fixturestmp\n"
+            "for _ in range(3):\n"
+            "    with fixturestmp.TempDirFixture():\n"
+            "        pass\n"
+        )
+        done = run_python(
+            ["-c", script],
+            self.workdir,
+            {"FIXTURESTMP_ROOT": str(self.root), "FIXTURESTMP_LEAKCHECKS": "all"},
+        )
+        self.assertEqual(0, done.returncode, done.stderr)
+        said = [line for line in done.stderr.splitlines() if "fixturestmp" in line]
+        self.assertEqual(1, len(said), done.stderr)
+        self.assertThat(
+            said[0],
+            Contains(
+                "unknown environment variable FIXTURESTMP_LEAKCHECKS, ignored; "
+                "did you mean FIXTURESTMP_LEAK_CHECKS?"
+            ),
+        )
+
+    def test_every_name_the_code_reads_is_known(self):
+        source = Path(config.__file__).parent
+        named = set()
+        for path in source.rglob("*.py"):
+            if "tests" not in path.relative_to(source).parts:
+                named.update(re.findall(r"FIXTURESTMP_[A-Z_]*[A-Z]", path.read_text()))
+        self.assertEqual(set(), named - set(config.known_env_names()))
+        done = run_python(
+            ["-m", "fixturestmp.cli", "ls"],
+            self.workdir,
+            {name: "" for name in config.known_env_names()},
+        )
+        self.assertEqual("", done.stderr)
