@@ -6,10 +6,14 @@ import json
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from fixturestmp.errors import ConfigError, UnsafeRootError
 from fixturestmp.wrapper import LEAK_EXIT_STATUS
+
+if TYPE_CHECKING:
+    from fixturestmp.inventory import SessionInfo
 
 __all__ = ["build_parser", "main"]
 
@@ -244,6 +248,22 @@ def _check_configuration(given: Iterable[str] = ()) -> None:
     adopt_requested()
 
 
+def _say_problems(
+    command: str, sessions: "list[SessionInfo]", foreign: Sequence[Path] = ()
+) -> None:
+    """Say, one line each, what could not be read, and which ``run-<N>``
+    directories are no session."""
+    for info in sessions:
+        for problem in info.problems:
+            print(f"fixturestmp {command}: {problem}", file=sys.stderr)
+    for path in foreign:
+        print(
+            f"fixturestmp {command}: {path} is not a fixturestmp session (it "
+            f"has no marker file); it is never counted, pruned or removed",
+            file=sys.stderr,
+        )
+
+
 def _silence_stdout() -> None:
     # Python flushes stdout at exit: to a closed pipe, that would be a
     # second BrokenPipeError, printed as "Exception ignored".
@@ -293,7 +313,9 @@ def _ls(args: argparse.Namespace) -> int:
     from fixturestmp.inventory import read_sessions
     from fixturestmp.naming import printable
 
-    sessions = read_sessions(args.root)
+    foreign: list[Path] = []
+    sessions = read_sessions(args.root, foreign)
+    _say_problems("ls", sessions, foreign)
     if args.failed:
         for info in sessions:
             info.tests = [t for t in info.tests if t["outcome"] == "failed"]
@@ -315,7 +337,9 @@ def _show(args: argparse.Namespace) -> int:
     from fixturestmp.naming import printable
 
     found = 0
-    for info in read_sessions(args.root):
+    sessions = read_sessions(args.root)
+    _say_problems("show", sessions)
+    for info in sessions:
         for test in info.tests:
             if args.pattern in test["id"] and test["retained"]:
                 print(printable(test["path"]))
@@ -352,9 +376,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from fixturestmp.collect import collect, counted
+    from fixturestmp.collect import UNRECORDED, collect, counted
     from fixturestmp.config import parse_size
     from fixturestmp.naming import printable
     from fixturestmp.selection import select_session
@@ -365,6 +387,7 @@ def _collect(args: argparse.Namespace) -> int:
     selection = select_session(args.session, args.root)
     done = None
     if selection is not None:
+        _say_problems("collect", [selection.info])
         done = collect(selection, Path(args.dest), max_size=max_size,
                        archive=args.archive)  # fmt: skip
     if done is None:
@@ -379,6 +402,14 @@ def _collect(args: argparse.Namespace) -> int:
     print(printable(str(done.path)), flush=True)
     kept = "1 kept directory" if len(done.tests) == 1 else \
         f"{len(done.tests)} kept directories"  # fmt: skip
+    unrecorded = sum(1 for test in done.tests if test["outcome"] == UNRECORDED)
+    if unrecorded:
+        which = "1 directory" if unrecorded == 1 else \
+            f"{unrecorded} directories"  # fmt: skip
+        print(f"fixturestmp collect: the manifest has no record of {which} "
+              f"on disk (a test that never recorded its outcome, or a "
+              f"damaged manifest): collected as {UNRECORDED}",
+              file=sys.stderr)  # fmt: skip
     print(f"fixturestmp collect: {kept}, {counted(done.files, 'file')}, "
           f"{done.size} bytes; {skipped} skipped (see INDEX.txt)",
           file=sys.stderr)  # fmt: skip
@@ -395,6 +426,7 @@ def _report(args: argparse.Namespace) -> int:
     if selection is None:
         print("fixturestmp report: no such session", file=sys.stderr)
         return 1
+    _say_problems("report", [selection.info])
     report = build_report(selection)
     if args.json:
         text = json.dumps(report, indent=1) + "\n"

@@ -27,6 +27,7 @@ __all__ = [
     "ARCHIVE_SUFFIXES",
     "DEFAULT_MAX_SIZE",
     "INDEX_LIMIT",
+    "UNRECORDED",
     "Collection",
     "collect",
     "counted",
@@ -38,6 +39,8 @@ DEFAULT_MAX_SIZE = 100 * 1024 * 1024
 #: The index lists this many skipped entries and links; then it counts.
 INDEX_LIMIT = 1000
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+#: The outcome of a kept directory that no manifest record names.
+UNRECORDED = "unrecorded"
 _FAILED_FIRST = {"failed": 0, "unknown": 1}
 
 
@@ -108,7 +111,8 @@ class Collection:
             "Kept directories (manifest.jsonl has every record; leaks.txt the leaks):",
         ]
         for test in self.tests:
-            lines.append(f"  {test['outcome']:<7} {test['id']}")
+            shown = test["id"] or "(no record of its test in the manifest)"
+            lines.append(f"  {test['outcome']:<7} {shown}")
             files = counted(test["files"], "file")
             lines.append(f"          {test['path']} -> {test['to']} "
                          f"({files}, {test['bytes']} bytes)")  # fmt: skip
@@ -132,13 +136,23 @@ def counted(number: int, noun: str) -> str:
 
 
 def kept_tests(selection: Selection) -> list[dict[str, Any]]:
-    """Return the selected tests whose directory was kept, failed ones first."""
+    """Return the selected tests whose directory was kept, failed ones first.
+
+    Without a pattern, the session's test directories that no record names
+    come last, as outcome ``unrecorded`` with an empty id: a test that never
+    recorded its outcome, or a manifest that lost it, may hide a failure.
+    """
     kept = [
         test
         for test in selection.info.tests
         if test["retained"] and selection.wanted(test["id"])
     ]
     kept.sort(key=lambda t: (_FAILED_FIRST.get(t["outcome"], 2), t["id"], t["path"]))
+    if selection.pattern is None:
+        kept += [
+            {"id": "", "outcome": UNRECORDED, "path": path, "retained": True}
+            for path in selection.info.unrecorded
+        ]
     return kept
 
 

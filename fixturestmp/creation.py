@@ -7,12 +7,16 @@ from pathlib import Path
 from fixturestmp import owners
 from fixturestmp.basedir import BaseDir
 from fixturestmp.errors import ConfigError, names_in
-from fixturestmp.pruning import CURRENT_LINK, list_sessions, session_name
+from fixturestmp.pruning import (
+    CURRENT_LINK,
+    MARKER_NAME,
+    scan_sessions,
+    session_name,
+)
 from fixturestmp.removal import remove_entry
 
 __all__ = ["MARKER_NAME", "check_basetemp", "create_numbered", "write_marker"]
 
-MARKER_NAME = ".fixturestmp"
 _NUMBER_FILE = ".last-number"
 _NUMBER_TRIES = 10
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -31,7 +35,10 @@ def create_numbered(base: BaseDir) -> tuple[Path, int]:
         closes it).
     """
     with base.locked(), names_in(base.path):
-        known = max(list_sessions(base), default=-1)
+        # A run-<N> directory without the marker is no session, but its
+        # number is taken all the same.
+        sessions, foreign = scan_sessions(base)
+        known = max([*sessions, *foreign], default=-1)
         try:
             with open(_NUMBER_FILE, opener=_opener(base.fd)) as stream:
                 known = max(known, int(stream.read().strip() or -1))

@@ -8,7 +8,7 @@ from fixturestmp import owners
 from fixturestmp.basedir import BaseDir, open_base_dir
 from fixturestmp.config import resolve
 from fixturestmp.manifest import read_manifest
-from fixturestmp.pruning import list_sessions
+from fixturestmp.pruning import scan_sessions
 from fixturestmp.systemtmp import system_tempdir
 
 __all__ = ["SessionInfo", "open_base", "read_sessions"]
@@ -29,6 +29,11 @@ class SessionInfo:
     :ivar checked: How many tests ran with per-test leak checks.
     :ivar memory: The ``memory`` records (a test's RSS before and after it),
         in the order written.
+    :ivar unrecorded: Test directories on disk that no record names: their
+        test never recorded an outcome (its process ended mid-test), or the
+        manifest lost their records; kept, the test may have failed.
+    :ivar problems: What could not be read in the manifest, one line each
+        (naming the file and the line).
     """
 
     def __init__(self, path: Path, number: int, live: bool) -> None:
@@ -40,6 +45,8 @@ class SessionInfo:
         self.leaks: list[dict[str, Any]] = []
         self.checked = 0
         self.memory: list[dict[str, Any]] = []
+        self.unrecorded: list[str] = []
+        self.problems: list[str] = []
 
     def directory_count(self) -> int:
         """Return how many test directories the session has had."""
@@ -84,19 +91,17 @@ def open_base(root: str | os.PathLike[str] | None = None) -> BaseDir | None:
 
 
 def read_session(path: Path, number: int) -> SessionInfo:
-    """Read one session's owners and manifest."""
+    """Read one session's owners, manifest and test directories."""
     info = SessionInfo(path, number, owners.is_live(path))
     by_path: dict[str, dict[str, Any]] = {}
-    for record in read_manifest(path):
+    for record in read_manifest(path, info.problems):
         kind = record.get("kind", "test")
         if kind == "leak":
             info.leaks.append(record)
         elif kind == "memory":
             info.memory.append(record)
         elif kind in ("removed", "checked"):
-            count = record.get("count", 0)
-            if isinstance(count, int):
-                setattr(info, kind, getattr(info, kind) + count)
+            setattr(info, kind, getattr(info, kind) + record.get("count", 0))
         elif kind == "test":
             by_path[record.get("path", "")] = {
                 "id": record.get("id", ""),
@@ -105,16 +110,42 @@ def read_session(path: Path, number: int) -> SessionInfo:
                 "retained": bool(record.get("retained")),
             }
     info.tests = list(by_path.values())
+    info.unrecorded = _unrecorded(path, set(by_path))
     return info
 
 
-def read_sessions(root: str | os.PathLike[str] | None = None) -> list[SessionInfo]:
-    """Return the sessions under ``root``, newest first."""
+def _unrecorded(session: Path, known: set[str]) -> list[str]:
+    """Return the test directories in ``session`` whose path is not in
+    ``known``, sorted; fixturestmp's own entries start with a dot."""
+    try:
+        with os.scandir(session) as entries:
+            found = [
+                entry.path
+                for entry in entries
+                if not entry.name.startswith(".")
+                and entry.is_dir(follow_symlinks=False)
+            ]
+    except OSError:
+        return []  # Removed meanwhile, or unreadable: nothing to say it holds.
+    return sorted(name for name in found if name not in known)
+
+
+def read_sessions(
+    root: str | os.PathLike[str] | None = None,
+    foreign: list[Path] | None = None,
+) -> list[SessionInfo]:
+    """Return the sessions under ``root``, newest first.
+
+    :param foreign: Where to add the ``run-<N>`` directories that are no
+        session (no marker: fixturestmp did not make them), newest first.
+    """
     base = open_base(root)
     if base is None:
         return []
     try:
-        sessions = list_sessions(base)
+        sessions, others = scan_sessions(base)
     finally:
         base.close()
+    if foreign is not None:
+        foreign.extend(others[n] for n in sorted(others, reverse=True))
     return [read_session(sessions[n], n) for n in sorted(sessions, reverse=True)]

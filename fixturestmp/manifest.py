@@ -8,13 +8,18 @@ are only counted: their ids are in the test runner's results, the directories
 are gone, and a line per test would be a measurable share of a test's cost.
 The count is written as a ``{"kind": "removed", "count": N, "pid": P}`` line
 with the next write, every :data:`COUNT_BATCH` tests and at the session's end;
-a process killed with SIGKILL loses at most that many from the count. Readers
-skip a partial last line.
+a process killed with SIGKILL loses at most that many from the count.
+
+Readers take nothing on trust: a line that is not a whole JSON object, or a
+record whose fields have the wrong types (a test ``id`` that is a number),
+is skipped and said, naming the file and the line, so that one damaged line
+costs one record, never the whole listing.
 """
 
 import contextlib
 import json
 import os
+import warnings
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,11 +27,13 @@ from typing import Any
 
 from fixturestmp import forks
 from fixturestmp.errors import explain
+from fixturestmp.retention import OUTCOMES
 
 __all__ = [
     "BATCH",
     "COUNT_BATCH",
     "MANIFEST_NAME",
+    "ManifestWarning",
     "ManifestWriter",
     "read_manifest",
 ]
@@ -134,18 +141,91 @@ def _forget_parents_writes() -> None:
         writer._forget_parent()
 
 
-def read_manifest(session: Path) -> Iterator[dict[str, Any]]:
-    """Yield the records of ``session``'s manifest, oldest first."""
+class ManifestWarning(UserWarning):
+    """A manifest line could not be read and was skipped."""
+
+
+# The type each field must have where a reader uses it, by record kind (a
+# record without ``kind`` is a test's); other fields and kinds are not read.
+_TEXT, _WHOLE, _FLAG = (str,), (int,), (bool,)
+_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "test": {"id": _TEXT, "path": _TEXT, "outcome": _TEXT, "retained": _FLAG},
+    "leak": {"check": _TEXT, "id": _TEXT, "size": _WHOLE, "summary": _TEXT,
+             "pid": _WHOLE},
+    "memory": {"id": _TEXT, "before": _WHOLE, "after": _WHOLE, "seq": _WHOLE,
+               "pid": _WHOLE},
+    "removed": {"count": _WHOLE, "pid": _WHOLE},
+    "checked": {"count": _WHOLE},
+}  # fmt: skip
+_NAMES = {str: "text", int: "a whole number", bool: "true or false"}
+
+
+def _wrong_field(record: dict[str, Any]) -> str | None:
+    """Return why ``record`` cannot be used, or None if it can."""
+    kind = record.get("kind", "test")
+    if not isinstance(kind, str):
+        return f"its kind is {kind!r}, not text"
+    for field, types in _FIELDS.get(kind, {}).items():
+        if field not in record:
+            continue
+        value = record[field]
+        # JSON true is a Python int too: a count or a size is never one.
+        if not isinstance(value, types) or (
+            isinstance(value, bool) and bool not in types
+        ):
+            return f"its {field} is {value!r}, not {_NAMES[types[0]]}"
+    if kind == "test" and record.get("outcome", "passed") not in OUTCOMES:
+        allowed = ", ".join(OUTCOMES)
+        return f"its outcome is {record['outcome']!r}, not one of {allowed}"
+    return None
+
+
+def read_manifest(
+    session: Path, problems: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield the usable records of ``session``'s manifest, oldest first.
+
+    What cannot be used is skipped and said in one line naming the file
+    (and the line): a line that is not a JSON object, a record with a field
+    of the wrong type for its readers (a test ``id`` that is a number), a
+    last line without its newline, a manifest that cannot be read.
+
+    :param problems: Where to add those lines; without it each is a
+        :class:`ManifestWarning`.
+    """
+    path = Path(session) / MANIFEST_NAME
+
+    def skip(why: str) -> None:
+        said = f"{path}: {why}"
+        if problems is None:
+            warnings.warn(f"fixturestmp: {said}", ManifestWarning, stacklevel=3)
+        else:
+            problems.append(said)
+
     try:
-        with open(Path(session) / MANIFEST_NAME, "rb") as stream:
-            for line in stream:
+        with open(path, "rb") as stream:
+            for number, line in enumerate(stream, 1):
                 if not line.endswith(b"\n"):
+                    skip(
+                        f"line {number} skipped: cut short ({len(line)} bytes, "
+                        f"no newline)"
+                    )
                     return
                 try:
                     record = json.loads(line)
                 except ValueError:
+                    if line.strip():
+                        skip(f"line {number} skipped: not JSON")
                     continue
-                if isinstance(record, dict):
-                    yield record
+                if not isinstance(record, dict):
+                    skip(f"line {number} skipped: not a JSON object")
+                    continue
+                wrong = _wrong_field(record)
+                if wrong is not None:
+                    skip(f"line {number} skipped: {wrong}")
+                    continue
+                yield record
     except FileNotFoundError:
         return
+    except OSError as error:
+        skip(f"cannot be read ({error.strerror or error}); its records are missing")

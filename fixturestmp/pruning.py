@@ -4,6 +4,10 @@ Decisions are taken under the base directory's lock, and a victim is renamed
 to ``.garbage-<owner token>-<name>`` before it is deleted outside the lock:
 the rename is instant, so no other process ever sees a half-deleted session,
 and garbage whose deleter died is finished by the next prune.
+
+A session is a ``run-<N>`` directory holding the marker that fixturestmp
+writes into every session it makes: a ``run-<N>`` directory without it was
+made by someone else, and is never counted, pruned or removed.
 """
 
 import contextlib
@@ -22,10 +26,12 @@ from fixturestmp.trash import TRASH_DIR
 
 __all__ = [
     "CURRENT_LINK",
+    "MARKER_NAME",
     "SESSION_PREFIX",
     "claimed",
     "list_sessions",
     "prune",
+    "scan_sessions",
     "select_victims",
     "session_name",
     "trash_name",
@@ -33,6 +39,8 @@ __all__ = [
 
 SESSION_PREFIX = "run-"
 CURRENT_LINK = "run-current"
+#: The file in a session directory that says fixturestmp made it.
+MARKER_NAME = ".fixturestmp"
 _GARBAGE_PREFIX = ".garbage-"
 _SESSION = re.compile(r"^run-(\d+)$")
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -52,13 +60,46 @@ def trash_name(name: str) -> str:
 
 
 def list_sessions(base: BaseDir) -> dict[int, Path]:
-    """Return ``{number: path}`` for the session directories in ``base``."""
-    found = {}
+    """Return ``{number: path}`` for the sessions in ``base``."""
+    return scan_sessions(base)[0]
+
+
+def scan_sessions(base: BaseDir) -> tuple[dict[int, Path], dict[int, Path]]:
+    """Return the ``run-<N>`` directories in ``base``, as ``{N: path}``.
+
+    :return: The sessions (directories holding the marker), and the
+        directories named like one that hold no marker: fixturestmp did not
+        make them, and leaves them alone.
+    """
+    found: dict[int, Path] = {}
+    foreign: dict[int, Path] = {}
     for entry in _entries(base):
         match = _SESSION.match(entry.name)
         if match and entry.is_dir(follow_symlinks=False):
-            found[int(match.group(1))] = base.path / entry.name
-    return found
+            marked = _has_marker(base, entry.name)
+            if marked is not None:
+                into = found if marked else foreign
+                into[int(match.group(1))] = base.path / entry.name
+    return found, foreign
+
+
+def _has_marker(base: BaseDir, name: str) -> bool | None:
+    """Return whether ``name`` in ``base`` holds the marker; None if gone."""
+    try:
+        fd = os.open(name, _DIR_FLAGS, dir_fd=base.fd)
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # Pruned meanwhile, or replaced by a file.
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return None  # Replaced by a symlink meanwhile.
+        # Unreadable (another user made it): not known to be ours.
+        return False
+    try:
+        return _lexists(MARKER_NAME, fd)
+    except OSError:
+        return False  # Not searchable: not known to be ours.
+    finally:
+        os.close(fd)
 
 
 def _entries(base: BaseDir) -> list[os.DirEntry[str]]:

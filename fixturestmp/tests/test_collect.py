@@ -10,9 +10,11 @@ import traceback
 from pathlib import Path
 
 import testtools
-from testtools.matchers import Contains, DirExists, Not
+from testtools.matchers import Contains, DirExists, Not, StartsWith
 
-from fixturestmp.tests.stestr_runs import StestrRun
+from fixturestmp.manifest import MANIFEST_NAME
+from fixturestmp.tests.helpers import IsolatedTestCase
+from fixturestmp.tests.stestr_runs import StestrRun, cli
 
 NOBODY = 65534
 BIG = 300_000
@@ -287,3 +289,60 @@ class TestNothingToCollect(testtools.TestCase):
                             env={"FIXTURESTMP_ROOT": str(empty)})  # fmt: skip
         self.assertEqual(1, done.returncode, done.stderr)
         self.assertThat(done.stderr, Contains("nothing to collect (no session)"))
+
+
+class TestDamagedManifest(IsolatedTestCase):
+    """Kept directories on disk are collected whatever became of the
+    manifest; what could not be read is said."""
+
+    def setUp(self):
+        super().setUp()
+        with self.session(retention_policy="failed") as session:
+            for name in ("test_first", "test_second"):
+                kept = session.mktemp(name)
+                (kept / "evidence.txt").write_text(f"{name}\n")
+                session.record(f"pkg.T.{name}", kept, "failed", True)
+            session.failed = True
+        self.session_path = session.path
+        self.manifest = session.path / MANIFEST_NAME
+        self.dest = self.workdir / "dest"
+
+    def collected(self) -> tuple[subprocess.CompletedProcess, dict]:
+        done = cli("collect", str(self.dest), root=self.root, cwd=self.workdir)
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertNotIn("Traceback", done.stderr)
+        top = self.dest / self.session_path.name
+        for name in ("test_first0", "test_second0"):
+            copy = top / "tests" / name / "evidence.txt"
+            self.assertEqual(f"{name[:-1]}\n", copy.read_text(), done.stderr)
+        index = json.loads((top / "index.json").read_text())
+        return done, {test["path"]: test for test in index["tests"]}
+
+    def test_cut_mid_line(self):
+        data = self.manifest.read_bytes()
+        self.manifest.write_bytes(data[: len(data) - 20])
+        done, tests = self.collected()
+        first = tests[str(self.session_path / "test_first0")]
+        second = tests[str(self.session_path / "test_second0")]
+        self.assertEqual(
+            ("pkg.T.test_first", "failed"), (first["id"], first["outcome"])
+        )
+        self.assertEqual(("", "unrecorded"), (second["id"], second["outcome"]))
+        lines = done.stderr.splitlines()
+        self.assertThat(lines[0], StartsWith(
+            f"fixturestmp collect: {self.manifest}: line 2 skipped: cut short ("
+        ))  # fmt: skip
+        self.assertThat(lines[1], StartsWith(
+            "fixturestmp collect: the manifest has no record of 1 directory on disk"
+        ))  # fmt: skip
+        self.assertEqual(3, len(lines), done.stderr)
+
+    def test_emptied(self):
+        self.manifest.write_bytes(b"")
+        done, tests = self.collected()
+        self.assertEqual({"unrecorded"}, {test["outcome"] for test in tests.values()})
+        lines = done.stderr.splitlines()
+        self.assertThat(lines[0], StartsWith(
+            "fixturestmp collect: the manifest has no record of 2 directories on disk"
+        ))  # fmt: skip
+        self.assertEqual(2, len(lines), done.stderr)

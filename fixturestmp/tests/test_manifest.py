@@ -5,16 +5,19 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 
 from fixturestmp.manifest import (
     BATCH,
     COUNT_BATCH,
     MANIFEST_NAME,
+    ManifestWarning,
     ManifestWriter,
     read_manifest,
 )
 from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
+from fixturestmp.tests.stestr_runs import cli
 
 WORKER = """
 import sys
@@ -132,7 +135,13 @@ class TestManifest(IsolatedTestCase):
         writer.close()
         with open(self.root / MANIFEST_NAME, "ab") as stream:
             stream.write(b'{"id": "torn')
-        self.assertEqual([{"id": "a"}], list(read_manifest(self.root)))
+        problems: list[str] = []
+        self.assertEqual([{"id": "a"}], list(read_manifest(self.root, problems)))
+        self.assertEqual(
+            [f"{self.root / MANIFEST_NAME}: line 2 skipped: cut short (12 bytes, "
+             f"no newline)"],
+            problems,
+        )  # fmt: skip
 
 
 class TestTestRecords(IsolatedTestCase):
@@ -162,3 +171,70 @@ class TestTestRecords(IsolatedTestCase):
                 "retained": retained, "pid": os.getpid(),
             }  # fmt: skip
             self.assertEqual(expected, record)
+
+
+class TestDamagedRecords(IsolatedTestCase):
+    """A line of valid JSON with fields of the wrong type costs that record,
+    said in one line naming the file and the line, never a traceback."""
+
+    def setUp(self):
+        super().setUp()
+        with self.session(retention_policy="failed") as session:
+            kept = session.mktemp("test_kept")
+            (kept / "evidence").write_text("kept\n")
+            session.record("pkg.T.test_kept", kept, "failed", True)
+            session.failed = True
+        self.session_path = session.path
+        self.manifest = session.path / MANIFEST_NAME
+        with open(self.manifest, "ab") as stream:
+            stream.write(
+                b'{"kind":"test","id":5,"path":"/x","outcome":"failed",'
+                b'"retained":true}\n{"kind":"test","id":"pkg.T.test_path",'
+                b'"path":7,"outcome":"failed","retained":true}\n'
+                b'{"kind":"leak","id":"pkg.T.test_kept","size":"big"}\n'
+            )
+        self.said = [
+            f"{self.manifest}: line 2 skipped: its id is 5, not text",
+            f"{self.manifest}: line 3 skipped: its path is 7, not text",
+            f"{self.manifest}: line 4 skipped: its size is 'big', not a whole number",
+        ]
+
+    def test_reader_skips_them_and_says_where(self):
+        problems: list[str] = []
+        records = list(read_manifest(self.session_path, problems))
+        self.assertEqual(["pkg.T.test_kept"], [r["id"] for r in records])
+        self.assertEqual(self.said, problems)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.assertEqual(records, list(read_manifest(self.session_path)))
+        self.assertEqual(
+            [f"fixturestmp: {line}" for line in self.said],
+            [str(w.message) for w in caught],
+        )
+        self.assertEqual({ManifestWarning}, {w.category for w in caught})
+
+    def test_every_command_reads_the_rest(self):
+        dest = self.workdir / "dest"
+        for command, status in [
+            (["ls"], 0),
+            (["ls", "--json"], 0),
+            (["show", "pkg.T"], 0),
+            (["report", "--json"], 0),
+            (["collect", str(dest)], 0),
+        ]:
+            done = cli(*command, root=self.root, cwd=self.workdir)
+            self.assertEqual(status, done.returncode, (command, done.stderr))
+            lines = done.stderr.splitlines()
+            name = command[0]
+            self.assertEqual(
+                [f"fixturestmp {name}: {line}" for line in self.said],
+                lines[:3],
+                (command, done.stderr),
+            )
+            # collect adds its one-line summary; nothing else says more.
+            self.assertEqual(4 if name == "collect" else 3, len(lines), done.stderr)
+            # The good record is read: its test's kept directory is shown.
+            self.assertIn("test_kept0", done.stdout + done.stderr + (
+                (dest / self.session_path.name / "INDEX.txt").read_text()
+                if name == "collect" else ""
+            ))  # fmt: skip
