@@ -84,7 +84,11 @@ def scan_sessions(base: BaseDir) -> tuple[dict[int, Path], dict[int, Path]]:
 
 
 def _has_marker(base: BaseDir, name: str) -> bool | None:
-    """Return whether ``name`` in ``base`` holds the marker; None if gone."""
+    """Return whether ``name`` in ``base`` holds the marker; None if gone.
+
+    :raises OSError: It cannot be told (the directory cannot be opened or
+        searched): said, never guessed either way.
+    """
     try:
         fd = os.open(name, _DIR_FLAGS, dir_fd=base.fd)
     except (FileNotFoundError, NotADirectoryError):
@@ -92,12 +96,10 @@ def _has_marker(base: BaseDir, name: str) -> bool | None:
     except OSError as error:
         if error.errno == errno.ELOOP:
             return None  # Replaced by a symlink meanwhile.
-        # Unreadable (another user made it): not known to be ours.
-        return False
+        raise explain(error, base.path / name, "open the session") from error
     try:
-        return _lexists(MARKER_NAME, fd)
-    except OSError:
-        return False  # Not searchable: not known to be ours.
+        with names_in(base.path / name):
+            return _lexists(MARKER_NAME, fd)
     finally:
         os.close(fd)
 
