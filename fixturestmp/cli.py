@@ -329,6 +329,8 @@ def _ls(args: argparse.Namespace) -> int:
             if test["retained"]:
                 print(f"  {test['outcome']:<7} {printable(test['id'])}  "
                       f"{printable(test['path'])}")  # fmt: skip
+        for path in info.unrecorded:  # It may have failed: listed always.
+            print(f"  UNRECORDED  {printable(path)}")
     return 0
 
 

@@ -50,7 +50,7 @@ class SessionInfo:
 
     def directory_count(self) -> int:
         """Return how many test directories the session has had."""
-        return len(self.tests) + self.removed
+        return len(self.tests) + len(self.unrecorded) + self.removed
 
     def counts_text(self) -> str:
         """Return ``N temporary directories, F of failed tests``: directories
@@ -62,12 +62,26 @@ class SessionInfo:
         return f"{count} temporary {noun}, {failed} of failed tests"
 
     def as_json(self) -> dict[str, Any]:
-        """Return the JSON form ``fixturestmp ls --json`` prints."""
+        """Return the JSON form ``fixturestmp ls --json`` prints.
+
+        Its ``tests`` list the :attr:`unrecorded` directories last, kept
+        with outcome ``unknown``, an empty ``id`` and ``unrecorded`` true.
+        """
+        unrecorded = [
+            {
+                "id": "",
+                "path": path,
+                "outcome": "unknown",
+                "retained": True,
+                "unrecorded": True,
+            }
+            for path in self.unrecorded
+        ]
         return {
             "path": str(self.path),
             "number": self.number,
             "live": self.live,
-            "tests": self.tests,
+            "tests": self.tests + unrecorded,
             "removed": self.removed,
             "leaks": self.leaks,
             "checked": self.checked,

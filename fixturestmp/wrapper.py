@@ -98,7 +98,7 @@ def run_command(
             status = _run(command, env, cwd)
             _wait_for_workers(session.path)
             info = read_session(session.path, _number_of(session.path))
-            unrecorded = _unrecorded(info)
+            unrecorded = info.unrecorded
             # A directory kept because its test's outcome is unknown keeps
             # the session too, and so does one whose test never recorded
             # an outcome (its process died, whatever the exit status): it
@@ -164,26 +164,6 @@ def _why_removed(session: SessionDir) -> str:
             f"{session.retention_policy}"
         )
     return "removed when the run ended"
-
-
-def _unrecorded(info: SessionInfo) -> list[str]:
-    """Return the session's test directories that no manifest record names.
-
-    Their records could not be written (a full disk) or their process was
-    killed first: the directory is all that says a test used it.
-    """
-    known = {test["path"] for test in info.tests}
-    try:
-        with os.scandir(info.path) as entries:
-            found = [
-                entry.path
-                for entry in entries
-                if not entry.name.startswith(".")
-                and entry.is_dir(follow_symlinks=False)
-            ]
-    except OSError:
-        return []  # Removed with its session, or unreadable: nothing kept.
-    return sorted(path for path in found if path not in known)
 
 
 def _wait_for_workers(session: Path, timeout: float = 30.0) -> None:

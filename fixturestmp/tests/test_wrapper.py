@@ -647,6 +647,13 @@ class TestProcessEndsMidTest(WrapperTestCase):
         self.assertEqual("the last words", (kept / "evidence").read_text())
         self.assertThat(run.stderr, Contains(f"UNRECORDED  {kept}\n"))
         self.assertThat(run.stderr, Contains("never recorded an outcome"))
+        listed = json.loads(self.run_cli("ls", "--json").stdout)
+        self.assertEqual(
+            [{"id": "", "path": str(kept), "outcome": "unknown", "retained": True,
+              "unrecorded": True}],
+            listed[0]["tests"],
+        )  # fmt: skip
+        self.assertThat(self.run_cli("ls").stdout, Contains(f"UNRECORDED  {kept}\n"))
 
     def test_under_unittest(self):
         self.suite = DYING_UNITTEST
