@@ -1,6 +1,7 @@
 """Tests for fixturestmp.TestCase: tmp_path and the configured leak checks."""
 
 import os
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -220,7 +221,7 @@ class TestUnderStestr(LeakTestCase):
                 "--retention-policy",
                 "all",
                 "--",
-                "python",
+                sys.executable,
                 "-m",
                 "stestr",
                 "run",
