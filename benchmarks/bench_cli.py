@@ -48,7 +48,7 @@ def main(rounds: int = 7) -> list[str]:
         },
         rounds,
     )
-    from fixturestmp.tempscan import TempSnapshot
+    from fixturestmp._cli.tempscan import TempSnapshot
 
     start = time.perf_counter()
     snapshot = TempSnapshot(crowded)

@@ -9,9 +9,9 @@ test, and copies it only after a change. This times, per test and round
 by round in turn: the cheap check set (files, processes, fds, threads,
 environ: one ``start()`` and ``stop()``, in a private, settled temporary
 directory); two comparisons through the private encoded mapping
-(:func:`fixturestmp.runners.environ_is`, what the set does while the
+(:func:`fixturestmp._runtime.interpreter.environ_is`, what the set does while the
 environment is unchanged); two copies of it
-(:func:`fixturestmp.runners.environ_snapshot`, what the set did before it
+(:func:`fixturestmp._runtime.interpreter.environ_snapshot`, what the set did before it
 compared); and two public copies (``dict(os.environ)``, what either costs
 without the private mapping). It reports what share of the cheap set's
 per-test cost the public copies would be if the set used them: more than
@@ -27,9 +27,9 @@ import time
 from collections.abc import Callable
 
 from benchmarks.common import interleave_samples, report, scratch_dir
+from fixturestmp._runtime.interpreter import environ_is, environ_snapshot
 from fixturestmp.leaks import CHEAP_CHECKS, LeakCheck
 from fixturestmp.leaks.dirlisting import SETTLED
-from fixturestmp.runners import environ_is, environ_snapshot
 
 
 def _per_test(one_test: Callable[[], object], batch: int) -> Callable[[], float]:

@@ -30,8 +30,8 @@ def populate(base: Path) -> None:
 
 
 def main(rounds: int = 5) -> list[str]:
-    from fixturestmp.basedir import BaseDir
-    from fixturestmp.pruning import prune, select_victims
+    from fixturestmp._store.basedir import BaseDir
+    from fixturestmp._store.pruning import prune, select_victims
 
     find_times, prune_times, end_times = [], [], []
     for _ in range(rounds):

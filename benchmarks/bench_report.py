@@ -39,8 +39,8 @@ _BROWSER_FLAGS = (
 
 def populate(root: Path) -> Path:
     """Write the synthetic session under ``root``; return its directory."""
-    from fixturestmp.basedir import base_name
-    from fixturestmp.manifest import ManifestWriter
+    from fixturestmp._store.basedir import base_name
+    from fixturestmp._store.manifest import ManifestWriter
 
     session = root / base_name() / "run-0"
     session.mkdir(parents=True, mode=0o700)
@@ -114,10 +114,10 @@ def _browse(browser: str, url: str) -> float:
 
 
 def main(rounds: int = 7) -> list[str]:
-    from fixturestmp.inventory import read_session
-    from fixturestmp.reportdata import build_report
-    from fixturestmp.reporthtml import render_html
-    from fixturestmp.selection import Selection
+    from fixturestmp._cli.report_data import build_report
+    from fixturestmp._cli.report_html import render_html
+    from fixturestmp._store.inventory import read_session
+    from fixturestmp._store.selection import Selection
 
     root = isolated_root()
     session = populate(root)

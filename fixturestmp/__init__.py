@@ -11,16 +11,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # Notes the temporary directory before any test can move it (os only).
-import fixturestmp.systemtmp  # noqa: F401
+import fixturestmp._process.systemtmp  # noqa: F401
 
 if TYPE_CHECKING:
-    from fixturestmp.dropin import TempDir
+    from fixturestmp._fixtures.dropin import TempDir
+    from fixturestmp._fixtures.outcome import OutcomeMixin
+    from fixturestmp._fixtures.session import SessionTempFixture, default_session
+    from fixturestmp._fixtures.tempdir import TempDirFixture
     from fixturestmp.errors import ConfigError, SessionStateError, UnsafeRootError
     from fixturestmp.leaks import LeakCheck, LeakError
-    from fixturestmp.outcome import OutcomeMixin
     from fixturestmp.policy import RetentionPolicy
-    from fixturestmp.session import SessionTempFixture, default_session
-    from fixturestmp.tempdir import TempDirFixture
     from fixturestmp.testcase import TestCase
 
 __all__ = [
@@ -42,15 +42,15 @@ _MODULES = {
     "ConfigError": "fixturestmp.errors",
     "LeakCheck": "fixturestmp.leaks",
     "LeakError": "fixturestmp.leaks",
-    "OutcomeMixin": "fixturestmp.outcome",
+    "OutcomeMixin": "fixturestmp._fixtures.outcome",
     "RetentionPolicy": "fixturestmp.policy",
     "SessionStateError": "fixturestmp.errors",
-    "SessionTempFixture": "fixturestmp.session",
-    "TempDir": "fixturestmp.dropin",
-    "TempDirFixture": "fixturestmp.tempdir",
+    "SessionTempFixture": "fixturestmp._fixtures.session",
+    "TempDir": "fixturestmp._fixtures.dropin",
+    "TempDirFixture": "fixturestmp._fixtures.tempdir",
     "TestCase": "fixturestmp.testcase",
     "UnsafeRootError": "fixturestmp.errors",
-    "default_session": "fixturestmp.session",
+    "default_session": "fixturestmp._fixtures.session",
 }
 
 

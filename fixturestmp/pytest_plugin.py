@@ -43,9 +43,9 @@ from typing import Any
 
 import pytest
 
-from fixturestmp.config import resolve
+from fixturestmp._config import resolve
+from fixturestmp._fixtures.outcome import CaseWatch, set_running_test
 from fixturestmp.errors import ConfigError
-from fixturestmp.outcome import CaseWatch, set_running_test
 
 __all__ = ["LeakPlugin"]
 
@@ -295,7 +295,7 @@ class LeakPlugin:
 
     def _attach(self, item: pytest.Item, leaks: list[Any]) -> None:
         # SESSION_ENV from report, not session: that imports fixtures.
-        from fixturestmp.leaks.report import (
+        from fixturestmp.leaks.reporting import (
             SESSION_ENV,
             detail_name,
             detail_text,

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import testtools
 
-from fixturestmp.pertest import check_test
-from fixturestmp.tempdir import TempDirFixture
+from fixturestmp._fixtures.tempdir import TempDirFixture
+from fixturestmp._hooks.pertest import check_test
 
 __all__ = ["TestCase"]
 

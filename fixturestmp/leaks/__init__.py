@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fixturestmp.leaks.base import Check
-    from fixturestmp.leaks.combined import (
+    from fixturestmp.leaks.checks import (
         CHEAP_CHECKS,
         CHECKS,
         EnvironLeakCheck,
@@ -66,17 +66,17 @@ __all__ = [
 # (fixturestmp.leaks.probe), without fixtures and testtools.
 _MODULES = {
     "CHEAP_CHECKS": "fixturestmp.leaks.probe",
-    "CHECKS": "fixturestmp.leaks.combined",
+    "CHECKS": "fixturestmp.leaks.checks",
     "Check": "fixturestmp.leaks.base",
-    "EnvironLeakCheck": "fixturestmp.leaks.combined",
-    "FdLeakCheck": "fixturestmp.leaks.combined",
-    "FileLeakCheck": "fixturestmp.leaks.combined",
+    "EnvironLeakCheck": "fixturestmp.leaks.checks",
+    "FdLeakCheck": "fixturestmp.leaks.checks",
+    "FileLeakCheck": "fixturestmp.leaks.checks",
     "Leak": "fixturestmp.leaks.findings",
-    "LeakCheck": "fixturestmp.leaks.combined",
+    "LeakCheck": "fixturestmp.leaks.checks",
     "LeakError": "fixturestmp.leaks.findings",
-    "MemoryLeakCheck": "fixturestmp.leaks.combined",
-    "ProcessLeakCheck": "fixturestmp.leaks.combined",
-    "ThreadLeakCheck": "fixturestmp.leaks.combined",
+    "MemoryLeakCheck": "fixturestmp.leaks.checks",
+    "ProcessLeakCheck": "fixturestmp.leaks.checks",
+    "ThreadLeakCheck": "fixturestmp.leaks.checks",
     "format_bytes": "fixturestmp.leaks.findings",
 }
 

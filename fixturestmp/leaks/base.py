@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import fixtures
 
+from fixturestmp._runtime.testruns import running_case
 from fixturestmp.leaks.findings import Leak
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.leaks.report import settle
-from fixturestmp.runners import running_case
+from fixturestmp.leaks.reporting import settle
 
 if TYPE_CHECKING:
-    from fixturestmp.session import SessionTempFixture
+    from fixturestmp._fixtures.session import SessionTempFixture
 
 __all__ = ["Check"]
 

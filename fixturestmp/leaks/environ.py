@@ -3,9 +3,9 @@
 import os
 from typing import Any
 
+from fixturestmp._runtime.interpreter import environ_is, environ_snapshot
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.runners import environ_is, environ_snapshot
 
 __all__ = ["EnvironProbe"]
 

@@ -10,7 +10,7 @@ elsewhere.
 Listing ``/proc/self/fd`` costs the kernel a lookup per descriptor, and
 most tests open and close none: the last listing is reused while it is
 exactly what is open, which two system calls tell. The kernel's count of
-open descriptors (:func:`fixturestmp.proc.open_fd_count`) is the same, and
+open descriptors (:func:`fixturestmp._process.proc.open_fd_count`) is the same, and
 every descriptor listed is still open (one ``poll`` of them all, which
 marks a closed one ``POLLNVAL``): then the open ones are those listed.
 """
@@ -18,11 +18,11 @@ marks a closed one ``POLLNVAL``): then the open ones are those listed.
 import os
 import select
 
-from fixturestmp import proc
-from fixturestmp.basedir import is_base_name
+from fixturestmp._process import proc
+from fixturestmp._store.basedir import is_base_name
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.ignored import FdOwners
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.leaks.runtime import FdOwners
 
 __all__ = ["FdProbe"]
 
@@ -95,7 +95,7 @@ class FdProbe(Probe):
     the ``/proc`` files the ``processes`` check keeps open) are never
     reported, nor those the Python runtime keeps for the life of the
     process: multiprocessing's shared-memory heap and its pipes to its
-    helper processes, eventlet's hub (:mod:`fixturestmp.leaks.runtime`).
+    helper processes, eventlet's hub (:mod:`fixturestmp.leaks.ignored`).
     """
 
     name = "fds"

@@ -5,7 +5,7 @@ A listing of :func:`tempfile.gettempdir` before and one after (each a
 :mod:`~fixturestmp.leaks.dirlisting`); an entry is new when its name and
 inode were not there before. When parallel workers share the temporary
 directory, an entry that another worker makes during the test counts too:
-the pytest plugin and :mod:`fixturestmp.pertest` give each checking worker
+the pytest plugin and :mod:`fixturestmp._hooks.pertest` give each checking worker
 its own (:func:`own_temp_dir`). ``clean`` removes nothing while another
 live process of the session has the same temporary directory: what it
 found may be that process's. Or clean up once at the end of the run with
@@ -18,13 +18,13 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from fixturestmp import owners
-from fixturestmp.basedir import is_base_name
+from fixturestmp._store import owners
+from fixturestmp._store.basedir import is_base_name
+from fixturestmp._store.removal import RemovalError, remove_tree
 from fixturestmp.leaks.dirlisting import PROBE_PREFIX, listing
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.ignored import owned_temp_dir
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.leaks.runtime import owned_temp_dir
-from fixturestmp.removal import RemovalError, remove_tree
 
 __all__ = ["FileProbe", "own_temp_dir"]
 
@@ -151,7 +151,7 @@ class FileProbe(Probe):
         """
         import psutil  # Only when there is something to clean.
 
-        from fixturestmp.session import default_session
+        from fixturestmp._fixtures.session import default_session
 
         session = self._session or default_session()
         this = psutil.Process()

@@ -38,11 +38,11 @@ from typing import Any
 
 import psutil
 
-from fixturestmp import forks
-from fixturestmp.config import resolve
+from fixturestmp._config import resolve
+from fixturestmp._process import forks
 from fixturestmp.leaks.findings import Leak, format_bytes
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.leaks.report import record_memory
+from fixturestmp.leaks.reporting import record_memory
 
 __all__ = ["SLACK", "MemoryProbe", "prepare", "rss", "settled_rss", "trim"]
 

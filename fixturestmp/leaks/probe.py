@@ -19,12 +19,12 @@ module is imported only when the check is asked for.
 import importlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fixturestmp.config import resolve
+from fixturestmp._config import resolve
 from fixturestmp.leaks.advice import advice, check_style
 from fixturestmp.leaks.findings import Leak
 
 if TYPE_CHECKING:
-    from fixturestmp.session import SessionTempFixture
+    from fixturestmp._fixtures.session import SessionTempFixture
 
 __all__ = ["CHEAP_CHECKS", "ORDER", "Probe", "ProbeSet", "probe_class"]
 

@@ -6,10 +6,10 @@ import signal
 import time
 from typing import TYPE_CHECKING, Any
 
-from fixturestmp import proc
+from fixturestmp._process import proc
 from fixturestmp.leaks.findings import Leak, several
+from fixturestmp.leaks.ignored import is_helper
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.leaks.runtime import is_helper
 
 if TYPE_CHECKING:
     import psutil

@@ -4,9 +4,9 @@ import threading
 import time
 import traceback
 
+from fixturestmp._runtime.interpreter import thread_frames
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.probe import Probe
-from fixturestmp.runners import thread_frames
 
 __all__ = ["ThreadProbe"]
 

@@ -10,7 +10,7 @@ import fixtures
 import testtools
 
 import fixturestmp
-from fixturestmp.basedir import base_name
+from fixturestmp._store.basedir import base_name
 
 __all__ = [
     "IN_SOURCE_TREE",

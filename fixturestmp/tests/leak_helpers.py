@@ -9,7 +9,7 @@ import fixtures
 import psutil
 import testtools
 
-from fixturestmp.manifest import read_manifest
+from fixturestmp._store.manifest import read_manifest
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 __all__ = [
@@ -80,7 +80,9 @@ class LeakTestCase(IsolatedTestCase):
         self.tmpdir = Path(self.useFixture(fixtures.TempDir()).path)
         self.useFixture(fixtures.MonkeyPatch("tempfile.tempdir", str(self.tmpdir)))
         self.sess = self.useFixture(self.session())
-        self.useFixture(fixtures.MonkeyPatch("fixturestmp.session._default", self.sess))
+        self.useFixture(
+            fixtures.MonkeyPatch("fixturestmp._fixtures.session._default", self.sess)
+        )
 
     def leak_records(self) -> list[dict[str, Any]]:
         """Return the session manifest's ``kind: leak`` records."""

@@ -386,7 +386,9 @@ def suite_files() -> dict[str, str]:
             "",
             "",
         ]
-        classes = [_case_class(kind, way, late) for way in WAYS for late in (0, 1)]
+        classes = [
+            _case_class(kind, way, late) for way in WAYS for late in (False, True)
+        ]
         if kind in ("tt", "ut"):
             classes.append(_shared_class(kind))
         files[f"suite/test_{kind}.py"] = "\n".join(header) + "\n\n".join(classes)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from testtools.content import text_content
 
-from fixturestmp import owners
-from fixturestmp.trash import THREAD_NAME
+from fixturestmp._store import owners
+from fixturestmp._store.trash import THREAD_NAME
 
 __all__ = [
     "FIGURES_ENV",

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fixturestmp.basedir import base_name
+from fixturestmp._store.basedir import base_name
 from fixturestmp.tests.helpers import run_python, write_files
 
 __all__ = ["StestrRun", "cli"]

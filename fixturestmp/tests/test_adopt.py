@@ -1,4 +1,5 @@
-"""Tests for fixturestmp.adopt: ``fixturestmp run --adopt`` on unchanged suites."""
+"""Tests for fixturestmp._hooks.startup: ``fixturestmp run --adopt`` on
+unchanged suites."""
 
 import os
 import re
@@ -10,8 +11,8 @@ from pathlib import Path
 
 from testtools.matchers import Contains, DirExists, Not
 
-from fixturestmp.adopt import ADOPT_ENV, PTH_LINE
-from fixturestmp.basedir import base_name
+from fixturestmp._hooks.startup import ADOPT_ENV, PTH_LINE
+from fixturestmp._store.basedir import base_name
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, write_files
 
 # An unchanged OpenStack-style suite: fixtures.TempDir used as a string,
@@ -213,7 +214,9 @@ class TestAdopt(AdoptTestCase):
             broken,
             {
                 "fixturestmp/__init__.py": "",
-                "fixturestmp/adopt.py": "raise RuntimeError('adopt is broken')\n",
+                "fixturestmp/_hooks/startup.py": (
+                    "raise RuntimeError('adopt is broken')\n"
+                ),
             },
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith("FIXTURESTMP_")}

@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.basedir."""
+"""Tests for fixturestmp._store.basedir."""
 
 import os
 import warnings
@@ -7,7 +7,7 @@ import fixtures
 from testtools.matchers import Contains
 
 import fixturestmp
-from fixturestmp.basedir import BaseDir, SharedRootWarning
+from fixturestmp._store.basedir import BaseDir, SharedRootWarning
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 OTHER_UID = 65534  # nobody

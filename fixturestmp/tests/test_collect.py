@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.collect: ``fixturestmp collect`` of real stestr runs."""
+"""Tests for fixturestmp._cli.collect: ``fixturestmp collect`` of real stestr runs."""
 
 import json
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 import testtools
 from testtools.matchers import Contains, DirExists, Not, StartsWith
 
-from fixturestmp.manifest import MANIFEST_NAME
+from fixturestmp._store.manifest import MANIFEST_NAME
 from fixturestmp.tests.helpers import IsolatedTestCase
 from fixturestmp.tests.stestr_runs import StestrRun, cli
 
@@ -232,7 +232,8 @@ def collect_as_nobody(*args: str) -> tuple[int, str]:
     The interpreter lives under root's private home, so the child cannot
     exec it: it runs the command in process, everything imported first.
     """
-    from fixturestmp import cli, collect, removal, selection  # noqa: F401
+    from fixturestmp import cli
+    from fixturestmp._store import removal, selection  # noqa: F401
 
     read_fd, write_fd = os.pipe()
     pid = os.fork()

@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.config."""
+"""Tests for fixturestmp._config."""
 
 import os
 import re
@@ -8,7 +8,7 @@ import fixtures
 from testtools.matchers import Contains, StartsWith
 
 import fixturestmp
-from fixturestmp import config
+from fixturestmp import _config as config
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
 from fixturestmp.tests.stestr_runs import cli
 

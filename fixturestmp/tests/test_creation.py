@@ -1,12 +1,12 @@
-"""Tests for fixturestmp.creation."""
+"""Tests for fixturestmp._store.newsession."""
 
 import os
 
 from testtools.matchers import Contains
 
 import fixturestmp
-from fixturestmp.basedir import BaseDir
-from fixturestmp.creation import MARKER_NAME, check_basetemp, create_numbered
+from fixturestmp._store.basedir import BaseDir
+from fixturestmp._store.newsession import MARKER_NAME, check_basetemp, create_numbered
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 

@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.demo: the README's first command, after a real install."""
+"""Tests for fixturestmp._cli.demo: the README's first command, after a real install."""
 
 import os
 import re

@@ -23,7 +23,7 @@ import testtools
 
 import fixturestmp
 import fixturestmp.leaks
-from fixturestmp.basedir import base_name
+from fixturestmp._store.basedir import base_name
 from fixturestmp.cli import build_parser
 from fixturestmp.tests.docblocks import (
     REPO_ROOT,

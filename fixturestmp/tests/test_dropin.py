@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.dropin: TempDir, a drop-in for fixtures.TempDir."""
+"""Tests for fixturestmp._fixtures.dropin: TempDir, a drop-in for fixtures.TempDir."""
 
 import os
 import unittest
@@ -17,7 +17,7 @@ class TestDropIn(IsolatedTestCase):
         # fixturestmp.TempDir takes no session: it uses the default one.
         self.default = self.useFixture(self.session())
         self.useFixture(
-            fixtures.MonkeyPatch("fixturestmp.session._default", self.default)
+            fixtures.MonkeyPatch("fixturestmp._fixtures.session._default", self.default)
         )
 
     def run_case(self, body) -> tuple[testtools.TestCase, testtools.TestResult]:
@@ -84,7 +84,7 @@ class TestDropIn(IsolatedTestCase):
         self.assertEqual(str(rootdir), os.path.dirname(seen["fail"]))
         self.assertThat(seen["fail"], DirExists())
         # Recorded in the session, so fixturestmp show finds it.
-        from fixturestmp.manifest import read_manifest
+        from fixturestmp._store.manifest import read_manifest
 
         paths = [r.get("path") for r in read_manifest(self.default.path)]
         self.assertIn(seen["fail"], paths)

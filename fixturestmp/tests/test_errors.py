@@ -7,8 +7,8 @@ from pathlib import Path
 import fixtures
 import testtools
 
+from fixturestmp._store.removal import remove_entry
 from fixturestmp.errors import name_in, names_in
-from fixturestmp.removal import remove_entry
 
 
 class TestNameIn(testtools.TestCase):

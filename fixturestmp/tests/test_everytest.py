@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.everytest: a hook as every test starts."""
+"""Tests for fixturestmp._hooks.everytest: a hook as every test starts."""
 
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
 
@@ -15,7 +15,9 @@ class TestUnderTheEveryTestHook(IsolatedTestCase):
 
                     import testtools
 
-                    from fixturestmp import everytest, runners
+                    from fixturestmp._hooks import everytest
+
+                    from fixturestmp._runtime import testruns
 
                     STARTED = []
                     everytest.on_every_test(STARTED.append)
@@ -24,13 +26,13 @@ class TestUnderTheEveryTestHook(IsolatedTestCase):
                     class Plain(unittest.TestCase):
                         def test_it(self):
                             self.assertIn(self, STARTED)
-                            self.assertIs(self, runners.running_case())
+                            self.assertIs(self, testruns.running_case())
 
 
                     class Testtools(testtools.TestCase):
                         def test_it(self):
                             self.assertIn(self, STARTED)
-                            self.assertIs(self, runners.running_case())
+                            self.assertIs(self, testruns.running_case())
                 """
             },
         )

@@ -1,9 +1,9 @@
-"""Tests for fixturestmp.forks, with real forked children."""
+"""Tests for fixturestmp._process.forks, with real forked children."""
 
 import fixtures
 import testtools
 
-from fixturestmp import forks
+from fixturestmp._process import forks
 from fixturestmp.tests.forked import in_forked_child
 
 

@@ -61,7 +61,7 @@ class TestFileLeakCheck(LeakTestCase):
         """
         code = (
             "import sys\n"
-            "from fixturestmp.session import default_session\n"
+            "from fixturestmp._fixtures.session import default_session\n"
             "print(default_session().path, flush=True)\n"
             "sys.stdin.read()\n"
         )
@@ -453,7 +453,7 @@ class TestReporting(LeakTestCase):
         with leaks.EnvironLeakCheck(session=other, test_id="mine"):
             os.environ[ENV_NAME] = "1"
         self.assertEqual([], self.leak_records())
-        from fixturestmp.manifest import read_manifest
+        from fixturestmp._store.manifest import read_manifest
 
         [record] = [r for r in read_manifest(other.path) if r["kind"] == "leak"]
         self.assertEqual("mine", record["id"])

@@ -13,8 +13,8 @@ import testtools
 from testtools.matchers import Contains, MatchesRegex
 
 from fixturestmp import leaks
+from fixturestmp._store.manifest import read_manifest
 from fixturestmp.leaks import memory
-from fixturestmp.manifest import read_manifest
 from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import run_python, write_files
 from fixturestmp.tests.leak_helpers import LeakTestCase, details_text, run_case
@@ -273,9 +273,11 @@ class TestMemoryRecords(LeakTestCase):
         self.assertEqual(prefix + "test_b_keeps_50mb", leak["id"])
 
     def test_nothing_is_recorded_without_a_session(self):
-        from fixturestmp import session
+        from fixturestmp._fixtures import session
 
-        self.useFixture(fixtures.MonkeyPatch("fixturestmp.session._default", None))
+        self.useFixture(
+            fixtures.MonkeyPatch("fixturestmp._fixtures.session._default", None)
+        )
         with leaks.MemoryLeakCheck(memory_leak_limit="10MiB", test_id="t"):
             pass
         self.assertIsNone(session._default)
@@ -290,8 +292,8 @@ class TestMemoryRecords(LeakTestCase):
         self.assertFalse(check.confirmed)
 
     def test_session_variable_is_the_sessions(self):
-        from fixturestmp.leaks import report
-        from fixturestmp.session import SESSION_ENV
+        from fixturestmp._fixtures.session import SESSION_ENV
+        from fixturestmp.leaks import reporting as report
 
         self.assertEqual(SESSION_ENV, report.SESSION_ENV)
 
@@ -312,7 +314,7 @@ class TestForkedChild(LeakTestCase):
         self.assertGreater(by_settled, 32_000_000)
 
     def test_a_forked_child_numbers_its_own_records_from_zero(self):
-        from fixturestmp.leaks.report import record_memory
+        from fixturestmp.leaks.reporting import record_memory
 
         for test_id in ("before0", "before1"):
             record_memory(test_id, 1, 2, session=self.sess)

@@ -11,7 +11,8 @@ import psutil
 import testtools
 from testtools.matchers import Contains, MatchesRegex
 
-from fixturestmp import leaks, proc
+from fixturestmp import leaks
+from fixturestmp._process import proc
 from fixturestmp.tests.helpers import run_python
 from fixturestmp.tests.leak_helpers import (
     LeakTestCase,
@@ -132,7 +133,7 @@ class TestProcessLeakCheck(LeakTestCase):
 # waits for a line on its stdin.
 _PRELUDE = """\
 import os, subprocess, sys, threading
-from fixturestmp import proc
+from fixturestmp._process import proc
 
 def start():
     return subprocess.Popen([sys.executable, "-c", "input()"],

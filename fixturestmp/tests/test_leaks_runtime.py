@@ -4,14 +4,14 @@ import multiprocessing
 import os
 import textwrap
 
-from fixturestmp.leaks import FdLeakCheck, runtime
+from fixturestmp.leaks import FdLeakCheck, ignored
 from fixturestmp.tests.helpers import run_python
 from fixturestmp.tests.leak_helpers import LeakTestCase
 
 
 class TestFdOwners(LeakTestCase):
     def test_multiprocessing_heap_file(self):
-        owners = runtime.FdOwners()
+        owners = ignored.FdOwners()
         self.assertTrue(owners.owned("/dev/shm/pym-123-abc_d1 (deleted)"))
         self.assertTrue(owners.owned("/tmp/pymp-x/pym-9-zz (deleted)"))
         # Not unlinked, or not multiprocessing's name: the test's own file.
@@ -23,7 +23,7 @@ class TestFdOwners(LeakTestCase):
         self.addCleanup(os.close, read)
         self.addCleanup(os.close, write)
         target = os.readlink(f"/proc/self/fd/{read}")
-        self.assertFalse(runtime.FdOwners().owned(target))
+        self.assertFalse(ignored.FdOwners().owned(target))
 
     def test_eventlets_hub_is_not_a_leak_another_epoll_is(self):
         # In a child of its own: eventlet's hub lives as long as the thread.

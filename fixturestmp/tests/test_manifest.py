@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.manifest."""
+"""Tests for fixturestmp._store.manifest."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import sys
 import time
 import warnings
 
-from fixturestmp.manifest import (
+from fixturestmp._store.manifest import (
     BATCH,
     COUNT_BATCH,
     MANIFEST_NAME,

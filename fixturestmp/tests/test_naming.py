@@ -1,8 +1,8 @@
-"""Tests for fixturestmp.naming."""
+"""Tests for fixturestmp._store.naming."""
 
 import testtools
 
-from fixturestmp.naming import printable, safe_name
+from fixturestmp._store.naming import printable, safe_name
 
 
 class TestSafeName(testtools.TestCase):

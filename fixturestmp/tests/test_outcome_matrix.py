@@ -17,7 +17,7 @@ from typing import Any
 import fixtures
 import testtools
 
-from fixturestmp.basedir import base_name
+from fixturestmp._store.basedir import base_name
 from fixturestmp.tests import matrix
 from fixturestmp.tests.helpers import run_python, write_files
 

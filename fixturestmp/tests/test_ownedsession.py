@@ -1,10 +1,10 @@
-"""Tests for fixturestmp.ownedsession."""
+"""Tests for fixturestmp._store.ownedsession."""
 
 import os
 
-from fixturestmp import owners
-from fixturestmp.creation import MARKER_NAME
-from fixturestmp.ownedsession import OwnedSession
+from fixturestmp._store import owners
+from fixturestmp._store.newsession import MARKER_NAME
+from fixturestmp._store.ownedsession import OwnedSession
 from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import IsolatedTestCase
 

@@ -1,10 +1,11 @@
-"""Tests for fixturestmp.owners."""
+"""Tests for fixturestmp._store.owners."""
 
 import os
 
 import testtools
 
-from fixturestmp import owners, proc
+from fixturestmp._process import proc
+from fixturestmp._store import owners
 from fixturestmp.tests.forked import in_forked_child
 
 

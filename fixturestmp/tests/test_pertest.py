@@ -1,11 +1,12 @@
-"""Tests for fixturestmp.pertest: leak checks on every test of an unchanged suite."""
+"""Tests for fixturestmp._hooks.pertest: leak checks on every test of an
+unchanged suite."""
 
 import os
 import subprocess
 
 from testtools.matchers import Contains, Not
 
-from fixturestmp.manifest import read_manifest
+from fixturestmp._store.manifest import read_manifest
 from fixturestmp.tests.helpers import (
     REPO_ROOT,
     IsolatedTestCase,
@@ -97,7 +98,7 @@ WORKERS = """
 # count of checked tests goes to the manifest at its exit.
 FORKING_RUN = """
 import os, sys, unittest
-from fixturestmp import pertest
+from fixturestmp._hooks import pertest
 
 
 class Case(unittest.TestCase):
@@ -125,7 +126,7 @@ os.waitpid(pid, 0)
 NESTED_RUN = """
 import os
 import testtools
-from fixturestmp import pertest
+from fixturestmp._hooks import pertest
 
 pertest.install()
 

@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.proc: the checks where ``/proc`` cannot answer.
+"""Tests for fixturestmp._process.proc: the checks where ``/proc`` cannot answer.
 
 On macOS and the BSDs there is no ``/proc``: the ``processes`` check, the
 owner records' liveness and the rest go through psutil instead. Here that
@@ -26,7 +26,11 @@ import json, os, subprocess, sys, tempfile, threading, time
 import psutil
 psutil.PROCFS_PATH = sys.argv[1]  # psutil's own reads, as on macOS
 
-from fixturestmp import leaks, owners, proc
+from fixturestmp import leaks
+
+from fixturestmp._process import proc
+
+from fixturestmp._store import owners
 
 found = {"stat": os.path.exists("/proc/self/stat")}
 found["fallback"] = [proc._USE_PROC, proc._HAS_STAT, proc.open_fd_count()]

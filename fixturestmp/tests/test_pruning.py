@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.pruning: a ``run-<N>`` directory fixturestmp did not
+"""Tests for fixturestmp._store.pruning: a ``run-<N>`` directory fixturestmp did not
 make is never counted as a session, pruned or removed."""
 
 import json

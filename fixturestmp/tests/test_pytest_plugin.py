@@ -7,7 +7,7 @@ import re
 
 from testtools.matchers import Contains, MatchesRegex
 
-from fixturestmp.manifest import read_manifest
+from fixturestmp._store.manifest import read_manifest
 from fixturestmp.tests.helpers import (
     REPO_ROOT,
     need_source_tree,

@@ -13,7 +13,7 @@ import fixtures
 from testtools.matchers import Contains
 
 import fixturestmp
-from fixturestmp.removal import RemovalError, remove_tree
+from fixturestmp._store.removal import RemovalError, remove_tree
 from fixturestmp.tests.helpers import IsolatedTestCase
 from fixturestmp.tests.reliability import (
     LeakProbe,

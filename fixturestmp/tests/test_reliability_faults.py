@@ -21,8 +21,8 @@ import warnings
 import testtools
 
 import fixturestmp
-from fixturestmp import owners
-from fixturestmp.manifest import read_manifest
+from fixturestmp._store import owners
+from fixturestmp._store.manifest import read_manifest
 from fixturestmp.tests.faults import ERRNOS, FaultInjector
 from fixturestmp.tests.helpers import IsolatedTestCase
 from fixturestmp.tests.reliability import (
@@ -71,7 +71,7 @@ class Scenario:
 
     def __init__(self, root) -> None:
         self.root = root
-        self.base = root / fixturestmp.basedir.base_name()
+        self.base = root / fixturestmp._store.basedir.base_name()
         self.user = root / "user-data"
         self.explicit = root / "explicit"
         make_user_tree(self.user)

@@ -15,9 +15,9 @@ import testtools
 from testtools.matchers import Contains
 
 import fixturestmp
-from fixturestmp import systemtmp
-from fixturestmp.basedir import SharedRootWarning, base_name
-from fixturestmp.manifest import read_manifest
+from fixturestmp._process import systemtmp
+from fixturestmp._store.basedir import SharedRootWarning, base_name
+from fixturestmp._store.manifest import read_manifest
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python
 from fixturestmp.tests.reliability import (
     Survivors,

@@ -15,8 +15,8 @@ from pathlib import Path
 import psutil
 from testtools.testcase import WithAttributes, attr
 
-from fixturestmp import owners
-from fixturestmp.manifest import read_manifest
+from fixturestmp._store import owners
+from fixturestmp._store.manifest import read_manifest
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase, write_files
 from fixturestmp.tests.reliability import Survivors, record_figures
 
@@ -231,7 +231,7 @@ session.cleanUp()
 def _hold_lock(root: str, write_fd: int) -> None:  # pragma: no cover - child
     from pathlib import Path
 
-    from fixturestmp.basedir import BaseDir
+    from fixturestmp._store.basedir import BaseDir
 
     with BaseDir(Path(root)).locked():
         os.write(write_fd, b"locked")

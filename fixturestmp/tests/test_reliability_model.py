@@ -34,11 +34,11 @@ from hypothesis.stateful import (
 )
 
 import fixturestmp
-from fixturestmp.basedir import base_name
-from fixturestmp.inventory import open_base
+from fixturestmp._store.basedir import base_name
+from fixturestmp._store.inventory import open_base
+from fixturestmp._store.pruning import prune
+from fixturestmp._store.sessiondir import SessionDir
 from fixturestmp.policy import RetentionPolicy
-from fixturestmp.pruning import prune
-from fixturestmp.sessiondir import SessionDir
 from fixturestmp.tests.reliability import Survivors, record_figures
 
 POLICIES = st.sampled_from(["all", "failed", "none"])

@@ -1,11 +1,11 @@
-"""Tests for fixturestmp.removal."""
+"""Tests for fixturestmp._store.removal."""
 
 import os
 import traceback
 
 from testtools.matchers import Contains, DirExists, Not
 
-from fixturestmp.removal import remove_tree
+from fixturestmp._store.removal import remove_tree
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 NOBODY = 65534

@@ -23,8 +23,8 @@ SUITE = """
     import psutil
 
     import fixturestmp
-    from fixturestmp.leaks import report as leak_report
-    from fixturestmp.manifest import ManifestWriter
+    from fixturestmp.leaks import reporting as leak_report
+    from fixturestmp._store.manifest import ManifestWriter
 
     HELD = []
     _RECORDS = {}

@@ -1,7 +1,7 @@
-"""Tests for fixturestmp.reportdata and reporthtml on sessions written here.
+"""Tests for fixturestmp._cli.report_data and reporthtml on sessions written here.
 
 The sessions are real directories with manifests written through
-:class:`~fixturestmp.manifest.ManifestWriter`, as the test processes of a
+:class:`~fixturestmp._store.manifest.ManifestWriter`, as the test processes of a
 run write them; test_report.py covers a real run end to end.
 """
 
@@ -10,12 +10,12 @@ import os
 import subprocess
 import sys
 
-from fixturestmp import reportdata
-from fixturestmp.inventory import read_session
-from fixturestmp.manifest import ManifestWriter
-from fixturestmp.reportdata import build_report, memory_series
-from fixturestmp.reporthtml import render_html
-from fixturestmp.selection import Selection
+from fixturestmp._cli import report_data
+from fixturestmp._cli.report_data import build_report, memory_series
+from fixturestmp._cli.report_html import render_html
+from fixturestmp._store.inventory import read_session
+from fixturestmp._store.manifest import ManifestWriter
+from fixturestmp._store.selection import Selection
 from fixturestmp.tests.helpers import REPO_ROOT, IsolatedTestCase
 from fixturestmp.tests.htmlpage import parse
 
@@ -65,7 +65,7 @@ class TestMemorySeries(ReportTestCase):
         self.assertLess(path[0]["d"].count("L"), 2000)
         dots = page.find("circle", "grower")
         self.assertEqual("t4321", dots[0][0]["data-test"])
-        self.assertLessEqual(len(dots), reportdata.TOP_GROWERS)
+        self.assertLessEqual(len(dots), report_data.TOP_GROWERS)
         # The spike survives the thinning: its column keeps its highest point.
         highest = min(float(p.split(",")[1]) for p in path[0]["d"][1:].split("L"))
         self.assertEqual(float(dots[0][0]["cy"]), highest)
@@ -88,23 +88,25 @@ class TestPage(ReportTestCase):
 
     def test_listing_and_detailed_failures_are_capped(self):
         tests = []
-        for number in range(reportdata.DETAILED_FAILURES + 3):
+        for number in range(report_data.DETAILED_FAILURES + 3):
             kept = self.root / f"kept{number}"
             kept.mkdir()
-            for name in range(reportdata.LISTING_LIMIT + 7 if number == 0 else 1):
+            for name in range(report_data.LISTING_LIMIT + 7 if number == 0 else 1):
                 (kept / f"f{name:03d}").write_text("x")
             tests.append((f"t.test_{number:04d}", kept))
         data = self.report_of([], tests)
         first, last = data["failed"][0], data["failed"][-1]
-        self.assertEqual(reportdata.LISTING_LIMIT, len(first["listing"]))
+        self.assertEqual(report_data.LISTING_LIMIT, len(first["listing"]))
         self.assertEqual(7, first["listing_more"])
-        self.assertEqual(reportdata.PREVIEW_FILES, len(first["previews"]))
+        self.assertEqual(report_data.PREVIEW_FILES, len(first["previews"]))
         self.assertNotIn("listing", last)
-        self.assertEqual(reportdata.DETAILED_FAILURES + 3, len(data["failed"]))
+        self.assertEqual(report_data.DETAILED_FAILURES + 3, len(data["failed"]))
         self.assertIsNone(data["memory"])
         page = parse(render_html(data))
         self.assertEqual([], page.find("svg"))
-        self.assertEqual(reportdata.DETAILED_FAILURES, len(page.find("pre", "listing")))
+        self.assertEqual(
+            report_data.DETAILED_FAILURES, len(page.find("pre", "listing"))
+        )
 
 
 class TestOddNames(ReportTestCase):

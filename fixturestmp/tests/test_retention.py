@@ -1,9 +1,9 @@
-"""Tests for fixturestmp.retention: the decision is a pure function."""
+"""Tests for fixturestmp._fixtures.retention: the decision is a pure function."""
 
 import testtools
 
+from fixturestmp._fixtures.retention import OUTCOMES, decide
 from fixturestmp.policy import RetentionPolicy
-from fixturestmp.retention import OUTCOMES, decide
 
 
 class TestDecide(testtools.TestCase):

@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.runners: which test case is running; the
+"""Tests for fixturestmp._runtime.testruns: which test case is running; the
 environment's copy."""
 
 import os
@@ -8,14 +8,14 @@ import unittest
 import fixtures
 import testtools
 
-from fixturestmp import runners
+from fixturestmp._runtime import interpreter, testruns
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
 
 
 class TestRunningCase(testtools.TestCase):
     def test_the_running_case_at_any_depth(self):
         def deeper(depth):
-            return deeper(depth - 1) if depth else runners.running_case()
+            return deeper(depth - 1) if depth else testruns.running_case()
 
         self.assertIs(self, deeper(50))
 
@@ -24,7 +24,7 @@ class TestRunningCase(testtools.TestCase):
 
         class Inner(unittest.TestCase):
             def test_it(self):
-                found.append(runners.running_case())
+                found.append(testruns.running_case())
 
         inner = Inner("test_it")
         inner.run(unittest.TestResult())
@@ -32,7 +32,7 @@ class TestRunningCase(testtools.TestCase):
 
     def test_from_a_worker_thread_the_one_running_test(self):
         found = []
-        worker = threading.Thread(target=lambda: found.append(runners.running_case()))
+        worker = threading.Thread(target=lambda: found.append(testruns.running_case()))
         worker.start()
         worker.join()
         self.assertEqual([self], found)
@@ -56,7 +56,7 @@ class TestRunningCase(testtools.TestCase):
         for thread in threads:
             thread.start()
         started.wait()
-        probe = threading.Thread(target=lambda: found.append(runners.running_case()))
+        probe = threading.Thread(target=lambda: found.append(testruns.running_case()))
         probe.start()
         probe.join()
         release.set()
@@ -74,24 +74,24 @@ class TestOutsideTests(IsolatedTestCase):
                 "test_it.py": """
                     import unittest
 
-                    from fixturestmp import runners
+                    from fixturestmp._runtime import testruns
 
-                    FOUND = {"module": runners.running_case()}
+                    FOUND = {"module": testruns.running_case()}
 
 
                     def setUpModule():
-                        FOUND["setUpModule"] = runners.running_case()
+                        FOUND["setUpModule"] = testruns.running_case()
 
 
                     class Test(unittest.TestCase):
                         @classmethod
                         def setUpClass(cls):
-                            FOUND["setUpClass"] = runners.running_case()
+                            FOUND["setUpClass"] = testruns.running_case()
 
                         def test_it(self):
                             self.assertEqual({None}, set(FOUND.values()))
                             self.assertEqual(3, len(FOUND))
-                            self.assertIs(self, runners.running_case())
+                            self.assertIs(self, testruns.running_case())
                 """
             },
         )
@@ -107,28 +107,28 @@ class TestEnvironSnapshot(testtools.TestCase):
     def test_the_same_as_the_public_copy(self):
         self.useFixture(fixtures.EnvironmentVariable("FIXTURESTMP_TEST_SET", "é 1"))
         self.useFixture(fixtures.EnvironmentVariable("HOME"))  # Unset.
-        copy = runners.environ_snapshot()
+        copy = interpreter.environ_snapshot()
         self.assertEqual(dict(os.environ), decoded(copy))
         self.assertEqual("é 1", decoded(copy)["FIXTURESTMP_TEST_SET"])
 
     def test_a_copy_not_a_view(self):
         self.useFixture(fixtures.EnvironmentVariable("FIXTURESTMP_TEST_SET"))
-        before = runners.environ_snapshot()
+        before = interpreter.environ_snapshot()
         os.environ["FIXTURESTMP_TEST_SET"] = "1"
-        self.assertNotEqual(before, runners.environ_snapshot())
+        self.assertNotEqual(before, interpreter.environ_snapshot())
         del os.environ["FIXTURESTMP_TEST_SET"]
-        self.assertEqual(before, runners.environ_snapshot())
+        self.assertEqual(before, interpreter.environ_snapshot())
 
     def test_the_private_route_where_this_python_has_it(self):
         # Falling back silently would make every checked test pay the
         # public copy (python -m benchmarks.bench_environ).
         if not isinstance(getattr(os.environ, "_data", None), dict):
             self.skipTest("this Python's os.environ has no encoded dict")
-        self.assertEqual(os.environ._data, runners.environ_snapshot())
+        self.assertEqual(os.environ._data, interpreter.environ_snapshot())
 
     def test_the_public_copy_where_os_environ_was_replaced(self):
         replaced = {"ONLY": "this"}
         self.useFixture(fixtures.MonkeyPatch("os.environ", replaced))
-        copy = runners.environ_snapshot()
+        copy = interpreter.environ_snapshot()
         self.assertEqual(replaced, copy)
         self.assertIsNot(replaced, copy)

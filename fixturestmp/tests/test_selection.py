@@ -1,8 +1,8 @@
-"""Tests for fixturestmp.selection: which session collect and report read."""
+"""Tests for fixturestmp._store.selection: which session collect and report read."""
 
 import fixturestmp
+from fixturestmp._store.selection import select_session
 from fixturestmp.errors import ConfigError
-from fixturestmp.selection import select_session
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 

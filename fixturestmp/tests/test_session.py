@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.session."""
+"""Tests for fixturestmp._fixtures.session."""
 
 import json
 import os
@@ -10,9 +10,9 @@ from pathlib import Path
 from testtools.matchers import Contains, DirExists, Not
 
 import fixturestmp
-from fixturestmp import owners
-from fixturestmp.manifest import read_manifest
-from fixturestmp.sessiondir import MARKER_NAME
+from fixturestmp._store import owners
+from fixturestmp._store.manifest import read_manifest
+from fixturestmp._store.sessiondir import MARKER_NAME
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python
 
 HOLD_SESSION = """
@@ -27,7 +27,7 @@ time.sleep(600)
 FORKING_PROCESS = """
 import json, os, sys
 import fixturestmp
-from fixturestmp import owners
+from fixturestmp._store import owners
 
 parent = fixturestmp.default_session()
 with fixturestmp.TempDirFixture("passed_before"):
@@ -263,7 +263,7 @@ class TestJoin(IsolatedTestCase):
 class TestDefaultSession(IsolatedTestCase):
     def test_listing_process_creates_nothing(self):
         run = run_python(
-            ["-c", "import fixturestmp, fixturestmp.tempdir"],
+            ["-c", "import fixturestmp, fixturestmp._fixtures.tempdir"],
             self.workdir,
             {"FIXTURESTMP_ROOT": str(self.root)},
         )

@@ -1,11 +1,11 @@
-"""Tests for fixturestmp.sessiondir: the session's lifecycle and its parts."""
+"""Tests for fixturestmp._store.sessiondir: the session's lifecycle and its parts."""
 
 import os
 
 from testtools.matchers import Contains
 
 import fixturestmp
-from fixturestmp.sessiondir import SessionDir
+from fixturestmp._store.sessiondir import SessionDir
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 

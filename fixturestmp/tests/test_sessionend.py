@@ -1,7 +1,7 @@
-"""Tests for fixturestmp.sessionend."""
+"""Tests for fixturestmp._store.sessionend."""
 
-from fixturestmp.ownedsession import OwnedSession
-from fixturestmp.sessionend import end_session
+from fixturestmp._store.ownedsession import OwnedSession
+from fixturestmp._store.sessionend import end_session
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 

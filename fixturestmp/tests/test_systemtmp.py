@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.systemtmp."""
+"""Tests for fixturestmp._process.systemtmp."""
 
 import json
 import os
@@ -6,7 +6,7 @@ import tempfile
 
 import fixtures
 
-from fixturestmp.systemtmp import start_environment, system_tempdir
+from fixturestmp._process.systemtmp import start_environment, system_tempdir
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
 
 OSLOTEST_SUITE = """

@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.tempdir."""
+"""Tests for fixturestmp._fixtures.tempdir."""
 
 import json
 import os
@@ -12,7 +12,7 @@ from testtools.content import text_content
 from testtools.matchers import Contains
 
 import fixturestmp
-from fixturestmp.manifest import MANIFEST_NAME
+from fixturestmp._store.manifest import MANIFEST_NAME
 from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
 
 SUITE = """

@@ -10,7 +10,7 @@ import fixtures
 from testtools.matchers import Contains, MatchesRegex
 
 import fixturestmp
-from fixturestmp.manifest import read_manifest
+from fixturestmp._store.manifest import read_manifest
 from fixturestmp.tests.helpers import run_python, write_files
 from fixturestmp.tests.leak_helpers import (
     LeakTestCase,

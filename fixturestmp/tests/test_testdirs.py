@@ -1,7 +1,7 @@
-"""Tests for fixturestmp.testdirs."""
+"""Tests for fixturestmp._store.pertestdirs."""
 
-from fixturestmp.ownedsession import OwnedSession
-from fixturestmp.testdirs import TestDirs
+from fixturestmp._store.ownedsession import OwnedSession
+from fixturestmp._store.pertestdirs import TestDirs
 from fixturestmp.tests.helpers import IsolatedTestCase
 
 

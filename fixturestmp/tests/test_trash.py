@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.trash."""
+"""Tests for fixturestmp._store.trash."""
 
 import os
 import threading
@@ -9,12 +9,12 @@ import testtools
 from testtools.matchers import Contains, DirExists, Not
 
 import fixturestmp
-from fixturestmp.removal import RemovalError
-from fixturestmp.session import PruneWarning
+from fixturestmp._fixtures.session import PruneWarning
+from fixturestmp._store.removal import RemovalError
+from fixturestmp._store.trash import SMALL_TREE, THREAD_NAME, TRASH_DIR, Trash
 from fixturestmp.tests.forked import in_forked_child
 from fixturestmp.tests.helpers import IsolatedTestCase
 from fixturestmp.tests.reliability import as_user
-from fixturestmp.trash import SMALL_TREE, THREAD_NAME, TRASH_DIR, Trash
 
 NOBODY = 65534
 

@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.treewalk: reading kept trees, never through links."""
+"""Tests for fixturestmp._store.treewalk: reading kept trees, never through links."""
 
 import os
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import fixtures
 import testtools
 
-from fixturestmp.treewalk import open_file, walk_tree
+from fixturestmp._store.treewalk import open_file, walk_tree
 
 
 class TestWalkTree(testtools.TestCase):

@@ -1,4 +1,4 @@
-"""Tests for fixturestmp.wrapper: ``fixturestmp run`` end to end."""
+"""Tests for fixturestmp._cli.run: ``fixturestmp run`` end to end."""
 
 import fcntl
 import json
@@ -11,9 +11,9 @@ from pathlib import Path
 
 from testtools.matchers import Contains, DirExists, Not, StartsWith
 
-from fixturestmp import owners
-from fixturestmp.manifest import ManifestWriter
-from fixturestmp.sessiondir import MARKER_NAME
+from fixturestmp._store import owners
+from fixturestmp._store.manifest import ManifestWriter
+from fixturestmp._store.sessiondir import MARKER_NAME
 from fixturestmp.tests.helpers import (
     REPO_ROOT,
     IsolatedTestCase,
@@ -151,8 +151,9 @@ class TestRunStatus(WrapperTestCase):
         # Importing psutil costs ~14 ms of a ~100 ms budget: start times come
         # from /proc, and only the leak checks need psutil.
         code = (
-            "import sys, fixturestmp.cli, fixturestmp.wrapper, fixturestmp.session;"
-            "fixturestmp.owners.owner_token();"
+            "import sys, fixturestmp.cli, fixturestmp._cli.run;"
+            "import fixturestmp._fixtures.session;"
+            "fixturestmp._store.owners.owner_token();"
             "print(sorted(m for m in sys.modules if m.startswith('psutil')))"
         )
         run = run_python(["-c", code], self.workdir)

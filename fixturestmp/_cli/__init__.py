@@ -1,0 +1,3 @@
+"""The ``fixturestmp`` command's subcommands and what they print or write:
+``run``, ``ls``/``show``/``clean``, ``collect``, ``report``, ``demo``.
+"""

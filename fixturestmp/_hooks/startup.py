@@ -1,0 +1,137 @@
+"""Adopting a suite as it is: ``fixtures.TempDir`` under fixturestmp's care.
+
+Under ``fixturestmp run --adopt`` (or with ``FIXTURESTMP_ADOPT=1``), every
+Python process of the run calls :func:`install` at start-up, from the
+``fixturestmp-adopt.pth`` file installed with the package. From then on
+``fixtures.TempDir()`` makes its directory as :class:`fixturestmp.TempDir`
+does: in the session, named after the test, kept when the test fails. So
+does ``fixtures.NestedTempfile()``, which makes its directory with
+``TempDir``: everything a failed test made through ``tempfile`` is kept.
+
+``FIXTURESTMP_ADOPT`` is on for ``1``, ``true``, ``yes``, off for ``0``,
+``false``, ``no`` or empty; anything else is a usage error for
+``fixturestmp run``, and ignored with one line on stderr in a process it
+reaches anyway.
+"""
+
+import os
+import sys
+from types import ModuleType
+from typing import Any
+
+from fixturestmp._hooks.importhook import when_imported
+from fixturestmp.errors import ConfigError
+
+__all__ = [
+    "ADOPT_ENV",
+    "PER_TEST_ENV",
+    "PTH_LINE",
+    "adopt_requested",
+    "install",
+    "startup",
+]
+
+ADOPT_ENV = "FIXTURESTMP_ADOPT"
+PER_TEST_ENV = "FIXTURESTMP_PER_TEST_LEAKS"
+_ON = ("1", "true", "yes")
+_OFF = ("", "0", "false", "no")
+
+#: The line of ``fixturestmp-adopt.pth``. Without the variables, the cost at
+#: start-up is two environment look-ups; an error in the hook is one line. A
+#: site directory can be read twice at start-up (a virtual environment's
+#: ``lib`` and ``lib64``): a key no import can take marks the hook as run.
+#: The line runs before anything can be imported, so it spells out
+#: :data:`ADOPT_ENV` and :data:`PER_TEST_ENV` itself, and only sorts out
+#: the plain "off" values: :func:`startup` checks the value in full.
+PTH_LINE = (
+    "import os, sys; exec(\"sys.modules['fixturestmp-adopt-hook'] = None\\n"
+    "try:\\n from fixturestmp._hooks.startup import startup\\n startup()\\n"
+    "except Exception as error:\\n sys.stderr.write(f'fixturestmp: the "
+    "start-up hook failed ({error!r}); the suite runs without it\\\\n')\") "
+    "if (os.environ.get('FIXTURESTMP_ADOPT', '').strip().lower() not in "
+    "('', '0', 'false', 'no') or os.environ.get('FIXTURESTMP_PER_TEST_LEAKS')) "
+    "and "
+    "'fixturestmp-adopt-hook' not in sys.modules else None\n"
+)
+
+
+def adopt_requested() -> bool:
+    """Return whether ``FIXTURESTMP_ADOPT`` asks for adoption.
+
+    :raises ConfigError: Its value is neither on nor off; the message names
+        the variable, the value and what is allowed.
+    """
+    raw = os.environ.get(ADOPT_ENV, "")
+    value = raw.strip().lower()
+    if value in _ON or value in _OFF:
+        return value in _ON
+    raise ConfigError(
+        f"adopt: {raw!r} from environment variable {ADOPT_ENV} is not valid: "
+        f"use 1, true or yes to adopt; 0, false, no or empty not to"
+    )
+
+
+def startup() -> None:
+    """Run by ``fixturestmp-adopt.pth`` when ``FIXTURESTMP_ADOPT`` (adopt
+    ``fixtures.TempDir``) or ``FIXTURESTMP_PER_TEST_LEAKS`` (leak checks
+    around every test, see :mod:`fixturestmp._hooks.pertest`) is set.
+
+    A bad ``FIXTURESTMP_ADOPT`` is ignored: the suite runs as it would
+    without it, and a process that imports ``fixtures.TempDir`` says so in
+    one line (the ``fixturestmp`` command, which imports none, says it as
+    its own usage error instead).
+    """
+    try:
+        adopt = adopt_requested()
+    except ConfigError as error:
+        said = f"fixturestmp: {error}; ignored: fixtures.TempDir is not adopted\n"
+
+        def say(module: ModuleType) -> None:
+            sys.stderr.write(said)
+
+        when_imported(_TEMPDIR_MODULE, say)
+        adopt = False
+    if adopt:
+        install()
+    if os.environ.get(PER_TEST_ENV):
+        # Once the suite's runner imports unittest: nothing is imported at
+        # start-up, and testtools may be in a site directory read later.
+        when_imported("unittest", _check_every_test)
+
+
+def _check_every_test(unittest_module: ModuleType) -> None:
+    from fixturestmp._hooks import pertest
+
+    pertest.install()
+
+
+def install() -> None:
+    """Make ``fixtures.TempDir`` (and so ``NestedTempfile``) session-managed."""
+    when_imported(_TEMPDIR_MODULE, _patch)
+
+
+# fixtures 4.0-4.3.2: TempDir and NestedTempfile live in this module, and
+# NestedTempfile makes its directory with this TempDir. Its _setUp is
+# replaced on the class itself, so every way a suite names it
+# (fixtures.TempDir, from fixtures import TempDir) is covered.
+_TEMPDIR_MODULE = "fixtures._fixtures.tempdir"
+
+
+def _patch(module: ModuleType) -> None:
+    module.TempDir._setUp = _adopted_setup
+
+
+def _adopted_setup(self: Any) -> None:
+    from fixturestmp._fixtures.dropin import TempDir
+
+    TempDir._setUp(self)
+
+
+def _main() -> int:
+    """Print the ``.pth`` line (for the build, and for checking it)."""
+    sys.stdout.write(PTH_LINE)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
