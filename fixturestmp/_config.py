@@ -14,7 +14,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from fixturestmp._hooks.startup import ADOPT_ENV, PER_TEST_ENV
+from fixturestmp._process.envvars import (
+    ADOPT_ENV,
+    ENV_PREFIX,
+    PER_TEST_ENV,
+    SESSION_ENV,
+    env_name,
+)
 from fixturestmp.errors import ConfigError
 from fixturestmp.policy import RetentionPolicy
 
@@ -32,7 +38,6 @@ __all__ = [
     "resolve",
 ]
 
-ENV_PREFIX = "FIXTURESTMP_"
 
 LEAK_CHECK_NAMES = ("environ", "fds", "files", "memory", "processes", "threads")
 
@@ -60,19 +65,13 @@ _SIZE_UNITS = {
 }  # fmt: skip
 
 
-# Read by fixturestmp besides the options' own: the session a process joins
-# (fixturestmp._store.sessiondir.SESSION_ENV, which cannot be imported here), and
-# the start-up hook's.
-_OTHER_ENV_NAMES = ("FIXTURESTMP_SESSION", ADOPT_ENV, PER_TEST_ENV)
+# Read by fixturestmp besides the options' own: the session a process joins,
+# and the start-up hook's.
+_OTHER_ENV_NAMES = (SESSION_ENV, ADOPT_ENV, PER_TEST_ENV)
 
 
 class UnknownVariableWarning(UserWarning):
     """A ``FIXTURESTMP_*`` environment variable that fixturestmp never reads."""
-
-
-def env_name(option: str) -> str:
-    """Return the environment variable that sets ``option``."""
-    return ENV_PREFIX + option.upper()
 
 
 def known_env_names() -> tuple[str, ...]:

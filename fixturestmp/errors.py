@@ -3,13 +3,15 @@
 import contextlib
 import errno
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ConfigError",
     "SessionStateError",
     "UnsafeRootError",
+    "call_each",
     "explain",
     "full_filesystem",
     "message",
@@ -165,3 +167,20 @@ def _full_filesystem(path: Path, number: int) -> str:
         f"the {kind} mounted at {mount} {what}. Free space there, or set "
         f"FIXTURESTMP_ROOT (or root=) to a directory on a filesystem with room."
     )
+
+
+def call_each(calls: Iterable[Callable[..., object]], *args: Any) -> None:
+    """Call each of ``calls`` with ``args``, whatever one of them raises;
+    once all have run, raise the first error.
+
+    For steps that must all run (cleanups, the parts of an end), where the
+    first failure is the one to report.
+    """
+    errors = []
+    for call in calls:
+        try:
+            call(*args)
+        except Exception as error:  # raised below, once all have run
+            errors.append(error)
+    if errors:
+        raise errors[0]

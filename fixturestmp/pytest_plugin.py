@@ -45,6 +45,7 @@ import pytest
 
 from fixturestmp._config import resolve
 from fixturestmp._fixtures.outcome import CaseWatch, set_running_test
+from fixturestmp._process.envvars import SESSION_ENV
 from fixturestmp.errors import ConfigError
 
 __all__ = ["LeakPlugin"]
@@ -294,13 +295,7 @@ class LeakPlugin:
         return [leak for leak in leaks if leak.check != "files"]
 
     def _attach(self, item: pytest.Item, leaks: list[Any]) -> None:
-        # SESSION_ENV from report, not session: that imports fixtures.
-        from fixturestmp.leaks.reporting import (
-            SESSION_ENV,
-            detail_name,
-            detail_text,
-            record,
-        )
+        from fixturestmp.leaks.reporting import detail_name, detail_text, record
 
         for leak in leaks:
             # The report is built from these after this hook: they travel

@@ -5,7 +5,7 @@ from pathlib import Path
 import testtools
 
 from fixturestmp._fixtures.tempdir import TempDirFixture
-from fixturestmp._hooks.pertest import check_test
+from fixturestmp._hooks.pertest import CHECKS_ITSELF, check_test
 
 __all__ = ["TestCase"]
 
@@ -39,3 +39,7 @@ class TestCase(testtools.TestCase):
         if self._tmp_fixture is None:
             self._tmp_fixture = self.useFixture(TempDirFixture())
         return self._tmp_fixture.path
+
+
+# It checks its own tests: fixturestmp run's per-test checks leave them be.
+setattr(TestCase, CHECKS_ITSELF, True)

@@ -13,11 +13,11 @@ from html import escape
 from typing import Any
 
 from fixturestmp._store.naming import printable
+from fixturestmp.leaks.findings import format_bytes
 
 __all__ = [
     "CHART_HEIGHT",
     "CHART_WIDTH",
-    "format_bytes",
     "memory_chart",
     "render_html",
 ]
@@ -49,12 +49,6 @@ def _e(value: Any) -> str:
     # Names come from test ids and the file system: undecodable bytes and
     # control characters are shown as escapes, then HTML-escaped.
     return escape(printable(str(value)))
-
-
-def format_bytes(size: int) -> str:
-    """Return ``size`` in decimal megabytes, as the leak reports write it."""
-    # Not imported from fixturestmp.leaks: that loads every check and psutil.
-    return f"{size / 10**6:.1f}MB"
 
 
 def render_html(data: dict[str, Any]) -> str:

@@ -18,12 +18,12 @@ from types import FrameType
 from typing import TextIO
 
 from fixturestmp._cli.tempscan import TempEntry, TempSnapshot
-from fixturestmp._config import env_name
-from fixturestmp._hooks.startup import ADOPT_ENV, PER_TEST_ENV
+from fixturestmp._process.envvars import ADOPT_ENV, PER_TEST_ENV, SESSION_ENV, env_name
 from fixturestmp._store import owners
 from fixturestmp._store.inventory import SessionInfo, read_session
 from fixturestmp._store.naming import printable
-from fixturestmp._store.sessiondir import SESSION_ENV, SessionDir
+from fixturestmp._store.pruning import session_number
+from fixturestmp._store.sessiondir import SessionDir
 from fixturestmp.errors import full_filesystem, message
 
 __all__ = [
@@ -97,7 +97,7 @@ def run_command(
             env = _child_environment(session, adopt, leak_checks)
             status = _run(command, env, cwd)
             _wait_for_workers(session.path)
-            info = read_session(session.path, _number_of(session.path))
+            info = read_session(session.path, session_number(session.path.name))
             unrecorded = info.unrecorded
             # A directory kept because its test's outcome is unknown keeps
             # the session too, and so does one whose test never recorded
@@ -179,11 +179,6 @@ def _wait_for_workers(session: Path, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             return  # Orphans outliving the command: their session is kept.
         time.sleep(0.01)
-
-
-def _number_of(path: Path) -> int:
-    prefix, _, number = path.name.partition("-")
-    return int(number) if prefix == "run" and number.isdigit() else -1
 
 
 def _child_environment(

@@ -13,6 +13,8 @@ testtools case running (see :mod:`fixturestmp._runtime.testruns` for how).
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from fixturestmp.errors import call_each
+
 __all__ = [
     "CaseWatch",
     "OutcomeMixin",
@@ -116,14 +118,7 @@ class CaseWatch:
         """The run failed: after its last cleanup, tell every waiter now."""
         self.failed = True
         if self.ended is not None and self.reported is None:
-            errors = []
-            for waiter in list(self._waiters):
-                try:
-                    waiter.test_failed()
-                except Exception as error:  # raised below, once all heard
-                    errors.append(error)
-            if errors:
-                raise errors[0]
+            call_each([waiter.test_failed for waiter in self._waiters])
 
     def end(self) -> None:
         """The run's last cleanup has run: tell every waiter the outcome so
@@ -132,16 +127,11 @@ class CaseWatch:
         if self.ended is not None:
             return
         outcome = self.ended = self.so_far()
-        errors = []
-        for waiter in self._waiters:
-            try:
-                waiter.test_ended(outcome)
-            except Exception as error:  # raised below, once all heard
-                errors.append(error)
-        if not self.reports_later:
-            self.report()
-        if errors:
-            raise errors[0]
+        try:
+            call_each([waiter.test_ended for waiter in self._waiters], outcome)
+        finally:
+            if not self.reports_later:
+                self.report()
 
     def report(self) -> None:
         """The runner has reported the test: tell every waiter the final
@@ -154,14 +144,7 @@ class CaseWatch:
             self.end()
         outcome = self.reported = self.so_far()
         waiters, self._waiters = self._waiters, []
-        errors = []
-        for waiter in waiters:
-            try:
-                waiter.test_reported(outcome)
-            except Exception as error:  # raised below, once all heard
-                errors.append(error)
-        if errors:
-            raise errors[0]
+        call_each([waiter.test_reported for waiter in waiters], outcome)
 
 
 class OutcomeMixin:

@@ -11,8 +11,9 @@ from typing import Any
 import fixtures
 
 from fixturestmp._process import forks
+from fixturestmp._process.envvars import SESSION_ENV
 from fixturestmp._store.manifest import ManifestWriter
-from fixturestmp._store.sessiondir import SESSION_ENV, PruneWarning, SessionDir
+from fixturestmp._store.sessiondir import PruneWarning, SessionDir
 from fixturestmp._store.trash import Trash
 from fixturestmp.errors import message
 from fixturestmp.policy import RetentionPolicy

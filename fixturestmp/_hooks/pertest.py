@@ -25,12 +25,17 @@ from typing import TYPE_CHECKING
 from fixturestmp._config import resolve
 from fixturestmp._hooks import everytest
 from fixturestmp._process import forks
+from fixturestmp._process.envvars import SESSION_ENV
 from fixturestmp._runtime import testruns
 
 if TYPE_CHECKING:
     from fixturestmp.leaks.probe import ProbeSet
 
-__all__ = ["check_test", "install"]
+__all__ = ["CHECKS_ITSELF", "check_test", "install"]
+
+#: Set true on a test case class that runs :func:`check_test` itself
+#: (:class:`fixturestmp.TestCase`): :func:`install` leaves its tests alone.
+CHECKS_ITSELF = "_fixturestmp_checks_itself"
 
 
 # Tests checked in this process, written to the session manifest at exit.
@@ -61,7 +66,7 @@ def check_test(case: unittest.TestCase, names: tuple[str, ...] | None = None) ->
     probes.start()
     testruns.after_cleanups(case, functools.partial(_stop, case, probes, idle))
     global _checked
-    if not _checked and os.environ.get("FIXTURESTMP_SESSION"):
+    if not _checked and os.environ.get(SESSION_ENV):
         # Under fixturestmp run, which reads the count: join the run's
         # session first, so the count is written before this process
         # leaves the session at exit (last registered, first run).
@@ -106,22 +111,10 @@ def install() -> None:
         return
 
     def start(case: unittest.TestCase) -> None:
-        if not isinstance(case, _self_checking()):
+        if not getattr(case, CHECKS_ITSELF, False):
             check_test(case, names)
 
     everytest.on_every_test(start)
-
-
-@functools.cache
-def _self_checking() -> type:
-    """Return :class:`fixturestmp.TestCase`, which checks its tests itself.
-
-    Imported with the first test (it imports testtools): start-up imports
-    nothing heavy.
-    """
-    from fixturestmp.testcase import TestCase
-
-    return TestCase
 
 
 def _record_count() -> None:

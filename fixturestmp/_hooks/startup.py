@@ -20,19 +20,16 @@ from types import ModuleType
 from typing import Any
 
 from fixturestmp._hooks.importhook import when_imported
+from fixturestmp._process.envvars import ADOPT_ENV, PER_TEST_ENV
 from fixturestmp.errors import ConfigError
 
 __all__ = [
-    "ADOPT_ENV",
-    "PER_TEST_ENV",
     "PTH_LINE",
     "adopt_requested",
     "install",
     "startup",
 ]
 
-ADOPT_ENV = "FIXTURESTMP_ADOPT"
-PER_TEST_ENV = "FIXTURESTMP_PER_TEST_LEAKS"
 _ON = ("1", "true", "yes")
 _OFF = ("", "0", "false", "no")
 

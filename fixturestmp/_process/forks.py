@@ -17,6 +17,8 @@ the standard library's ways to fork (``os.fork``, ``os.forkpty``,
 import os
 from collections.abc import Callable
 
+from fixturestmp.errors import call_each
+
 __all__ = ["after_fork_in_child"]
 
 _resets: list[Callable[[], None]] = []
@@ -37,14 +39,7 @@ def after_fork_in_child(reset: Callable[[], None]) -> Callable[[], None]:
 
 def _reset_all() -> None:
     # Every reset runs; Python reports an error raised here as unraisable.
-    errors = []
-    for reset in _resets:
-        try:
-            reset()
-        except Exception as error:
-            errors.append(error)
-    if errors:
-        raise errors[0]
+    call_each(_resets)
 
 
 os.register_at_fork(after_in_child=_reset_all)

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from fixturestmp._store.dirflags import DIR_FLAGS
 from fixturestmp.errors import UnsafeRootError, explain
 
 __all__ = [
@@ -153,7 +154,7 @@ class BaseDir:
             try:
                 self.fd = os.open(
                     self.path.name,
-                    os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                    DIR_FLAGS,
                     dir_fd=root_fd,
                 )
             except FileNotFoundError:

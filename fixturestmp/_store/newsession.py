@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fixturestmp._store import owners
 from fixturestmp._store.basedir import BaseDir
+from fixturestmp._store.dirflags import DIR_FLAGS
 from fixturestmp._store.pruning import (
     CURRENT_LINK,
     MARKER_NAME,
@@ -19,7 +20,6 @@ __all__ = ["MARKER_NAME", "check_basetemp", "create_numbered", "write_marker"]
 
 _NUMBER_FILE = ".last-number"
 _NUMBER_TRIES = 10
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def create_numbered(base: BaseDir) -> tuple[Path, int]:
@@ -57,7 +57,7 @@ def create_numbered(base: BaseDir) -> tuple[Path, int]:
         path = base.path / name
         fd = -1
         try:
-            fd = os.open(name, _DIR_FLAGS, dir_fd=base.fd)
+            fd = os.open(name, DIR_FLAGS, dir_fd=base.fd)
             write_marker(path, fd)
             owners.add_owner(path, fd)
             _replace_file(base.fd, _NUMBER_FILE, f"{number}\n")

@@ -15,11 +15,10 @@ from pathlib import Path
 from fixturestmp._process import forks
 from fixturestmp._store import owners
 from fixturestmp._store.basedir import BaseDir, open_base_dir
+from fixturestmp._store.dirflags import DIR_FLAGS
 from fixturestmp._store.newsession import check_basetemp, create_numbered, write_marker
 
 __all__ = ["OwnedSession"]
-
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class OwnedSession:
@@ -74,7 +73,7 @@ class OwnedSession:
 
     @classmethod
     def _opened(cls, path: Path, joined: bool, mark: bool) -> "OwnedSession":
-        fd = os.open(path, _DIR_FLAGS)
+        fd = os.open(path, DIR_FLAGS)
         try:
             if mark:
                 write_marker(path, fd)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fixturestmp._process import forks, proc
+from fixturestmp._store.dirflags import DIR_FLAGS
 from fixturestmp.errors import explain, name_in, names_in
 
 __all__ = [
@@ -72,9 +73,6 @@ def token_is_live(token: str) -> bool:
     return found.running
 
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-
-
 @contextlib.contextmanager
 def _opened(session: Path, session_fd: int | None) -> Iterator[int]:
     """Yield ``session_fd``, or a descriptor opened on ``session`` meanwhile."""
@@ -101,7 +99,7 @@ def add_owner(session: Path, session_fd: int | None = None) -> str:
             os.mkdir(OWNERS_DIR, 0o700, dir_fd=fd)
         except FileExistsError:
             pass
-        owners_fd = os.open(OWNERS_DIR, _DIR_FLAGS, dir_fd=fd)
+        owners_fd = os.open(OWNERS_DIR, DIR_FLAGS, dir_fd=fd)
         try:
             with names_in(session / OWNERS_DIR):
                 os.close(os.open(token, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC,
@@ -141,7 +139,7 @@ def live_owners(session: Path, session_fd: int | None = None) -> list[str]:
     """
     try:
         with _opened(session, session_fd) as fd:
-            owners_fd = os.open(OWNERS_DIR, _DIR_FLAGS, dir_fd=fd)
+            owners_fd = os.open(OWNERS_DIR, DIR_FLAGS, dir_fd=fd)
             try:
                 tokens = os.listdir(owners_fd)
             finally:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from fixturestmp._store import owners
 from fixturestmp._store.basedir import BaseDir
+from fixturestmp._store.dirflags import DIR_FLAGS
 from fixturestmp._store.removal import remove_entry
 from fixturestmp._store.trash import TRASH_DIR
 from fixturestmp.errors import explain, message, name_in, names_in
@@ -34,6 +35,7 @@ __all__ = [
     "scan_sessions",
     "select_victims",
     "session_name",
+    "session_number",
     "trash_name",
 ]
 
@@ -42,8 +44,7 @@ CURRENT_LINK = "run-current"
 #: The file in a session directory that says fixturestmp made it.
 MARKER_NAME = ".fixturestmp"
 _GARBAGE_PREFIX = ".garbage-"
-_SESSION = re.compile(r"^run-(\d+)$")
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_SESSION = re.compile(r"^run-(\d+)$", re.ASCII)
 # Garbage names this process is deleting now, in any thread.
 _deleting: set[str] = set()
 _deleting_lock = threading.Lock()
@@ -52,6 +53,14 @@ _deleting_lock = threading.Lock()
 def session_name(number: int) -> str:
     """Return the directory name of session ``number``."""
     return f"{SESSION_PREFIX}{number}"
+
+
+def session_number(name: str) -> int:
+    """Return the number of the session directory called ``name`` (``run-N``),
+    or -1 where the name is no session's (an explicit basetemp).
+    """
+    match = _SESSION.match(name)
+    return int(match.group(1)) if match else -1
 
 
 def trash_name(name: str) -> str:
@@ -90,7 +99,7 @@ def _has_marker(base: BaseDir, name: str) -> bool | None:
         searched): said, never guessed either way.
     """
     try:
-        fd = os.open(name, _DIR_FLAGS, dir_fd=base.fd)
+        fd = os.open(name, DIR_FLAGS, dir_fd=base.fd)
     except (FileNotFoundError, NotADirectoryError):
         return None  # Pruned meanwhile, or replaced by a file.
     except OSError as error:
@@ -130,7 +139,7 @@ def select_victims(
         if path == ending:
             continue
         try:
-            fd = os.open(path.name, _DIR_FLAGS, dir_fd=base.fd)
+            fd = os.open(path.name, DIR_FLAGS, dir_fd=base.fd)
         except FileNotFoundError:
             continue  # Pruned by another process meanwhile.
         try:

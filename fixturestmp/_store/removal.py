@@ -11,9 +11,10 @@ import os
 import stat
 from pathlib import Path
 
+from fixturestmp._store.dirflags import DIR_FLAGS
+
 __all__ = ["RemovalError", "open_up", "remove_tree"]
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _OWNER_RWX = stat.S_IRWXU
 
 
@@ -32,7 +33,7 @@ def remove_tree(path: os.PathLike[str] | str, *, missing_ok: bool = True) -> Non
     :raises RemovalError: An entry could not be removed; the rest was.
     """
     path = Path(path)
-    parent_fd = os.open(path.parent, _DIR_FLAGS & ~os.O_NOFOLLOW)
+    parent_fd = os.open(path.parent, DIR_FLAGS & ~os.O_NOFOLLOW)
     try:
         remove_entry(parent_fd, path.name, missing_ok=missing_ok, shown=str(path))
     finally:
@@ -103,7 +104,7 @@ def open_up(name: str | os.PathLike[str], dir_fd: int | None = None) -> None:
 
 def _open_directory(parent_fd: int, name: str) -> int:
     try:
-        return os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        return os.open(name, DIR_FLAGS, dir_fd=parent_fd)
     except PermissionError:
         # No read permission for its owner: grant it through an O_PATH
         # descriptor, which cannot be a symlink's target.
@@ -113,7 +114,7 @@ def _open_directory(parent_fd: int, name: str) -> int:
             os.chmod(f"/proc/self/fd/{path_fd}", _OWNER_RWX)
         finally:
             os.close(path_fd)
-        return os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        return os.open(name, DIR_FLAGS, dir_fd=parent_fd)
 
 
 def _remove_directory(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from fixturestmp._store.inventory import SessionInfo, open_base, read_session
 from fixturestmp._store.manifest import MANIFEST_NAME
-from fixturestmp._store.pruning import list_sessions
+from fixturestmp._store.pruning import list_sessions, session_number
 from fixturestmp.errors import ConfigError
 
 __all__ = ["Selection", "select_session"]
@@ -93,7 +93,4 @@ def _by_path(path: Path, option: str) -> SessionInfo:
             f"it); give a session number, a session directory or part of a "
             f"test id"
         )
-    prefix, _, number = path.name.partition("-")
-    return read_session(
-        path, int(number) if prefix == "run" and number.isdigit() else -1
-    )
+    return read_session(path, session_number(path.name))

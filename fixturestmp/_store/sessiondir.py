@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fixturestmp._config import check_all, resolve
+from fixturestmp._process.envvars import SESSION_ENV
 from fixturestmp._process.systemtmp import system_tempdir
 from fixturestmp._store.manifest import ManifestWriter
 from fixturestmp._store.newsession import MARKER_NAME, check_basetemp
@@ -27,14 +28,14 @@ from fixturestmp.errors import (
     ConfigError,
     SessionStateError,
     UnsafeRootError,
+    call_each,
     explain,
     message,
 )
 from fixturestmp.policy import RetentionPolicy
 
-__all__ = ["MARKER_NAME", "SESSION_ENV", "PruneWarning", "SessionDir"]
+__all__ = ["MARKER_NAME", "PruneWarning", "SessionDir"]
 
-SESSION_ENV = "FIXTURESTMP_SESSION"
 
 _NEW, _OPEN, _ENDED, _CLOSED = "new", "open", "ended", "closed"
 
@@ -314,15 +315,8 @@ class SessionDir:
 
     def _settle_pending(self) -> None:
         # Every one is settled, whatever fails; the first error is raised.
-        errors = []
-        while self._pending:
-            _, settle = self._pending.popitem()
-            try:
-                settle()
-            except Exception as error:
-                errors.append(error)
-        if errors:
-            raise errors[0]
+        pending, self._pending = self._pending, {}
+        call_each(list(pending.values())[::-1])
 
     def record(
         self,

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from fixturestmp._process import forks
 from fixturestmp._store import owners
+from fixturestmp._store.dirflags import DIR_FLAGS
 from fixturestmp._store.removal import RemovalError, open_up, remove_entry
 from fixturestmp.errors import message, names_in
 
@@ -33,7 +34,6 @@ TRASH_DIR = ".trash"
 #: Directories with at most this many entries and no subdirectory are
 #: deleted in place: a small, bounded cost, cheaper than the trash's thread.
 SMALL_TREE = 16
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 THREAD_NAME = "fixturestmp-trash"
 _serial = itertools.count()
 
@@ -71,7 +71,7 @@ class Trash:
         own = f"{owners.owner_token()}-{next(_serial)}"
         self._own = self.path / own
         if self._session_fd is None:
-            self._own_session_fd = os.open(self.session, _DIR_FLAGS)
+            self._own_session_fd = os.open(self.session, DIR_FLAGS)
         session_fd = self._session_fd_now()
         with names_in(self.session):
             for attempt in range(10):
@@ -86,7 +86,7 @@ class Trash:
                     # Another user removed the empty trash directory meanwhile.
                     if attempt == 9:
                         raise
-            self._fd = os.open(f"{TRASH_DIR}/{own}", _DIR_FLAGS, dir_fd=session_fd)
+            self._fd = os.open(f"{TRASH_DIR}/{own}", DIR_FLAGS, dir_fd=session_fd)
         self._thread = threading.Thread(
             target=self._work, name=THREAD_NAME, daemon=True
         )
@@ -203,7 +203,7 @@ def delete_if_small(path: str | os.PathLike[str], dir_fd: int | None = None) -> 
     :param dir_fd: ``path`` is a name in this open directory.
     """
     try:
-        fd = os.open(path, _DIR_FLAGS, dir_fd=dir_fd)
+        fd = os.open(path, DIR_FLAGS, dir_fd=dir_fd)
     except OSError:
         return False
     try:

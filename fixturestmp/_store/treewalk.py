@@ -11,9 +11,10 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from fixturestmp._store.dirflags import DIR_FLAGS
+
 __all__ = ["TreeEntry", "open_file", "walk_tree"]
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO swapped in for a file must not wait for a writer.
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
@@ -85,7 +86,7 @@ def walk_tree(top: os.PathLike[str] | str) -> Iterator[TreeEntry]:
     """
     top = os.fspath(top)
     parent, name = os.path.split(os.path.abspath(top))
-    parent_fd = os.open(parent, _DIR_FLAGS & ~os.O_NOFOLLOW)
+    parent_fd = os.open(parent, DIR_FLAGS & ~os.O_NOFOLLOW)
     # (fd, rel, remaining names) per open directory; an explicit stack, as
     # trees may be deeper than Python's recursion limit.
     stack: list[tuple[int, str, list[str]]] = []
@@ -120,7 +121,7 @@ def _descend(
     stack: list[tuple[int, str, list[str]]], parent_fd: int, name: str, rel: str
 ) -> TreeEntry | None:
     try:
-        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        fd = os.open(name, DIR_FLAGS, dir_fd=parent_fd)
     except OSError as error:
         return TreeEntry(rel, "error", error=error.strerror or str(error))
     try:

@@ -6,6 +6,7 @@ from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 from fixturestmp._process import forks
+from fixturestmp._process.envvars import SESSION_ENV
 from fixturestmp.leaks.findings import Leak, LeakError
 
 if TYPE_CHECKING:
@@ -53,10 +54,6 @@ def record(leaks: list[Leak], session: "SessionTempFixture | None" = None) -> No
     for leak in leaks:
         session.manifest.append(leak.record())
 
-
-#: The variable that names a joined session
-#: (:data:`fixturestmp._fixtures.session.SESSION_ENV`).
-SESSION_ENV = "FIXTURESTMP_SESSION"
 
 # The number of this process's next memory record.
 _memory_seq = 0
