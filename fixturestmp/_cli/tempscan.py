@@ -2,12 +2,14 @@
 
 The directory is listed before and after the command; an entry is new when
 its name was not there before. Listing is by name only (``listdir``, no
-``stat`` per entry, about twice as fast as ``scandir`` with inodes), so
-100,000 entries cost two quick passes. Only new entries are ``lstat``-ed, to
+``stat`` per entry), so that a directory of many entries costs two quick
+passes. Only new entries are ``lstat``-ed, to
 tell kind, size and owner: entries owned by another user were not left by the
 command (which runs as us) and are never reported or removed. An old name
 deleted and made again during the run is not reported, and so never removed:
-in doubt, an entry is left alone.
+in doubt, an entry is left alone. What test tools keep there on purpose is
+never reported, by the same rule as the per-test ``files`` check
+(:func:`fixturestmp.leaks.ignored.kept_on_purpose`).
 """
 
 import os
@@ -16,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from fixturestmp._store.basedir import is_base_name
 from fixturestmp._store.removal import RemovalError, remove_tree
+from fixturestmp.leaks.ignored import kept_on_purpose
 
 __all__ = ["TempEntry", "TempSnapshot"]
 
@@ -58,7 +60,7 @@ class TempSnapshot:
         """Return the entries added since the snapshot, ours only, sorted."""
         found = []
         for name in sorted(self._list() - self._entries):
-            if is_base_name(name):
+            if kept_on_purpose(name):
                 continue
             path = self.directory / name
             try:

@@ -40,9 +40,9 @@ class SessionTempFixture(fixtures.Fixture):
     :ivar retention_count: Sessions kept after this one ends, counting it.
     :ivar retention_policy: A :class:`~fixturestmp.RetentionPolicy`.
     :ivar root: The temporary root holding the base directory.
-    :ivar sessiondir: The :class:`~fixturestmp._store.sessiondir.SessionDir` this
-        fixture wraps: the per-test path (:mod:`fixturestmp._fixtures.tempdir`) calls
-        it directly, a call less on each step.
+    :ivar sessiondir: The :class:`~fixturestmp._store.sessiondir.SessionDir`
+        this fixture wraps, which the per-test path
+        (:mod:`fixturestmp._fixtures.tempdir`) uses directly.
     """
 
     def __init__(

@@ -35,10 +35,10 @@ def environ_snapshot() -> dict[Any, Any]:
     The public copy (``dict(os.environ)``) decodes every name and value
     through the mapping's Python methods; ``os.environ._data`` (CPython
     3.10-3.13 on POSIX: the encoded bytes given to ``os.putenv``, kept in
-    step by every change made through ``os.environ``) copies in one C call.
-    ``python -m benchmarks.bench_environ`` shows the public copies would be
-    far more than a tenth of the cheap check set's per-test cost (figures:
-    doc/benchmarks.rst). Where ``_data`` is missing or not a plain ``dict``
+    step by every change made through ``os.environ``) copies in one C call,
+    which the ``environ`` check can afford around every test (``python -m
+    benchmarks.bench_environ`` measures both; doc/benchmarks.rst has the
+    figures). Where ``_data`` is missing or not a plain ``dict``
     (another Python, or a test that replaced ``os.environ``), the public
     copy is made: a changed ``os`` module costs speed, not correctness.
 
@@ -56,8 +56,8 @@ def environ_is(snapshot: dict[Any, Any]) -> bool:
     """Return whether the environment is still ``snapshot`` (made by
     :func:`environ_snapshot`), comparing without making a copy.
 
-    Most tests leave the environment as they found it: comparing is about
-    a third of copying (``python -m benchmarks.bench_environ``).
+    Most tests leave the environment as they found it, and comparing costs
+    less than copying (``python -m benchmarks.bench_environ``).
     """
     data = getattr(os.environ, "_data", None)
     if isinstance(data, dict):

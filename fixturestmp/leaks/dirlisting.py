@@ -8,8 +8,8 @@ still holds, for the price of one ``stat``.
 
 File systems stamp times from a coarse clock (the kernel's timer tick), so
 a change made in the same tick as the previous one can leave the time as it
-was. Linux 6.13 and later give a change a finer time once the old one has
-been read, on file systems with multigrain timestamps (ext4 is one): since
+was. Recent Linux kernels give a change a finer time once the old one has
+been read, on file systems with multigrain timestamps: since
 each listing reads the time first, a change after it always gets a later
 one. Whether the file system does is tried once per file system, in a
 directory made for it (:func:`later_after_stat`). Where it does not, a
@@ -94,7 +94,7 @@ def later_after_stat(directory: str) -> bool:
     a directory made after a ``stat`` of it gets a later modification time.
 
     Each kind of change is tried (a file system may stamp some with the
-    entry's time: tmpfs on Linux 6.18 gives ``rmdir`` the old one), in a
+    entry's time: some give ``rmdir`` the old one), in a
     directory made in ``directory`` for it (named :data:`PROBE_PREFIX`...)
     and removed at once; False if it cannot be made.
     """

@@ -19,18 +19,14 @@ from collections.abc import Callable
 from typing import Any
 
 from fixturestmp._store import owners
-from fixturestmp._store.basedir import is_base_name
 from fixturestmp._store.removal import RemovalError, remove_tree
-from fixturestmp.leaks.dirlisting import PROBE_PREFIX, listing
+from fixturestmp.leaks.dirlisting import listing
 from fixturestmp.leaks.findings import Leak, several
-from fixturestmp.leaks.ignored import owned_temp_dir
+from fixturestmp.leaks.ignored import kept_on_purpose, owned_temp_dir
 from fixturestmp.leaks.probe import Probe
 
 __all__ = ["FileProbe", "own_temp_dir"]
 
-# Directories that test tools keep on purpose across tests and runs, and
-# the one the listing makes for a moment to try the file system's clock.
-_KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-", PROBE_PREFIX)
 _MAX_LISTED = 200
 
 
@@ -94,7 +90,7 @@ class FileProbe(Probe):
         added = sorted(
             (name, inode)
             for name, inode in listing(self.directory) - self._before
-            if not is_base_name(name) and not name.startswith(_KEPT_PREFIXES)
+            if not kept_on_purpose(name)
         )
         # Gone again by now: a transient entry that leaves nothing behind
         # (e.g. the probe file another process writes the first time it
