@@ -15,13 +15,12 @@ import fixturestmp._process.systemtmp  # noqa: F401
 
 if TYPE_CHECKING:
     from fixturestmp._fixtures.dropin import TempDir
-    from fixturestmp._fixtures.outcome import OutcomeMixin
     from fixturestmp._fixtures.session import SessionTempFixture, default_session
     from fixturestmp._fixtures.tempdir import TempDirFixture
     from fixturestmp.errors import ConfigError, SessionStateError, UnsafeRootError
     from fixturestmp.leaks import LeakCheck, LeakError
     from fixturestmp.policy import RetentionPolicy
-    from fixturestmp.testcase import TestCase
+    from fixturestmp.testcase import OutcomeMixin, TestCase
 
 __all__ = [
     "ConfigError",
@@ -42,7 +41,7 @@ _MODULES = {
     "ConfigError": "fixturestmp.errors",
     "LeakCheck": "fixturestmp.leaks",
     "LeakError": "fixturestmp.leaks",
-    "OutcomeMixin": "fixturestmp._fixtures.outcome",
+    "OutcomeMixin": "fixturestmp.testcase",
     "RetentionPolicy": "fixturestmp.policy",
     "SessionStateError": "fixturestmp.errors",
     "SessionTempFixture": "fixturestmp._fixtures.session",

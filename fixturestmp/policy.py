@@ -2,7 +2,11 @@
 
 import enum
 
-__all__ = ["RetentionPolicy"]
+__all__ = ["OUTCOMES", "RetentionPolicy"]
+
+#: What a directory's user can have done. ``unknown``: nothing says whether
+#: it failed (set up outside any running test, or it outlived its test).
+OUTCOMES = ("passed", "failed", "skipped", "unknown")
 
 
 class RetentionPolicy(str, enum.Enum):

@@ -44,8 +44,8 @@ from typing import Any
 import pytest
 
 from fixturestmp._config import resolve
-from fixturestmp._fixtures.outcome import CaseWatch, set_running_test
 from fixturestmp._process.envvars import SESSION_ENV
+from fixturestmp._runtime.watch import CaseWatch, set_running_test
 from fixturestmp.errors import ConfigError
 
 __all__ = ["LeakPlugin"]

@@ -1,13 +1,15 @@
-"""TestCase: a testtools test case with a retained temporary directory."""
+"""The test case classes: TestCase, a testtools test case with a retained
+temporary directory and leak checks, and OutcomeMixin."""
 
 from pathlib import Path
+from typing import Any
 
 import testtools
 
 from fixturestmp._fixtures.tempdir import TempDirFixture
 from fixturestmp._hooks.pertest import CHECKS_ITSELF, check_test
 
-__all__ = ["TestCase"]
+__all__ = ["OutcomeMixin", "TestCase"]
 
 
 class TestCase(testtools.TestCase):
@@ -43,3 +45,21 @@ class TestCase(testtools.TestCase):
 
 # It checks its own tests: fixturestmp run's per-test checks leave them be.
 setattr(TestCase, CHECKS_ITSELF, True)
+
+
+class OutcomeMixin:
+    """Gives a plain ``unittest.TestCase`` testtools' ``useFixture``.
+
+    No longer needed to learn the outcome (fixturestmp learns it for every
+    ``unittest.TestCase``); kept for the suites that use it::
+
+        class TestThing(fixturestmp.OutcomeMixin, unittest.TestCase):
+            def test_it(self):
+                path = self.useFixture(fixturestmp.TempDirFixture()).path
+    """
+
+    def useFixture(self, fixture: Any) -> Any:
+        """Set ``fixture`` up and schedule its cleanUp, as testtools does."""
+        fixture.setUp()
+        self.addCleanup(fixture.cleanUp)  # type: ignore[attr-defined]
+        return fixture

@@ -3,13 +3,10 @@
 import functools
 from typing import NamedTuple
 
-from fixturestmp.policy import RetentionPolicy
+from fixturestmp.policy import OUTCOMES, RetentionPolicy
 
-__all__ = ["OUTCOMES", "Decision", "decide"]
+__all__ = ["Decision", "decide"]
 
-#: What a directory's user can have done. ``unknown``: nothing says whether
-#: it failed (set up outside any running test, or it outlived its test).
-OUTCOMES = ("passed", "failed", "skipped", "unknown")
 
 _HOW_TO_KNOW = (
     "to make it known, call mark_failed() when its user fails, use it in a "

@@ -15,11 +15,11 @@ from testtools.content_type import UTF8_TEXT
 
 from fixturestmp._config import resolve
 from fixturestmp._fixtures.details import listing, text_detail
-from fixturestmp._fixtures.outcome import CaseWatch, running_test
 from fixturestmp._fixtures.retention import Decision, decide
 from fixturestmp._fixtures.session import SessionTempFixture, default_session
 from fixturestmp._process import forks
 from fixturestmp._runtime import testruns
+from fixturestmp._runtime.watch import CaseWatch, running_test
 from fixturestmp._store.removal import remove_tree
 from fixturestmp.policy import RetentionPolicy
 

@@ -33,8 +33,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from fixturestmp._fixtures.outcome import CaseWatch
 from fixturestmp._runtime.interpreter import thread_frames
+from fixturestmp._runtime.watch import CaseWatch
 
 if TYPE_CHECKING:
     import testtools

@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from fixturestmp._fixtures.retention import OUTCOMES
 from fixturestmp._process import forks
 from fixturestmp.errors import explain
+from fixturestmp.policy import OUTCOMES
 
 __all__ = [
     "BATCH",

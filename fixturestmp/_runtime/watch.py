@@ -6,8 +6,9 @@ when the run's last cleanup is done, when a failure arrives after that, and
 when the runner has reported the test. Under pytest the plugin
 (:mod:`fixturestmp.pytest_plugin`) makes it from pytest's own reports of
 each phase, and says which test runs through :func:`set_running_test`;
-elsewhere :func:`fixturestmp._runtime.testruns.watch` makes it for the unittest or
-testtools case running (see :mod:`fixturestmp._runtime.testruns` for how).
+elsewhere :func:`fixturestmp._runtime.testruns.watch` makes it for the
+unittest or testtools case running (see :mod:`fixturestmp._runtime.testruns`
+for how). It uses no private internal: the adapter and the plugin drive it.
 """
 
 from collections.abc import Callable
@@ -17,7 +18,6 @@ from fixturestmp.errors import call_each
 
 __all__ = [
     "CaseWatch",
-    "OutcomeMixin",
     "Waiter",
     "running_test",
     "set_running_test",
@@ -145,21 +145,3 @@ class CaseWatch:
         outcome = self.reported = self.so_far()
         waiters, self._waiters = self._waiters, []
         call_each([waiter.test_reported for waiter in waiters], outcome)
-
-
-class OutcomeMixin:
-    """Gives a plain ``unittest.TestCase`` testtools' ``useFixture``.
-
-    No longer needed to learn the outcome (fixturestmp learns it for every
-    ``unittest.TestCase``); kept for the suites that use it::
-
-        class TestThing(fixturestmp.OutcomeMixin, unittest.TestCase):
-            def test_it(self):
-                path = self.useFixture(fixturestmp.TempDirFixture()).path
-    """
-
-    def useFixture(self, fixture: Any) -> Any:
-        """Set ``fixture`` up and schedule its cleanUp, as testtools does."""
-        fixture.setUp()
-        self.addCleanup(fixture.cleanUp)  # type: ignore[attr-defined]
-        return fixture
