@@ -19,16 +19,21 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fixturestmp._store.removal import RemovalError, remove_tree
+from fixturestmp._store.treewalk import kind_of
 from fixturestmp.leaks.ignored import kept_on_purpose
 
 __all__ = ["TempEntry", "TempSnapshot"]
+
+# How the summary names a kind of entry, in words.
+_WORDS = {"dir": "directory", "link": "symlink"}
 
 
 class TempEntry(NamedTuple):
     """An entry a command left in the temporary directory.
 
     :ivar path: Its path.
-    :ivar kind: ``file``, ``directory``, ``symlink`` or ``other``.
+    :ivar kind: ``file``, ``dir``, ``link`` or ``other``
+        (:func:`~fixturestmp._store.treewalk.kind_of`).
     :ivar size: Bytes for a file, else 0.
     """
 
@@ -39,7 +44,7 @@ class TempEntry(NamedTuple):
     def describe(self) -> str:
         """Return a one-line description."""
         size = f" ({self.size} bytes)" if self.kind == "file" else ""
-        return f"{self.kind} {self.path}{size}"
+        return f"{_WORDS.get(self.kind, self.kind)} {self.path}{size}"
 
 
 class TempSnapshot:
@@ -69,7 +74,7 @@ class TempSnapshot:
                 continue
             if info.st_uid != os.getuid():
                 continue
-            found.append(TempEntry(path, _kind(info.st_mode), _size(info)))
+            found.append(TempEntry(path, kind_of(info.st_mode), _size(info)))
         return found
 
     @staticmethod
@@ -82,16 +87,6 @@ class TempSnapshot:
             except (RemovalError, OSError) as error:
                 errors.append(str(error))
         return errors
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "directory"
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    if stat.S_ISREG(mode):
-        return "file"
-    return "other"
 
 
 def _size(info: os.stat_result) -> int:

@@ -57,8 +57,8 @@ class SessionTempFixture(fixtures.Fixture):
 
         :param basetemp: Use this directory as the session directory. It must
             be missing, empty, or made by fixturestmp; it is never pruned.
-        :param root: The temporary root (default: configuration, then
-            :func:`tempfile.gettempdir`).
+        :param root: The temporary root (default: configuration, then the
+            system's temporary directory as the process started with it).
         :param retention_count: Sessions kept at the end (default 3).
         :param retention_policy: ``all``, ``failed`` (default) or ``none``.
         :raises ConfigError: An option value is not valid.

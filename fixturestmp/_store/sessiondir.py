@@ -96,14 +96,10 @@ class SessionDir:
         retention_count: int | None = None,
         retention_policy: RetentionPolicy | str | None = None,
     ) -> None:
-        """Check the options; nothing on disk is touched until :meth:`open`.
+        """Check the options, those of
+        :class:`~fixturestmp.SessionTempFixture`; nothing on disk is touched
+        until :meth:`open`.
 
-        :param basetemp: Use this directory as the session directory. It must
-            be missing, empty, or made by fixturestmp; it is never pruned.
-        :param root: The temporary root (default: configuration, then
-            :func:`tempfile.gettempdir`).
-        :param retention_count: Sessions kept at the end (default 3).
-        :param retention_policy: ``all``, ``failed`` (default) or ``none``.
         :raises ConfigError: An option value is not valid.
         """
         given = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fixturestmp._store.dirflags import DIR_FLAGS
 
-__all__ = ["TreeEntry", "open_file", "walk_tree"]
+__all__ = ["TreeEntry", "kind_of", "open_file", "walk_tree"]
 
 # O_NONBLOCK: opening a FIFO swapped in for a file must not wait for a writer.
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -48,7 +48,11 @@ class TreeEntry:
     name: str = ""
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """Return the kind of an entry of ``mode`` (from ``lstat``): ``dir``,
+    ``file``, ``link`` or ``other`` (FIFO, socket, device): the one
+    vocabulary of entry kinds.
+    """
     if stat.S_ISDIR(mode):
         return "dir"
     if stat.S_ISREG(mode):
@@ -64,7 +68,7 @@ def _entry(rel: str, dir_fd: int, name: str) -> TreeEntry:
     except OSError as error:
         return TreeEntry(rel, "error", error=error.strerror or str(error))
     entry = TreeEntry(
-        rel, _kind(info.st_mode), info.st_size, stat.S_IMODE(info.st_mode),
+        rel, kind_of(info.st_mode), info.st_size, stat.S_IMODE(info.st_mode),
         info.st_mtime, dir_fd=dir_fd, name=name,
     )  # fmt: skip
     if entry.kind == "link":

@@ -13,13 +13,13 @@ found may be that process's. Or clean up once at the end of the run with
 """
 
 import os
-import stat
 import tempfile
 from collections.abc import Callable
 from typing import Any
 
 from fixturestmp._store import owners
 from fixturestmp._store.removal import RemovalError, remove_tree
+from fixturestmp._store.treewalk import kind_of
 from fixturestmp.leaks.dirlisting import listing
 from fixturestmp.leaks.findings import Leak, several
 from fixturestmp.leaks.ignored import kept_on_purpose, owned_temp_dir
@@ -202,10 +202,11 @@ def _describe(path: str) -> tuple[str, str]:
         info = os.lstat(path)
     except FileNotFoundError:
         return "gone", "-"
-    if stat.S_ISLNK(info.st_mode):
-        return "link", "-> " + os.readlink(path)
-    if not stat.S_ISDIR(info.st_mode):
-        return "file", f"{info.st_size} bytes"
+    kind = kind_of(info.st_mode)
+    if kind == "link":
+        return kind, "-> " + os.readlink(path)
+    if kind != "dir":
+        return kind, f"{info.st_size} bytes"
     count = 0
     for _, dirnames, filenames in os.walk(path):
         count += len(dirnames) + len(filenames)
