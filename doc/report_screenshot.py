@@ -5,7 +5,7 @@ installed: ``python doc/report_screenshot.py``. The run is 200 tests in two
 ``stestr`` workers with the memory check on; two tests hold on to memory
 (60 MB and 25 MB) and one fails leaving a log. Memory records come from the
 memory check, or where it does not write them yet, from the same stand-in
-the report tests use (``fixturestmp/tests/test_report.py``).
+the report tests use (``fixturestmp/tests/_cli/test_report_html.py``).
 """
 
 import sys
@@ -14,8 +14,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from fixturestmp.tests.stestr_runs import StestrRun  # noqa: E402
-from fixturestmp.tests.test_report import SUITE, browse, find_browser  # noqa: E402
+from fixturestmp.tests._cli.test_report_html import SUITE, browse, find_browser  # noqa: E402
+from fixturestmp.tests.support.stestr_runs import StestrRun  # noqa: E402
 
 BASE = SUITE.split("        def test_leak_60mb")[0]
 IMPORT = "    from suite.base import HELD, TestMemory\n\n\n"

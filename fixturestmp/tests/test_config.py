@@ -9,8 +9,7 @@ from testtools.matchers import Contains, StartsWith
 
 import fixturestmp
 from fixturestmp import _config as config
-from fixturestmp.tests.helpers import IsolatedTestCase, run_python, write_files
-from fixturestmp.tests.stestr_runs import cli
+from fixturestmp.tests.support import IsolatedTestCase, run_cli, run_python, write_files
 
 
 class TestBadValues(IsolatedTestCase):
@@ -250,7 +249,7 @@ class TestCleanChecksEverything(IsolatedTestCase):
             ("FIXTURESTMP_ADOPT", "maybe"),
         ]:
             for args in (["clean"], ["clean", "--all"]):
-                done = cli(*args, root=self.root, cwd=self.workdir,
+                done = run_cli(*args, root=self.root, cwd=self.workdir,
                            env={name: value})  # fmt: skip
                 self.assertEqual(2, done.returncode, (name, args, done.stderr))
                 self.assertEqual(1, len(done.stderr.splitlines()), done.stderr)
@@ -266,7 +265,7 @@ class TestUnknownVariables(IsolatedTestCase):
     likely meant to be."""
 
     def test_the_command_says_it_once(self):
-        done = cli("ls", root=self.root, cwd=self.workdir,
+        done = run_cli("ls", root=self.root, cwd=self.workdir,
                    env={"FIXTURESTMP_RETENTION_POLCY": "all"})  # fmt: skip
         self.assertEqual(0, done.returncode, done.stderr)
         self.assertEqual(

@@ -8,13 +8,13 @@ import re
 from testtools.matchers import Contains, MatchesRegex
 
 from fixturestmp._store.manifest import read_manifest
-from fixturestmp.tests.helpers import (
+from fixturestmp.tests.support import (
     REPO_ROOT,
     need_source_tree,
     run_python,
     write_files,
 )
-from fixturestmp.tests.leak_helpers import LeakTestCase
+from fixturestmp.tests.support.leaks import LeakTestCase
 
 TEST_FILE = {
     "test_leaky.py": """

@@ -11,8 +11,8 @@ from testtools.matchers import Contains, MatchesRegex
 
 import fixturestmp
 from fixturestmp._store.manifest import read_manifest
-from fixturestmp.tests.helpers import run_python, write_files
-from fixturestmp.tests.leak_helpers import (
+from fixturestmp.tests.support import run_python, write_files
+from fixturestmp.tests.support.leaks import (
     LeakTestCase,
     StartsThenFails,
     details_text,

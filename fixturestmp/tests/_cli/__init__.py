@@ -1,0 +1,1 @@
+"""Tests of fixturestmp._cli: the ``fixturestmp`` command, one module each."""

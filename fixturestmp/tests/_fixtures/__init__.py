@@ -1,0 +1,1 @@
+"""Tests of fixturestmp._fixtures: the fixtures, one module each."""

@@ -1,0 +1,1 @@
+"""Tests of fixturestmp._process: forks, /proc and the system temp dir."""

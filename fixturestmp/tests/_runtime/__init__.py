@@ -1,0 +1,1 @@
+"""Tests of fixturestmp._runtime: the adapter to the running test runner."""

@@ -1,0 +1,1 @@
+"""Tests of fixturestmp._store: the on-disk store, one module each."""

@@ -1,0 +1,1 @@
+"""Tests of fixturestmp.leaks: the leak checks, one module each."""

@@ -1,0 +1,3 @@
+"""Tests of the project around the package: the docs' examples and commands,
+and the benchmarks' harness.
+"""
