@@ -27,9 +27,15 @@ boot: unlike psutil's ``create_time()`` (boot time plus that, in wall-clock
 seconds) they do not move when the clock is set, and reading them does not
 import psutil, whose import is a noticeable share of the start of every
 ``fixturestmp run`` (``benchmarks/bench_cli.py``).
+
+Whether ``/proc`` answers is decided once, here, from ``/proc/self/stat``;
+the ``fds`` check takes where to list descriptors from that decision too
+(:data:`FD_DIR`), so that every reader agrees about the system it is on.
 """
 
+import fcntl
 import os
+import stat
 import threading
 import time
 from typing import Any
@@ -37,11 +43,13 @@ from typing import Any
 from fixturestmp._process import forks
 
 __all__ = [
+    "FD_DIR",
     "ProcInfo",
     "child_pids",
     "cmdline",
     "descendants",
     "dying",
+    "fd_target",
     "has_children",
     "info",
     "kept_descriptors",
@@ -53,6 +61,14 @@ _READ_SIZE = 65536
 _PF_EXITING = 0x4
 _SIGKILL_BIT = 1 << (9 - 1)
 _EXEC_RETRIES = 50
+
+# Whether /proc describes processes here (Linux); elsewhere (macOS, the
+# BSDs) psutil does.
+_HAS_STAT = os.path.exists("/proc/self/stat")
+
+#: Where this process's open descriptors are listed: ``/proc/self/fd``
+#: where ``/proc`` answers, else ``/dev/fd`` (macOS, the BSDs).
+FD_DIR = "/proc/self/fd" if _HAS_STAT else "/dev/fd"
 
 
 def _read(path: str) -> bytes | None:
@@ -108,7 +124,7 @@ def open_fd_count() -> int | None:
     (before, 0); it is trusted only if it agrees with a listing, once.
     """
     global _fd_count_known
-    if _fd_count_known is False:
+    if _fd_count_known is False or not _HAS_STAT:
         return None
     try:
         _, info = _kept_open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
@@ -138,6 +154,46 @@ def _close_kept() -> None:
             os.close(fd)
 
 
+def fd_target(fd: int) -> str | None:
+    """Return what descriptor ``fd`` is open on, or None if it is closed.
+
+    A path, or for a pipe or socket ``pipe:[<inode>]``, ``socket:[<inode>]``
+    as Linux names them, wherever the name comes from: the descriptor
+    itself where the system says its path (macOS's ``F_GETPATH``), else the
+    link in :data:`FD_DIR` (Linux; macOS's ``/dev/fd`` entries are no
+    links), else, for what has no path there, its type and inode.
+    """
+    get_path = getattr(fcntl, "F_GETPATH", None)
+    if get_path is not None:
+        try:
+            found = fcntl.fcntl(fd, get_path, bytes(1024))
+        except OSError:
+            pass  # A pipe or socket has no path; or it is closed.
+        else:
+            path = os.fsdecode(found.split(b"\0", 1)[0])
+            if path:
+                return path
+    try:
+        return os.readlink(f"{FD_DIR}/{fd}")
+    except OSError:
+        pass
+    return _described(fd)
+
+
+def _described(fd: int) -> str | None:
+    """Return ``fd`` named by its type and inode, or None if it is closed."""
+    try:
+        found = os.fstat(fd)
+    except OSError:
+        return None
+    if stat.S_ISFIFO(found.st_mode):
+        return f"pipe:[{found.st_ino}]"
+    if stat.S_ISSOCK(found.st_mode):
+        return f"socket:[{found.st_ino}]"
+    kind = stat.filemode(found.st_mode)[0]  # "-" a file, "d" a directory...
+    return f"{'file' if kind == '-' else kind}:[{found.st_dev}:{found.st_ino}]"
+
+
 def _psutil() -> Any:
     import psutil  # Only where /proc cannot answer.
 
@@ -149,7 +205,6 @@ def _has_children_files() -> bool:
 
 
 _USE_PROC = _has_children_files()
-_HAS_STAT = os.path.exists("/proc/self/stat")
 
 
 def _single_threaded() -> bool:

@@ -1,7 +1,9 @@
 """The ``fds`` check: file descriptors opened by the test and left open.
 
-Descriptors are listed from ``/proc/self/fd`` (``/dev/fd`` elsewhere) and
-their targets read with ``readlink`` only when something is new. The
+Descriptors are listed from ``/proc/self/fd`` (``/dev/fd`` where ``/proc``
+does not answer: :data:`fixturestmp._process.proc.FD_DIR`) and what they are
+open on is read only when something is new
+(:func:`fixturestmp._process.proc.fd_target`). The
 listing's own descriptor is told apart without a call per descriptor: it
 was the lowest free number, and is again once the listing is done. A
 descriptor number that was open before counts as old even if it now points
@@ -26,7 +28,6 @@ from fixturestmp.leaks.probe import Probe
 
 __all__ = ["FdProbe"]
 
-_FD_DIR = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
 _MAX_LISTED = 200
 
 
@@ -35,7 +36,7 @@ def _open_fds() -> set[int]:
     # list is returned. open() gives the lowest free number, so that
     # descriptor is the lowest free one again now: the number a descriptor
     # made now gets. A number listed and free now is not open.
-    listed = {int(name) for name in os.listdir(_FD_DIR)}
+    listed = {int(name) for name in os.listdir(proc.FD_DIR)}
     listed.discard(_lowest_free(listed))
     return listed
 
@@ -81,13 +82,6 @@ def _lowest_free(listed: set[int]) -> int:
     return -1
 
 
-def _target(fd: int) -> str | None:
-    try:
-        return os.readlink(f"{_FD_DIR}/{fd}")
-    except OSError:
-        return None
-
-
 class FdProbe(Probe):
     """Reports file descriptors that the test opened and did not close.
 
@@ -113,7 +107,7 @@ class FdProbe(Probe):
         for fd in new:
             if fd in ours:
                 continue
-            target = _target(fd)
+            target = proc.fd_target(fd)
             if target is None:
                 continue  # Closed since it was listed.
             if any(is_base_name(part) for part in target.split(os.sep)):

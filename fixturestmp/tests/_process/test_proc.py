@@ -16,14 +16,20 @@ so the ``fds`` check lists ``/dev/fd`` as on macOS.
 
 import json
 import os
+import resource
 import shutil
+import socket
 import subprocess
 import sys
 
+import fixtures
+import testtools
+
+from fixturestmp._process import proc
 from fixturestmp.tests.support import IsolatedTestCase, python_env
 
 WITHOUT_PROC = r"""
-import json, os, subprocess, sys, tempfile, threading, time
+import json, os, pathlib, subprocess, sys, tempfile, threading, time
 
 import psutil
 psutil.PROCFS_PATH = sys.argv[1]  # psutil's own reads, as on macOS
@@ -57,8 +63,8 @@ found["owners"] = [
 ]
 # The records of a session: this process's, a dead one's, and one of this
 # pid with another start time (a recycled pid).
-session = tempfile.mkdtemp()
-owners.add_owner(session := __import__("pathlib").Path(session))
+session = pathlib.Path(tempfile.mkdtemp())
+owners.add_owner(session)
 pid, _, start = owners.owner_token().partition("-")
 for token in (dead_token, f"{pid}-{float(start) + 1:.2f}"):
     (session / owners.OWNERS_DIR / token).touch()
@@ -163,3 +169,45 @@ class TestWithoutProc(IsolatedTestCase):
         self.assertIn(f"({self.root}/kept-open)", fds)
         for check in ("memory", "threads", "environ", "files"):
             self.assertEqual([check], found[check], check)
+
+
+class TestFdTarget(testtools.TestCase):
+    """What a descriptor is open on, where its ``/dev/fd`` entry is no link
+    (macOS): a pipe or socket is named from its type and inode exactly as
+    Linux's ``/proc/self/fd`` links name it, so that the ``fds`` check's
+    report and its matching of multiprocessing's pipes read the same."""
+
+    def setUp(self):
+        super().setUp()
+        if not proc._HAS_STAT:
+            self.skipTest("compares with the links in /proc/self/fd (Linux)")
+
+    def test_pipes_and_sockets_are_named_as_linux_names_them(self):
+        reader, writer = os.pipe()
+        self.addCleanup(os.close, reader)
+        self.addCleanup(os.close, writer)
+        left, right = socket.socketpair()
+        self.addCleanup(left.close)
+        self.addCleanup(right.close)
+        for fd in (reader, writer, left.fileno()):
+            self.assertEqual(os.readlink(f"/proc/self/fd/{fd}"), proc._described(fd))
+            self.assertEqual(os.readlink(f"/proc/self/fd/{fd}"), proc.fd_target(fd))
+
+    def test_a_file_is_named_by_its_path_where_the_system_says_it(self):
+        path = os.path.realpath(self.useFixture(fixtures.TempDir()).join("f"))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        self.addCleanup(os.close, fd)
+        self.assertEqual(path, proc.fd_target(fd))
+        # Where neither F_GETPATH nor a link says it: its device and inode.
+        info = os.fstat(fd)
+        self.assertEqual(f"file:[{info.st_dev}:{info.st_ino}]", proc._described(fd))
+
+    def test_a_closed_descriptor_is_none(self):
+        # The highest number allowed: opened and closed here, and never the
+        # lowest free one that another thread's open() would get meanwhile.
+        reader, writer = os.pipe()
+        high = os.dup2(writer, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 1)
+        for fd in (reader, writer, high):
+            os.close(fd)
+        self.assertIsNone(proc.fd_target(high))
+        self.assertIsNone(proc._described(high))
