@@ -9,7 +9,7 @@ command (which runs as us) and are never reported or removed. An old name
 deleted and made again during the run is not reported, and so never removed:
 in doubt, an entry is left alone. What test tools keep there on purpose is
 never reported, by the same rule as the per-test ``files`` check
-(:func:`fixturestmp.leaks.ignored.kept_on_purpose`).
+(:func:`fixturestmp._store.basedir.kept_on_purpose`).
 """
 
 import os
@@ -18,9 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+from fixturestmp._store.basedir import kept_on_purpose
 from fixturestmp._store.removal import RemovalError, remove_tree
-from fixturestmp._store.treewalk import kind_of
-from fixturestmp.leaks.ignored import kept_on_purpose
 
 __all__ = ["TempEntry", "TempSnapshot"]
 
@@ -63,6 +62,9 @@ class TempSnapshot:
 
     def new_entries(self) -> list[TempEntry]:
         """Return the entries added since the snapshot, ours only, sorted."""
+        # Only when the run is over: the wrapper's start pays nothing for it.
+        from fixturestmp._store.treewalk import kind_of
+
         found = []
         for name in sorted(self._list() - self._entries):
             if kept_on_purpose(name):

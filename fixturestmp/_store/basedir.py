@@ -53,6 +53,25 @@ def is_base_name(name: str) -> bool:
     return name == own or name.startswith(f"{own}.{os.getuid()}")
 
 
+#: The directory the ``files`` check makes for a moment in the temporary
+#: directory, to try the file system's clock.
+PROBE_PREFIX = "fixturestmp-clockprobe-"
+# Directories that test tools keep on purpose across tests and runs
+# (besides this user's base directory, whose name has forms of its own).
+_KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-", PROBE_PREFIX)
+
+
+def kept_on_purpose(name: str) -> bool:
+    """Return whether the temporary directory's entry ``name`` is one that
+    test tools keep on purpose, never a leak: fixturestmp's and pytest's
+    base directories, and the ``files`` check's clock probe.
+
+    The one rule of both temp-leak detectors: the per-test ``files`` check
+    and ``fixturestmp run --check-leaks``.
+    """
+    return is_base_name(name) or name.startswith(_KEPT_PREFIXES)
+
+
 class BaseDirFallbackWarning(UserWarning):
     """The usual base directory is unsafe: a private one is used instead."""
 

@@ -26,9 +26,10 @@ import os
 import tempfile
 import time
 
+from fixturestmp._store.basedir import PROBE_PREFIX
+
 __all__ = [
     "COARSE_SETTLED",
-    "PROBE_PREFIX",
     "SETTLED",
     "Entries",
     "later_after_stat",
@@ -44,7 +45,6 @@ SETTLED = 0.05
 COARSE_SETTLED = 2 + SETTLED
 
 #: Names the directory :func:`later_after_stat` makes, and removes at once.
-PROBE_PREFIX = "fixturestmp-clockprobe-"
 
 # How many times a change after a stat must get a later time. Where times
 # come from the timer tick, two changes some microseconds apart get

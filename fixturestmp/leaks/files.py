@@ -18,11 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 from fixturestmp._store import owners
+from fixturestmp._store.basedir import kept_on_purpose
 from fixturestmp._store.removal import RemovalError, remove_tree
 from fixturestmp._store.treewalk import kind_of
 from fixturestmp.leaks.dirlisting import listing
 from fixturestmp.leaks.findings import Leak, several
-from fixturestmp.leaks.ignored import kept_on_purpose, owned_temp_dir
+from fixturestmp.leaks.ignored import owned_temp_dir
 from fixturestmp.leaks.probe import Probe
 
 __all__ = ["FileProbe", "own_temp_dir"]

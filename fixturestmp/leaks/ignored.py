@@ -17,33 +17,14 @@ import re
 
 from fixturestmp._process import proc
 from fixturestmp._runtime import interpreter
-from fixturestmp._store.basedir import is_base_name
-from fixturestmp.leaks.dirlisting import PROBE_PREFIX
 
 __all__ = [
     "HELPERS",
     "FdOwners",
     "helper_pids",
     "is_helper",
-    "kept_on_purpose",
     "owned_temp_dir",
 ]
-
-# Directories that test tools keep on purpose across tests and runs
-# (besides fixturestmp's base directory, whose name has forms of its own),
-# and the one the files check makes for a moment to try the clock.
-_KEPT_PREFIXES = ("fixturestmp-of-", "pytest-of-", PROBE_PREFIX)
-
-
-def kept_on_purpose(name: str) -> bool:
-    """Return whether the temporary directory's entry ``name`` is one that
-    test tools keep on purpose, never a leak: fixturestmp's and pytest's
-    base directories, and the files check's clock probe.
-
-    The one rule of both temp-leak detectors: the per-test ``files`` check
-    and ``fixturestmp run --check-leaks``.
-    """
-    return is_base_name(name) or name.startswith(_KEPT_PREFIXES)
 
 
 #: What the command line of a multiprocessing helper process contains.
