@@ -113,17 +113,17 @@ class SessionTempFixture(fixtures.Fixture):
             (``name0``, ``name1``); otherwise use the name as it is.
         :raises FileExistsError: ``numbered`` is false and the name exists.
         """
-        return self.sessiondir.mktemp(basename, numbered)
+        return self.sessiondir.dirs.mktemp(basename, numbered)
 
     def make_dir(self, basename: str, numbered: bool = True) -> str:
         """Like :meth:`mktemp`, returning the path as text: no
         :class:`~pathlib.Path` is made for a caller that needs none.
         """
-        return self.sessiondir.make_dir(basename, numbered)
+        return self.sessiondir.dirs.make_dir(basename, numbered)
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time."""
-        self.sessiondir.discard(path)
+        self.sessiondir.dirs.discard(path)
 
     def record(
         self,

@@ -140,8 +140,8 @@ def open_directory(
                 name = testruns.test_name(case)
             else:
                 name = "tmp" if watch is None else watch.test_name()
-        where = sessiondir.make_dir(name)
-        remove = sessiondir.discard
+        where = sessiondir.dirs.make_dir(name)
+        remove = sessiondir.dirs.discard
     else:
         where = os.path.abspath(tempfile.mkdtemp(dir=rootdir))
         remove = remove_tree

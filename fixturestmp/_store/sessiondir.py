@@ -86,6 +86,11 @@ class SessionDir:
     :ivar basetemp: The explicit session directory, if one was given.
     :ivar manifest: The session's :class:`~fixturestmp._store.manifest.ManifestWriter`.
     :ivar trash: The session's :class:`~fixturestmp._store.trash.Trash`.
+    :ivar dirs: The session's per-test directories
+        (:class:`~fixturestmp._store.pertestdirs.TestDirs`): they are made
+        (``mktemp``, ``make_dir``) and discarded there. Used before
+        :meth:`open` or after the end, it says so
+        (:class:`~fixturestmp.errors.SessionStateError`).
     """
 
     def __init__(
@@ -132,7 +137,7 @@ class SessionDir:
         self._joined: Path | None = None
         self._state = _NEW
         self._owned: OwnedSession = _NOT_OPEN  # type: ignore[assignment]
-        self._dirs: TestDirs = _NOT_OPEN  # type: ignore[assignment]
+        self.dirs: TestDirs = _NOT_OPEN  # type: ignore[assignment]
         self.manifest: ManifestWriter = _NOT_OPEN  # type: ignore[assignment]
         self.trash: Trash = _NOT_OPEN  # type: ignore[assignment]
         # Settles a directory whose retention waits for its test's end, if
@@ -188,7 +193,7 @@ class SessionDir:
         except BaseException:
             owned.release()
             raise
-        self._owned, self._dirs = owned, dirs
+        self._owned, self.dirs = owned, dirs
         self.manifest, self.trash = manifest, dirs.trash
         self.path = owned.path
         self._state = _OPEN
@@ -217,9 +222,9 @@ class SessionDir:
             self._settle_pending()
         except Exception as error:
             errors.append(error)
-        dirs, manifest = self._dirs, self.manifest
+        dirs, manifest = self.dirs, self.manifest
         self._state = _ENDED
-        self._dirs = self.manifest = _ENDED_ALREADY  # type: ignore[assignment]
+        self.dirs = self.manifest = _ENDED_ALREADY  # type: ignore[assignment]
         for step in (dirs.close, manifest.close):
             try:
                 step()
@@ -256,43 +261,6 @@ class SessionDir:
             self._owned = _ENDED_ALREADY  # type: ignore[assignment]
             owned.release()
 
-    def mktemp(self, basename: str, numbered: bool = True) -> Path:
-        """Create a new directory in the session and return its path.
-
-        :param basename: The directory's name, made safe (``\\W`` becomes
-            ``_``, cut to 30 characters).
-        :param numbered: Append the lowest number that makes the name new
-            (``name0``, ``name1``); otherwise use the name as it is.
-        :raises FileExistsError: ``numbered`` is false and the name exists.
-        :raises SessionStateError: The session is not open.
-        """
-        return self._dirs.mktemp(basename, numbered)
-
-    def make_dir(self, basename: str, numbered: bool = True) -> str:
-        """Like :meth:`mktemp`, returning the path as a string.
-
-        Cheaper, for callers that make a directory per test.
-        """
-        return self._dirs.make_dir(basename, numbered)
-
-    def path_of(self, path: str) -> Path:
-        """Return the :class:`~pathlib.Path` of a directory that
-        :meth:`make_dir` returned.
-        """
-        if self._state == _NEW:
-            _NOT_OPEN.refuse("path_of")
-        # Pure arithmetic on the path: valid after the end too.
-        return self.path / path[len(str(self.path)) + 1 :]
-
-    def discard(self, path: str | os.PathLike[str]) -> None:
-        """Remove ``path``, made by :meth:`mktemp`, off the caller's time.
-
-        A small directory is deleted at once; a bigger one is renamed into
-        the session's trash and deleted by a background thread, which the
-        session's end waits for.
-        """
-        self._dirs.discard(path)
-
     def hold(self, key: int, settle: Callable[[], None]) -> None:
         """Register ``settle``, called if the session ends before ``release``.
 
@@ -302,7 +270,7 @@ class SessionDir:
         :raises SessionStateError: The session is not open.
         """
         if self._state != _OPEN:
-            self._dirs.refuse("hold")  # type: ignore[attr-defined]
+            self.dirs.refuse("hold")  # type: ignore[attr-defined]
         self._pending[key] = settle
 
     def release(self, key: int) -> None:

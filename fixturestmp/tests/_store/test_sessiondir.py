@@ -14,8 +14,8 @@ class TestLifecycle(IsolatedTestCase):
         session = SessionDir(root=self.root)
         session.open()
         self.addCleanup(session.close)
-        made = session.make_dir("a b")
-        path = session.path_of(made)
+        made = session.dirs.make_dir("a b")
+        path = session.dirs.path_of(made)
         self.assertEqual(session.path / "a_b0", path)
         self.assertEqual(made, str(path))
         self.assertTrue(path.is_dir())
@@ -32,9 +32,11 @@ class TestLifecycle(IsolatedTestCase):
     def refused(self, session, path) -> list[str]:
         """Return the messages of every use of ``session`` (all refused)."""
         said = []
+        # SessionDir's per-test directories are its dirs.
+        dirs = session.dirs if isinstance(session, SessionDir) else session
         for use in (
-            lambda: session.mktemp("x"),
-            lambda: session.discard(path),
+            lambda: dirs.mktemp("x"),
+            lambda: dirs.discard(path),
             lambda: session.record("t", path, "failed", True),
             lambda: session.hold(1, lambda: None),
         ):

@@ -90,13 +90,13 @@ def _hold(
     session.open()
     made: list[tuple[str, bool]] = []
     for failed in outcomes:
-        path = session.mktemp("held")
+        path = session.dirs.mktemp("held")
         for number in range(20 if not failed else 1):
             (path / f"f{number}").write_text("x")
         if session.retention_policy.keeps(failed):
             made.append((str(path), True))
         else:
-            session.discard(path)  # to the trash: the kill may catch it there
+            session.dirs.discard(path)  # to the trash: the kill may catch it there
             made.append((str(path), False))
     os.write(write_fd, json.dumps([str(session.path), made]).encode())
     if os.read(command_fd, 3) != b"end":
