@@ -50,6 +50,7 @@ __all__ = [
     "descendants",
     "dying",
     "fd_target",
+    "fd_targets",
     "has_children",
     "info",
     "kept_descriptors",
@@ -178,6 +179,25 @@ def fd_target(fd: int) -> str | None:
     except OSError:
         pass
     return _described(fd)
+
+
+def fd_targets(pid: int) -> set[str]:
+    """Return what ``pid``'s descriptors are open on, as :func:`fd_target`
+    names them; empty where ``/proc`` does not list another process's."""
+    if not _HAS_STAT:
+        return set()
+    directory = f"/proc/{pid}/fd"
+    found: set[str] = set()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return found
+    for name in names:
+        try:
+            found.add(os.readlink(f"{directory}/{name}"))
+        except OSError:
+            continue
+    return found
 
 
 def _described(fd: int) -> str | None:

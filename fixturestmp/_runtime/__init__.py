@@ -27,6 +27,9 @@ testtools ``TestCase.run``, ``_cleanups``      testtools 2.7-2.9.1
 ``environ_snapshot``, ``environ_is``)
 ``multiprocessing.current_process()._config``  CPython 3.10-3.13
 (interpreter: ``multiprocessing_tempdir``)
+``resource_tracker._resource_tracker._fd``,    CPython 3.10-3.13
+``forkserver._forkserver._forkserver_alive_fd``
+(interpreter: ``multiprocessing_helper_fds``)
 ``eventlet.hubs._threadlocal.hub.poll``        eventlet 0.30-0.41
 (interpreter: ``eventlet_hub_fd``)
 =============================================  ==========================

@@ -1,6 +1,6 @@
 """The interpreter's private state fixturestmp reads: the environment's
-encoded copy, multiprocessing's temporary directory, eventlet's hub, and
-other threads' stacks.
+encoded copy, multiprocessing's temporary directory and its pipes to its
+helper processes, eventlet's hub, and other threads' stacks.
 
 The leak checks read them around every test; each use names the versions
 it was checked against, and each has a public fallback.
@@ -15,6 +15,7 @@ __all__ = [
     "environ_is",
     "environ_snapshot",
     "eventlet_hub_fd",
+    "multiprocessing_helper_fds",
     "multiprocessing_tempdir",
     "thread_frames",
 ]
@@ -102,3 +103,30 @@ def multiprocessing_tempdir() -> str | None:
         if isinstance(tempdir, str):
             return tempdir
     return None
+
+
+# Where multiprocessing keeps this process's end of the pipe to each helper
+# process it starts once: (module, the helper's object, the attribute).
+_HELPER_FDS = (
+    ("multiprocessing.resource_tracker", "_resource_tracker", "_fd"),
+    ("multiprocessing.forkserver", "_forkserver", "_forkserver_alive_fd"),
+)
+
+
+def multiprocessing_helper_fds() -> frozenset[int]:
+    """Return the descriptors this process keeps open to multiprocessing's
+    helper processes (the resource tracker, the forkserver).
+
+    CPython 3.10-3.13: each helper is started once and its pipe kept for
+    the life of the process, in the module's single helper object. Empty
+    where multiprocessing has started neither (nothing is imported here).
+    The public fallback is to match the other end in the helpers' own
+    descriptors, which only ``/proc`` lists (Linux).
+    """
+    found = set()
+    for module, holder, attribute in _HELPER_FDS:
+        helper = getattr(sys.modules.get(module), holder, None)
+        fd = getattr(helper, attribute, None)
+        if isinstance(fd, int) and fd >= 0:
+            found.add(fd)
+    return frozenset(found)

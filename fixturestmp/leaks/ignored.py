@@ -12,7 +12,6 @@ recognised here instead (reading their private state through
 :mod:`fixturestmp._runtime`, the one adapter to private internals).
 """
 
-import os
 import re
 
 from fixturestmp._process import proc
@@ -58,21 +57,6 @@ def helper_pids() -> list[int]:
     return pids
 
 
-def _targets(pid: int) -> set[str]:
-    directory = f"/proc/{pid}/fd"
-    found: set[str] = set()
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return found
-    for name in names:
-        try:
-            found.add(os.readlink(f"{directory}/{name}"))
-        except OSError:
-            continue
-    return found
-
-
 class FdOwners:
     """Tells runtime-owned descriptors apart, reading the helpers' open
     descriptors once, and only when a pipe or socket needs it."""
@@ -84,16 +68,22 @@ class FdOwners:
         """Return whether descriptor ``fd``, open on ``target``, is the
         runtime's: multiprocessing's heap (an unlinked ``pym-<pid>-...``
         file), a pipe or socket whose other end a multiprocessing helper
-        holds, or the epoll descriptor of eventlet's hub."""
+        holds, or the epoll descriptor of eventlet's hub.
+
+        This process's ends of the helpers' pipes are known without ``/proc``
+        (:func:`.interpreter.multiprocessing_helper_fds`); any other is
+        matched in the helpers' own descriptors, which only ``/proc`` lists."""
         if target == _EPOLL and fd is not None:
             return fd == interpreter.eventlet_hub_fd()
         if target.endswith(_DELETED) and _HEAP_FILE.search(target[: -len(_DELETED)]):
             return True
         if target.startswith(("pipe:", "socket:")):
+            if fd is not None and fd in interpreter.multiprocessing_helper_fds():
+                return True
             if self._helper_targets is None:
                 self._helper_targets = set()
                 for pid in helper_pids():
-                    self._helper_targets |= _targets(pid)
+                    self._helper_targets |= proc.fd_targets(pid)
             return target in self._helper_targets
         return False
 

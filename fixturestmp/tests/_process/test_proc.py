@@ -106,6 +106,19 @@ with leaks.FileLeakCheck(test_id="t") as check:
     os.close(handle)
 found["files"] = [leak.check for leak in check.leaks]
 os.unlink(name)
+
+# multiprocessing's helpers, started once for the life of the process:
+# this process's ends of their pipes are the runtime's, not a leak.
+import multiprocessing.forkserver, multiprocessing.resource_tracker
+from fixturestmp._runtime import interpreter
+
+with leaks.FdLeakCheck(test_id="t") as check:
+    multiprocessing.resource_tracker.ensure_running()
+    multiprocessing.forkserver.ensure_running()
+found["helpers"] = [
+    len(interpreter.multiprocessing_helper_fds()),
+    [leak.detail for leak in check.leaks],
+]
 print(json.dumps(found))
 """
 
@@ -167,6 +180,7 @@ class TestWithoutProc(IsolatedTestCase):
         self.assertEqual([True, 3], found["live_owners"])
         [fds] = found["fds"]
         self.assertIn(f"({self.root}/kept-open)", fds)
+        self.assertEqual([2, []], found["helpers"])
         for check in ("memory", "threads", "environ", "files"):
             self.assertEqual([check], found[check], check)
 
