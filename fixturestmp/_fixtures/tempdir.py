@@ -275,7 +275,7 @@ class _Directory:
             # its runner's): the outcome so far, final once reported.
             self._expect(watch.so_far())
 
-    # What its test's watch tells it (outcome.Waiter).
+    # What its test's watch tells it (_runtime.watch.Waiter).
 
     def test_ended(self, outcome: str) -> None:
         """Its test's last cleanup has run."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from fixturestmp._hooks.importhook import when_imported
 from fixturestmp._process.envvars import ADOPT_ENV, PER_TEST_ENV
+from fixturestmp._runtime.fixtureslib import TEMPDIR_MODULE, replace_tempdir_setup
 from fixturestmp.errors import ConfigError
 
 __all__ = [
@@ -86,7 +87,7 @@ def startup() -> None:
         def say(module: ModuleType) -> None:
             sys.stderr.write(said)
 
-        when_imported(_TEMPDIR_MODULE, say)
+        when_imported(TEMPDIR_MODULE, say)
         adopt = False
     if adopt:
         install()
@@ -104,18 +105,9 @@ def _check_every_test(unittest_module: ModuleType) -> None:
 
 def install() -> None:
     """Make ``fixtures.TempDir`` (and so ``NestedTempfile``) session-managed."""
-    when_imported(_TEMPDIR_MODULE, _patch)
-
-
-# fixtures 4.0-4.3.2: TempDir and NestedTempfile live in this module, and
-# NestedTempfile makes its directory with this TempDir. Its _setUp is
-# replaced on the class itself, so every way a suite names it
-# (fixtures.TempDir, from fixtures import TempDir) is covered.
-_TEMPDIR_MODULE = "fixtures._fixtures.tempdir"
-
-
-def _patch(module: ModuleType) -> None:
-    module.TempDir._setUp = _adopted_setup
+    when_imported(
+        TEMPDIR_MODULE, lambda module: replace_tempdir_setup(module, _adopted_setup)
+    )
 
 
 def _adopted_setup(self: Any) -> None:

@@ -1,13 +1,11 @@
-"""Every private internal fixturestmp reads, in one adapter.
+"""The running unittest or testtools case, and its outcome, from their
+private parts.
 
 fixturestmp learns a test's outcome with no help from the test. The public
 APIs of unittest and testtools do not offer all it needs, so this module
-reads a few of their private parts; the leak checks read a little of the
-runtime's own private state too (the environment's encoded copy,
-multiprocessing's temporary directory, eventlet's hub: the functions at
-the end). Each use names the versions it was checked against: CPython's
-unittest 3.10 (by reading its source) and 3.11 (run), testtools 2.7 to
-2.9.1. Nothing else in fixturestmp touches private internals.
+reads a few of their private parts; each use names the versions it was
+checked against, and the package's docstring (:mod:`fixturestmp._runtime`)
+has them in one table.
 
 How the case is found: it is the test case whose ``run()`` is on the
 calling thread's stack, nearest first (unittest's, or testtools'; every
