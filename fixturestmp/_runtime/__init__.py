@@ -30,6 +30,8 @@ testtools ``TestCase.run``, ``_cleanups``      testtools 2.7-2.9.1
 ``resource_tracker._resource_tracker._fd``,    CPython 3.10-3.13
 ``forkserver._forkserver._forkserver_alive_fd``
 (interpreter: ``multiprocessing_helper_fds``)
+``fixtures._fixtures.tempdir.TempDir._setUp``  fixtures 4.0-4.3.2
+(fixtureslib: ``fixturestmp run --adopt``)
 ``eventlet.hubs._threadlocal.hub.poll``        eventlet 0.30-0.41
 (interpreter: ``eventlet_hub_fd``)
 =============================================  ==========================
