@@ -233,6 +233,7 @@ def collect_as_nobody(*args: str) -> tuple[int, str]:
     exec it: it runs the command in process, everything imported first.
     """
     from fixturestmp import cli
+    from fixturestmp._cli import collect  # noqa: F401
     from fixturestmp._store import removal, selection  # noqa: F401
 
     read_fd, write_fd = os.pipe()
