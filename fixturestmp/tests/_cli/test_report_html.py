@@ -209,7 +209,8 @@ class TestReportOfARun(testtools.TestCase):
         self.assertEqual(0, taken.returncode, taken.stderr[-2000:])
         header = shot.read_bytes()[:24]
         self.assertEqual(b"\x89PNG\r\n\x1a\n", header[:8])
-        width, height = int.from_bytes(header[16:20]), int.from_bytes(header[20:24])
+        width = int.from_bytes(header[16:20], "big")
+        height = int.from_bytes(header[20:24], "big")
         self.assertEqual((1100, 1300), (width, height))
         # A blank page compresses to almost nothing; this one has content.
         self.assertGreater(os.path.getsize(shot), 20_000)
