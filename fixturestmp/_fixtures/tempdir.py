@@ -284,7 +284,8 @@ class _Directory:
         elif outcome == "failed":
             self._settle("failed", "the test failed")
         elif self._closed:
-            self._expect(outcome)
+            if not self._expect(outcome).keep:
+                self._withdraw_from_case()
         # Else it is still in use after its test: decided at cleanUp.
         if self._listed:
             self._tell_case()
@@ -307,14 +308,17 @@ class _Directory:
             else:
                 self._settle(outcome, _TEST_WHY[outcome])
 
-    def _expect(self, outcome: str) -> None:
+    def _expect(self, outcome: str) -> Decision:
         """Say what will happen when the runner reports ``outcome``, for the
         reports made before then (testtools reads details as it reports).
+
+        :return: The decision that report will apply.
         """
+        decision = self._decision(outcome, _TEST_WHY[outcome])
         if not self.decided:
-            decision = self._decision(outcome, _TEST_WHY[outcome])
             self._expected = (outcome, decision)
             self._say(decision.text)
+        return decision
 
     def _say(self, text: str) -> None:
         # Decisions are cached: a text said already is the same object.
@@ -393,6 +397,18 @@ class _Directory:
             case = self._watch.case  # type: ignore[union-attr]
             if isinstance(case, testtools.TestCase):
                 self._tell(case)
+
+    def _withdraw_from_case(self) -> None:
+        """A passing testtools case reports no detail of a directory that
+        goes: the runner's stream (stestr keeps every test's) carries only
+        what is worth reading. The fixture's own ``getDetails()`` keeps it;
+        a failure heard later tells the case again (:meth:`_tell`).
+        """
+        case = self._watch.case  # type: ignore[union-attr]
+        if isinstance(case, testtools.TestCase):
+            details = case.getDetails()
+            for name in [k for k, v in details.items() if self._is_ours(k, v)]:
+                del details[name]
 
     def _tell(self, case: testtools.TestCase) -> None:
         """Make sure ``case`` reports our ``tmp-path``, with the listing."""
