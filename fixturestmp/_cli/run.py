@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TextIO
 
 from fixturestmp._cli.tempscan import TempEntry, TempSnapshot
+from fixturestmp._hooks.startup import HOOK_LOADED
 from fixturestmp._process.envvars import ADOPT_ENV, PER_TEST_ENV, SESSION_ENV, env_name
 from fixturestmp._store import owners
 from fixturestmp._store.inventory import SessionInfo, read_session
@@ -53,6 +54,8 @@ class RunOutcome:
     :ivar unrecorded: Kept test directories without a manifest record.
     :ivar session_removed: Why the session directory is gone, if it is.
     :ivar unchecked: The ``leak_checks`` that applied to no test.
+    :ivar unadopted: Adoption was asked for and no process of the command
+        loaded the start-up hook.
     """
 
     # A plain class: dataclasses would add to the wrapper's start-up time.
@@ -66,6 +69,7 @@ class RunOutcome:
         self.unrecorded: list[str] = []
         self.session_removed: str | None = None
         self.unchecked: tuple[str, ...] = ()
+        self.unadopted = False
 
 
 def run_command(
@@ -97,6 +101,7 @@ def run_command(
             env = _child_environment(session, adopt, leak_checks)
             status = _run(command, env, cwd)
             _wait_for_workers(session.path)
+            unadopted = adopt and not (session.path / HOOK_LOADED).exists()
             info = read_session(session.path, session_number(session.path.name))
             unrecorded = info.unrecorded
             # A directory kept because its test's outcome is unknown keeps
@@ -115,6 +120,7 @@ def run_command(
         if not session.path.is_dir():
             outcome.session_removed = _why_removed(session)
         outcome.unrecorded = unrecorded
+        outcome.unadopted = unadopted
         if leak_checks and not info.checked:
             outcome.unchecked = leak_checks
         if snapshot is not None:
@@ -296,6 +302,13 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         lines.append(f"fixturestmp: could not clean a leak: {error}")
     for problem in outcome.session_errors:
         lines.append(f"fixturestmp: {problem}")
+    if outcome.unadopted:
+        lines.append(
+            "fixturestmp: --adopt: no process of the command loaded fixturestmp's "
+            "start-up hook, so fixtures.TempDir was not adopted: install "
+            "fixturestmp (not editable: an editable install has no start-up "
+            "hook) in the environment that runs the tests (tox: add it to deps)"
+        )
     if outcome.unchecked:
         lines.append(
             f"fixturestmp: leak_checks ({','.join(outcome.unchecked)}) applied to "

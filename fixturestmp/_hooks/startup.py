@@ -20,11 +20,12 @@ from types import ModuleType
 from typing import Any
 
 from fixturestmp._hooks.importhook import when_imported
-from fixturestmp._process.envvars import ADOPT_ENV, PER_TEST_ENV
+from fixturestmp._process.envvars import ADOPT_ENV, PER_TEST_ENV, SESSION_ENV
 from fixturestmp._runtime.fixtureslib import TEMPDIR_MODULE, replace_tempdir_setup
 from fixturestmp.errors import ConfigError
 
 __all__ = [
+    "HOOK_LOADED",
     "PTH_LINE",
     "adopt_requested",
     "install",
@@ -91,10 +92,28 @@ def startup() -> None:
         adopt = False
     if adopt:
         install()
+        _say_loaded()
     if os.environ.get(PER_TEST_ENV):
         # Once the suite's runner imports unittest: nothing is imported at
         # start-up, and testtools may be in a site directory read later.
         when_imported("unittest", _check_every_test)
+
+
+#: The file a process that loaded the hook for adoption makes in the session
+#: it joins: ``fixturestmp run --adopt`` says so when no process of its
+#: command made it.
+HOOK_LOADED = ".adopt-hook-loaded"
+
+
+def _say_loaded() -> None:
+    session = os.environ.get(SESSION_ENV)
+    if not session:
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        os.close(os.open(os.path.join(session, HOOK_LOADED), flags, 0o600))
+    except OSError:
+        pass  # The run then says the hook was not loaded: never silent.
 
 
 def _check_every_test(unittest_module: ModuleType) -> None:

@@ -16,6 +16,7 @@ from fixturestmp._store.manifest import ManifestWriter
 from fixturestmp._store.sessiondir import MARKER_NAME
 from fixturestmp.tests.support import (
     REPO_ROOT,
+    HookedPython,
     IsolatedTestCase,
     cli_command,
     fill,
@@ -645,3 +646,31 @@ class TestProcessEndsMidTest(WrapperTestCase):
             ["-m", "pytest", "-q", "-p", "no:cacheprovider", "suite"],
             "suite/test_dies.py",
         )
+
+
+class TestAdoptWithoutTheHook(WrapperTestCase):
+    """``--adopt`` where no process loads the start-up hook says so, once."""
+
+    LINE = "fixturestmp: --adopt: no process of the command loaded"
+
+    def test_an_environment_without_fixturestmp_is_named(self):
+        # A virtual environment of its own, without fixturestmp (as a tox
+        # environment whose deps lack it): its Python never loads the hook.
+        venv = self.workdir / "bare"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)],
+                       check=True)  # fmt: skip
+        run = self.run_cli("run", "--adopt", "--", str(venv / "bin" / "python"),
+                           "-c", "pass")  # fmt: skip
+        self.assertEqual(0, run.returncode, run.stderr)
+        lines = [line for line in run.stderr.splitlines() if self.LINE in line]
+        self.assertEqual(1, len(lines), run.stderr)
+        self.assertThat(lines[0], Contains("tox: add it to deps"))
+        self.assertThat(lines[0], Contains("an editable install has no start-up"))
+
+    def test_an_environment_with_the_hook_is_quiet(self):
+        hooked = HookedPython(self.workdir / "hooked")
+        for how in (["--adopt"], []):
+            run = self.run_cli("run", *how, "--", hooked.python, "-c", "pass",
+                               env={"FIXTURESTMP_ADOPT": "1"})  # fmt: skip
+            self.assertEqual(0, run.returncode, run.stderr)
+            self.assertNotIn(self.LINE, run.stderr)
