@@ -2,7 +2,7 @@
 
 import fixtures
 
-from fixturestmp._fixtures.tempdir import open_directory
+from fixturestmp._fixtures.directory import open_directory
 
 __all__ = ["TempDir"]
 
