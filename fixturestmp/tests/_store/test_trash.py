@@ -80,6 +80,9 @@ class TestTrash(IsolatedTestCase):
             warnings.simplefilter("always")
             with self.session(retention_policy="all"):
                 pass
+        # The garbage collector may run meanwhile and warn of a file another
+        # test left open (seen on 3.13): not this session's to say.
+        caught = [w for w in caught if not issubclass(w.category, ResourceWarning)]
         self.assertEqual([PruneWarning], [w.category for w in caught])
         self.assertThat(str(caught[0].message), Contains("f0"))
 
