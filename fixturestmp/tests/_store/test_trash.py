@@ -5,13 +5,20 @@ import threading
 import unittest
 import warnings
 
+import fixtures
 import testtools
 from testtools.matchers import Contains, DirExists, Not
 
 import fixturestmp
 from fixturestmp._fixtures.session import PruneWarning
 from fixturestmp._store.removal import RemovalError
-from fixturestmp._store.trash import SMALL_TREE, THREAD_NAME, TRASH_DIR, Trash
+from fixturestmp._store.trash import (
+    SMALL_TREE,
+    THREAD_NAME,
+    TRASH_DIR,
+    Trash,
+    delete_if_small,
+)
 from fixturestmp.tests.support import IsolatedTestCase
 from fixturestmp.tests.support.forked import in_forked_child
 from fixturestmp.tests.support.reliability import as_user
@@ -24,6 +31,33 @@ def fill(path, files: int, subdir: bool = False) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for number in range(files):
         (target / f"f{number}").write_text("x")
+
+
+class TestDeleteIfSmall(testtools.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.parent = self.useFixture(fixtures.TempDir()).path
+        self.fd = os.open(self.parent, os.O_RDONLY | os.O_DIRECTORY)
+        self.addCleanup(os.close, self.fd)
+
+    def test_empty_directory_is_deleted(self):
+        os.mkdir(os.path.join(self.parent, "empty"))
+        self.assertTrue(delete_if_small("empty", self.fd))
+        self.assertEqual([], os.listdir(self.parent))
+
+    def test_symbolic_link_to_an_empty_directory_is_not_followed(self):
+        target = os.path.join(self.parent, "target")
+        os.mkdir(target)
+        os.symlink(target, os.path.join(self.parent, "link"))
+        self.assertFalse(delete_if_small("link", self.fd))
+        self.assertEqual(["link", "target"], sorted(os.listdir(self.parent)))
+        self.assertThat(target, DirExists())
+
+    def test_file_is_left_alone(self):
+        with open(os.path.join(self.parent, "file"), "w") as stream:
+            stream.write("x")
+        self.assertFalse(delete_if_small("file", self.fd))
+        self.assertEqual(["file"], os.listdir(self.parent))
 
 
 class TestTrash(IsolatedTestCase):
