@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,12 +19,15 @@ from typing import TextIO
 from fixturestmp._cli.tempscan import TempEntry, TempSnapshot
 from fixturestmp._hooks.startup import HOOK_LOADED
 from fixturestmp._process.envvars import ADOPT_ENV, PER_TEST_ENV, SESSION_ENV, env_name
-from fixturestmp._store import owners
-from fixturestmp._store.inventory import SessionInfo, read_session
-from fixturestmp._store.naming import printable
-from fixturestmp._store.pruning import session_number
+from fixturestmp._store.inventory import SessionInfo
+from fixturestmp._store.runend import (
+    holds_evidence,
+    read_run,
+    session_lines,
+    why_removed,
+)
 from fixturestmp._store.sessiondir import SessionDir
-from fixturestmp.errors import full_filesystem, message
+from fixturestmp.errors import message
 
 __all__ = [
     "LEAK_EXIT_STATUS",
@@ -100,25 +102,19 @@ def run_command(
         try:
             env = _child_environment(session, adopt, leak_checks)
             status = _run(command, env, cwd)
-            _wait_for_workers(session.path)
+            info = read_run(session)
             unadopted = adopt and not (session.path / HOOK_LOADED).exists()
-            info = read_session(session.path, session_number(session.path.name))
             unrecorded = info.unrecorded
-            # A directory kept because its test's outcome is unknown keeps
-            # the session too, and so does one whose test never recorded
-            # an outcome (its process died, whatever the exit status): it
-            # is never deleted on a guess.
-            session.failed = (
-                status != 0
-                or bool(unrecorded)
-                or any(test["outcome"] in ("failed", "unknown") for test in info.tests)
-            )
+            # Evidence keeps the session, whatever the exit status.
+            session.failed = status != 0 or holds_evidence(info)
         finally:
             problems = _attempt(session.end)
         outcome = RunOutcome(status, info)
         outcome.session_errors = problems
         if not session.path.is_dir():
-            outcome.session_removed = _why_removed(session)
+            outcome.session_removed = (
+                why_removed(session) or "removed when the run ended"
+            )
         outcome.unrecorded = unrecorded
         outcome.unadopted = unadopted
         if leak_checks and not info.checked:
@@ -155,36 +151,6 @@ def _attempt(step: Callable[[], None]) -> list[str]:
         else:
             said = []
     return said + [str(w.message).removeprefix("fixturestmp: ") for w in caught]
-
-
-def _why_removed(session: SessionDir) -> str:
-    """Say why the session directory went at its end."""
-    if session.retention_count == 0:
-        return (
-            "removed when the run ended: retention_count is 0, which keeps no "
-            "session; use --retention-count 1 (or more) to keep it"
-        )
-    if not session.keeps_session():
-        return (
-            f"removed when the run ended: retention_policy is "
-            f"{session.retention_policy}"
-        )
-    return "removed when the run ended"
-
-
-def _wait_for_workers(session: Path, timeout: float = 30.0) -> None:
-    """Wait until no other live process uses ``session``, ``timeout`` at most.
-
-    A runner may finish as soon as its workers close their output, a moment
-    before they run their exit handlers, which write their last manifest
-    records and withdraw their owner records.
-    """
-    mine = owners.owner_token()
-    deadline = time.monotonic() + timeout
-    while any(token != mine for token in owners.live_owners(session)):
-        if time.monotonic() > deadline:
-            return  # Orphans outliving the command: their session is kept.
-        time.sleep(0.01)
 
 
 def _child_environment(
@@ -253,48 +219,8 @@ def _run(command: Sequence[str], env: dict[str, str], cwd: Path | None) -> int:
 
 def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
     """Print one line per kept directory and per leak; nothing if all is well."""
-    lines = []
     info = outcome.session
-    if info is not None:
-        failed = [t for t in info.tests if t["outcome"] == "failed"]
-        unknown = [t for t in info.tests if t["outcome"] == "unknown" and t["retained"]]
-        gone = outcome.session_removed
-        if failed or unknown:
-            kept = 0 if gone else sum(1 for t in failed if t["retained"])
-            lines.append(
-                f"fixturestmp: {info.counts_text()} ({kept} kept)"
-                + (f", {len(unknown)} kept: outcome unknown" if unknown else "")
-                + (f"; their directories were {gone}" if gone else "")
-            )
-        for test in failed:
-            where = printable(test["path"]) if test["retained"] else "(removed)"
-            if gone:
-                where = "(removed at the end of the run)"
-            lines.append(f"FAILED {printable(test['id'])}  {where}")
-        for test in [] if gone else unknown:
-            lines.append(f"KEPT {printable(test['id'])}  {printable(test['path'])}")
-        if unknown and not gone:
-            lines.append(
-                "fixturestmp: KEPT: outcome unknown (used outside a running test); "
-                "to make it known, call mark_failed() when its user fails, use it "
-                "in a with statement, or use it from a test"
-            )
-        if outcome.unrecorded:
-            lines.append(
-                f"fixturestmp: the session manifest has no record of "
-                f"{len(outcome.unrecorded)} kept test "
-                + ("directory" if len(outcome.unrecorded) == 1 else "directories")
-                + ": its test never recorded an outcome (its process ended "
-                "mid-test, or the record could not be written); it is kept, "
-                "the test may have failed:"
-            )
-        for path in outcome.unrecorded:
-            lines.append(f"UNRECORDED  {printable(path)}")
-        why = outcome.unrecorded and full_filesystem(info.path)
-        if why:
-            lines.append(f"fixturestmp: {why}")
-        for leak in sorted(info.leaks, key=lambda r: -float(r.get("size", 0))):
-            lines.append(str(leak.get("summary", leak)))
+    lines = [] if info is None else session_lines(info, outcome.session_removed)
     for entry in outcome.temp_leaks:
         fate = "removed" if outcome.removed else "left behind"
         lines.append(f"LEAKED temp {entry.describe()}: {fate}")
@@ -306,8 +232,8 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         lines.append(
             "fixturestmp: --adopt: no process of the command loaded fixturestmp's "
             "start-up hook, so fixtures.TempDir was not adopted: install "
-            "fixturestmp (not editable: an editable install has no start-up "
-            "hook) in the environment that runs the tests (tox: add it to deps)"
+            "fixturestmp in the environment that runs the tests (tox: add it "
+            "to deps)"
         )
     if outcome.unchecked:
         lines.append(

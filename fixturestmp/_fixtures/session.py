@@ -24,6 +24,7 @@ __all__ = [
     "SessionTempFixture",
     "default_session",
     "has_default_session",
+    "set_default_session",
 ]
 
 
@@ -113,13 +114,14 @@ class SessionTempFixture(fixtures.Fixture):
             (``name0``, ``name1``); otherwise use the name as it is.
         :raises FileExistsError: ``numbered`` is false and the name exists.
         """
-        return self.sessiondir.dirs.mktemp(basename, numbered)
+        dirs = self.sessiondir.dirs
+        return dirs.path_of(self.sessiondir.make_shared_dir(basename, numbered))
 
     def make_dir(self, basename: str, numbered: bool = True) -> str:
         """Like :meth:`mktemp`, returning the path as text: no
         :class:`~pathlib.Path` is made for a caller that needs none.
         """
-        return self.sessiondir.dirs.make_dir(basename, numbered)
+        return self.sessiondir.make_shared_dir(basename, numbered)
 
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made by :meth:`mktemp`, off the caller's time."""
@@ -188,6 +190,19 @@ def default_session() -> SessionTempFixture:
         atexit.register(_end_default, session)
         _default = session
         return session
+
+
+def set_default_session(session: SessionTempFixture | None) -> None:
+    """Make ``session``, set up and ended by its caller, the process-wide one.
+
+    For an owner with a life of its own (pytest's, under the ``tmp_path``
+    plugin): :func:`default_session` returns it, and nothing ends it at
+    exit. ``None`` withdraws it; a session made later by
+    :func:`default_session` is its own again.
+    """
+    global _default
+    with _default_lock:
+        _default = session
 
 
 def has_default_session() -> bool:

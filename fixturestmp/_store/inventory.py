@@ -108,9 +108,12 @@ def read_session(path: Path, number: int) -> SessionInfo:
     """Read one session's owners, manifest and test directories."""
     info = SessionInfo(path, number, owners.is_live(path))
     by_path: dict[str, dict[str, Any]] = {}
+    shared: set[str] = set()
     for record in read_manifest(path, info.problems):
         kind = record.get("kind", "test")
-        if kind == "leak":
+        if kind == "shared":
+            shared.add(record.get("path", ""))
+        elif kind == "leak":
             info.leaks.append(record)
         elif kind == "memory":
             info.memory.append(record)
@@ -124,7 +127,7 @@ def read_session(path: Path, number: int) -> SessionInfo:
                 "retained": bool(record.get("retained")),
             }
     info.tests = list(by_path.values())
-    info.unrecorded = _unrecorded(path, set(by_path))
+    info.unrecorded = _unrecorded(path, set(by_path) | shared)
     return info
 
 

@@ -156,6 +156,7 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
                "pid": _WHOLE},
     "removed": {"count": _WHOLE, "pid": _WHOLE},
     "checked": {"count": _WHOLE},
+    "shared": {"path": _TEXT, "pid": _WHOLE},
 }  # fmt: skip
 _NAMES = {str: "text", int: "a whole number", bool: "true or false"}
 

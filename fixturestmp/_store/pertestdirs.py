@@ -48,15 +48,19 @@ class TestDirs:
         """Create a new directory and return its path (see :meth:`make_dir`)."""
         return self.path_of(self.make_dir(basename, numbered))
 
-    def make_dir(self, basename: str, numbered: bool = True) -> str:
+    def make_dir(
+        self, basename: str, numbered: bool = True, exact: bool = False
+    ) -> str:
         """Create a new directory in the session; return its path as text.
 
         :param basename: Made safe (``\\W`` becomes ``_``, cut to 30
             characters).
         :param numbered: Append the lowest number that makes the name new.
+        :param exact: Take ``basename`` as it is, one path component the
+            caller has checked (pytest's ``tmp_path_factory.mktemp``).
         :raises FileExistsError: ``numbered`` is false and the name exists.
         """
-        name = safe_name(basename)
+        name = basename if exact else safe_name(basename)
         if not numbered:
             self._make(name)
         else:

@@ -282,6 +282,24 @@ class SessionDir:
         pending, self._pending = self._pending, {}
         call_each(list(pending.values())[::-1])
 
+    def make_shared_dir(
+        self, basename: str, numbered: bool = True, exact: bool = False
+    ) -> str:
+        """Make a directory of the session's own, not one test's; return its
+        path as text.
+
+        It lives as long as the session. Its record says so, so that it is
+        never taken for a test's directory that lost its record.
+
+        :param basename: As :meth:`TestDirs.make_dir`, with ``numbered`` and
+            ``exact``.
+        """
+        where = self.dirs.make_dir(basename, numbered, exact)
+        self.manifest.append(
+            {"kind": "shared", "path": where, "pid": os.getpid()}, urgent=False
+        )
+        return where
+
     def record(
         self,
         test_id: str,

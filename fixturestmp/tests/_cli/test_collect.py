@@ -301,7 +301,7 @@ class TestDamagedManifest(IsolatedTestCase):
         super().setUp()
         with self.session(retention_policy="failed") as session:
             for name in ("test_first", "test_second"):
-                kept = session.mktemp(name)
+                kept = session.sessiondir.dirs.mktemp(name)
                 (kept / "evidence.txt").write_text(f"{name}\n")
                 session.record(f"pkg.T.{name}", kept, "failed", True)
             session.failed = True

@@ -11,6 +11,7 @@ from testtools.matchers import Contains, DirExists, Not
 
 import fixturestmp
 from fixturestmp._store import owners
+from fixturestmp._store.inventory import read_session
 from fixturestmp._store.manifest import read_manifest
 from fixturestmp._store.sessiondir import MARKER_NAME
 from fixturestmp.tests.support import IsolatedTestCase, run_python
@@ -28,6 +29,7 @@ FORKING_PROCESS = """
 import json, os, sys
 import fixturestmp
 from fixturestmp._store import owners
+from fixturestmp._store.inventory import read_session
 
 parent = fixturestmp.default_session()
 with fixturestmp.TempDirFixture("passed_before"):
@@ -154,6 +156,20 @@ class TestNumberedSessions(IsolatedTestCase):
                 for r in records
             ],
         )
+
+    def test_session_directories_are_not_taken_for_unrecorded_tests(self):
+        # mktemp's directories belong to the session, not to one test: a
+        # run's end must not keep the session for them, nor list them
+        # UNRECORDED. A test's directory without a record still is.
+        with self.session(retention_policy="failed") as session:
+            shared = session.mktemp("data")
+            (shared / "cache").write_text("x")
+            session.make_dir("more")
+            lost = session.sessiondir.dirs.mktemp("test_lost")
+            session.sessiondir.manifest.flush()
+            info = read_session(session.path, 0)
+            self.assertEqual([str(lost)], info.unrecorded)
+            self.assertEqual([], info.tests)
 
     def test_mktemp_unnumbered(self):
         session = self.useFixture(self.session(retention_policy="all"))

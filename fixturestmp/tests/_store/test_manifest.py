@@ -179,7 +179,7 @@ class TestDamagedRecords(IsolatedTestCase):
     def setUp(self):
         super().setUp()
         with self.session(retention_policy="failed") as session:
-            kept = session.mktemp("test_kept")
+            kept = session.sessiondir.dirs.mktemp("test_kept")
             (kept / "evidence").write_text("kept\n")
             session.record("pkg.T.test_kept", kept, "failed", True)
             session.failed = True

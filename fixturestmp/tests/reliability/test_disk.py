@@ -189,7 +189,7 @@ class TestFullFilesystem(IsolatedTestCase):
         with self.session(root=self.mnt, retention_policy="none") as session:
             while True:
                 try:
-                    session.mktemp("t")
+                    session.sessiondir.dirs.mktemp("t")
                 except OSError as error:
                     self.assertEqual(errno.ENOSPC, error.errno)
                     self.assertExplained(error, "has no free inodes")
