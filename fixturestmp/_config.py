@@ -49,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "leak_checks": (),
     "memory_leak_limit": 10 * 1024 * 1024,
     "leak_action": "report",
+    "pytest_tmp_path": False,
 }
 
 # ASCII digits only: Python's int() and float() also take other scripts'
@@ -217,6 +218,17 @@ def _parse_action(raw: Any) -> str:
     return value
 
 
+def _parse_switch(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("use true or false (1, yes, on; 0, no, off)")
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "retention_policy": _parse_policy,
     "retention_count": _parse_count,
@@ -225,6 +237,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "leak_checks": _parse_checks,
     "memory_leak_limit": _parse_size,
     "leak_action": _parse_action,
+    "pytest_tmp_path": _parse_switch,
 }
 
 _file_cache: dict[str, dict[str, tuple[Any, str]]] = {}

@@ -1,5 +1,6 @@
-"""pytest plugin: each test's outcome for its directories, and fixturestmp's
-leak checks around every test, when asked.
+"""pytest plugin: each test's outcome for its directories, fixturestmp's
+leak checks around every test, and ``tmp_path`` on a fixturestmp session
+(:mod:`fixturestmp.tmp_path`), when asked.
 
 Registered under the ``pytest11`` entry point. It always tells the
 directories a test makes (:class:`~fixturestmp.TempDirFixture`, in a test
@@ -57,6 +58,20 @@ _PLUGIN_NAME = "fixturestmp-leaks"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fixturestmp", "fixturestmp leak checks")
     group.addoption(
+        "--fixturestmp-tmp-path",
+        action="store_true",
+        default=False,
+        help="serve tmp_path, tmp_path_factory, tmpdir and tmpdir_factory from "
+        "a fixturestmp session: a failed test's directory is kept and named, "
+        "a passing test's removed (as -p fixturestmp.tmp_path)",
+    )
+    parser.addini(
+        "fixturestmp_tmp_path",
+        type="bool",
+        default=False,
+        help="serve tmp_path from a fixturestmp session (as --fixturestmp-tmp-path)",
+    )
+    group.addoption(
         "--fixturestmp-leaks",
         metavar="CHECKS",
         default=None,
@@ -111,11 +126,13 @@ def _running_item() -> CaseWatch | None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Any:
     global _item
-    _item = item
+    outer, _item = _item, item
     try:
         yield
     finally:
-        _item = None
+        # A test may run pytest inside itself (pytester's inline runs):
+        # the outer test is running again.
+        _item = outer
         # A run cut short before its teardown report: what is known so far.
         _report(_watches.pop(item.nodeid, None))
 
@@ -157,17 +174,36 @@ def _report(watch: CaseWatch | None) -> None:
         )
 
 
+# How many pytest sessions run in this process, one inside another
+# (pytester's inline runs): the innermost's end leaves the outer's watch.
+_sessions: list[pytest.Session] = []
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
+    _sessions.append(session)
     set_running_test(_running_item)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    set_running_test(None)
+    if session in _sessions:
+        _sessions.remove(session)
+    if not _sessions:
+        set_running_test(None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    try:
+        served = resolve("pytest_tmp_path")
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
+    if (
+        served
+        or config.getoption("fixturestmp_tmp_path")
+        or config.getini("fixturestmp_tmp_path")
+    ):
+        config.pluginmanager.import_plugin("fixturestmp.tmp_path")
     given = config.getoption("fixturestmp_leaks")
     fail = config.getoption("fixturestmp_leaks_fail")
     if given is None and not fail:

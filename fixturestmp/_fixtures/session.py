@@ -192,17 +192,22 @@ def default_session() -> SessionTempFixture:
         return session
 
 
-def set_default_session(session: SessionTempFixture | None) -> None:
+def set_default_session(
+    session: SessionTempFixture | None,
+) -> SessionTempFixture | None:
     """Make ``session``, set up and ended by its caller, the process-wide one.
 
     For an owner with a life of its own (pytest's, under the ``tmp_path``
     plugin): :func:`default_session` returns it, and nothing ends it at
     exit. ``None`` withdraws it; a session made later by
     :func:`default_session` is its own again.
+
+    :return: The one it replaces, for the caller to put back.
     """
     global _default
     with _default_lock:
-        _default = session
+        previous, _default = _default, session
+    return previous
 
 
 def has_default_session() -> bool:

@@ -34,6 +34,10 @@ testtools ``TestCase.run``, ``_cleanups``      testtools 2.7-2.9.1
 (fixtureslib: ``fixturestmp run --adopt``)
 ``eventlet.hubs._threadlocal.hub.poll``        eventlet 0.30-0.41
 (interpreter: ``eventlet_hub_fd``)
+pytest ``Config._inicfg`` (9), ``.inicfg``     pytest 7.4-9.2
+and ``._override_ini`` (7-8), ``_pytest.
+compat.legacy_path`` (pytestlib: the
+``tmp_path`` plugin)
 =============================================  ==========================
 
 A result's ``addError``, ``addFailure``, ``addSkip``, ``stopTest`` and the

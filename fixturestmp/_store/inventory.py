@@ -9,6 +9,7 @@ from fixturestmp._process.systemtmp import system_tempdir
 from fixturestmp._store import owners
 from fixturestmp._store.basedir import BaseDir, open_base_dir
 from fixturestmp._store.manifest import read_manifest
+from fixturestmp._store.newsession import MARKER_NAME
 from fixturestmp._store.pruning import scan_sessions
 
 __all__ = ["SessionInfo", "open_base", "read_sessions"]
@@ -144,7 +145,13 @@ def _unrecorded(session: Path, known: set[str]) -> list[str]:
             ]
     except OSError:
         return []  # Removed meanwhile, or unreadable: nothing to say it holds.
-    return sorted(name for name in found if name not in known)
+    return sorted(name for name in found if name not in known and _evidence(name))
+
+
+def _evidence(path: str) -> bool:
+    """Whether ``path`` may be a test's directory: not a session inside the
+    session (a pytest a test ran, with a ``--basetemp`` of its own)."""
+    return not os.path.lexists(os.path.join(path, MARKER_NAME))
 
 
 def read_sessions(
