@@ -10,7 +10,8 @@ under testtools' runner (:mod:`benchmarks.pertest_run`), as do
 fixturestmp's drop-in ``fixturestmp.TempDir`` (a ``str`` path, as
 ``fixtures.TempDir``'s) and ``fixtures.TempDir + Path`` (its path made a
 :class:`pathlib.Path`, as ``TempDirFixture.path`` is); pytest's
-``tmp_path`` (policy failed) runs under ``python -m pytest``. A variant's
+``tmp_path`` (policy failed) runs under ``python -m pytest``, by pytest
+and served by fixturestmp (``-p fixturestmp.tmp_path``). A variant's
 per-test cost is (its process - the same runner's process of empty tests)
 / N. Each round runs every variant once, in a new order every other round
 and reversed in between (every two variants run in both orders alike);
@@ -38,6 +39,8 @@ from typing import NamedTuple
 
 from benchmarks.common import report, scratch_dir
 
+_PYTEST = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+
 #: variant: (the command after the interpreter, its runner's baseline)
 VARIANTS = {
     "testtools empty": (["-m", "benchmarks.pertest_run", "empty"], None),
@@ -64,6 +67,11 @@ VARIANTS = {
         ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tmp_path"],
         "pytest empty",
     ),
+    # The same tests, tmp_path served by fixturestmp (fixturestmp.tmp_path).
+    "pytest tmp_path (fixturestmp)": (
+        [*_PYTEST, "-p", "fixturestmp.tmp_path", "tmp_path"],
+        "pytest empty",
+    ),
 }
 #: (numerator, denominator) of each reported ratio
 RATIOS = (
@@ -71,6 +79,7 @@ RATIOS = (
     # Like for like: the drop-in's .path is a str, as fixtures.TempDir's is.
     ("fixturestmp.TempDir", "fixtures.TempDir"),
     ("TempDirFixture", "pytest tmp_path"),
+    ("pytest tmp_path (fixturestmp)", "pytest tmp_path"),
     # What a pathlib.Path costs by itself: TempDirFixture's .path is one.
     ("fixtures.TempDir + Path", "fixtures.TempDir"),
     ("TempDirFixture", "fixtures.TempDir + Path"),
@@ -103,6 +112,10 @@ def _pytest_files(directory: Path, count: int) -> None:
             "(n, )", "(n)"
         )
         (directory / name / "test_it.py").write_text(textwrap.dedent(text))
+    # Both tmp_path variants remove a passing test's directory.
+    (directory / "tmp_path" / "pytest.ini").write_text(
+        "[pytest]\ntmp_path_retention_policy = failed\n"
+    )
 
 
 def _measure(command: list[str], cwd: Path, env: dict[str, str]) -> Times:

@@ -110,6 +110,11 @@ _watches: dict[str, CaseWatch] = {}
 _scopes: list[str] = []
 
 
+def running_item() -> pytest.Item | None:
+    """Return the test item running in this process, if one is."""
+    return _item
+
+
 def _running_item() -> CaseWatch | None:
     item = _item
     if item is None or (_scopes and _scopes[-1] != "function"):

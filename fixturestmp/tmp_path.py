@@ -53,6 +53,7 @@ from fixturestmp._fixtures.tempdir import TempDirFixture
 from fixturestmp._process.envvars import SESSION_ENV
 from fixturestmp._runtime.pytestlib import ini_is_set, legacy_path
 from fixturestmp._store import owners
+from fixturestmp._store.manifest import ManifestWriter
 from fixturestmp._store.newsession import MARKER_NAME
 from fixturestmp._store.removal import remove_tree
 from fixturestmp._store.runend import (
@@ -150,6 +151,7 @@ class _Run:
         )
         if self.owned:
             self.session = self._make(config)
+            self._note_in_outer_session()
             # xdist's workers, and the tests' own Python processes, join it.
             os.environ[SESSION_ENV] = str(self.session.path)
             self._previous_default = set_default_session(self.session)
@@ -181,6 +183,21 @@ class _Run:
         except ConfigError as error:
             raise pytest.UsageError(f"fixturestmp tmp_path: {error}") from None
         return session
+
+    def _note_in_outer_session(self) -> None:
+        """A session made inside the session of a run this pytest runs in
+        (pytester's --basetemp) is that session's own directory, not a test
+        directory that lost its record."""
+        outer = self._previous_env
+        inner = self.session.basetemp
+        if outer and inner is not None and inner.parent == Path(outer):
+            writer = ManifestWriter(Path(outer))
+            try:
+                writer.append(
+                    {"kind": "shared", "path": str(inner), "pid": os.getpid()}
+                )
+            finally:
+                writer.close()
 
     def summarize(self) -> list[str]:
         """Read what the run recorded and decide whether the session stays;
@@ -258,14 +275,16 @@ def tmp_path_factory(request: pytest.FixtureRequest) -> TempPathFactory:
 
 
 @pytest.fixture
-def tmp_path(
-    request: pytest.FixtureRequest, tmp_path_factory: TempPathFactory
-) -> Iterator[Path]:
+def tmp_path(tmp_path_factory: TempPathFactory) -> Iterator[Path]:
     """A directory of the test's own, in the run's session: kept when the
     test fails (in any phase), removed once it is known to have passed."""
-    name = re.sub(r"\W", "_", request.node.name)[:30]
+    # The item from the plugin that watches it: asking pytest for
+    # ``request`` costs a fixture definition a test.
+    item = outcomes.running_item()
+    name = "tmp" if item is None else re.sub(r"\W", "_", item.name)[:30]
     with TempDirFixture(name, session=tmp_path_factory.session) as tmp:
-        request.node.stash.setdefault(_DIRS, []).append(tmp)
+        if item is not None:
+            item.stash.setdefault(_DIRS, []).append(tmp)
         yield tmp_path_factory.real(tmp.path)
 
 

@@ -348,7 +348,9 @@ class TestPytestInsideATest(TmpPathTestCase):
 
                     def test_outer(pytester):
                         pytester.makepyfile(test_inner="def test_inner(tmp_path): pass")
-                        pytester.runpytest_inprocess().assert_outcomes(passed=1)
+                        # With a --basetemp in the outer session: a session
+                        # of its own, inside the outer one.
+                        pytester.runpytest().assert_outcomes(passed=1)
                         # Made after the inner run: it learns the outer
                         # test's outcome only if the watch still runs.
                         with TempDirFixture("after_inner") as tmp:
@@ -363,6 +365,8 @@ class TestPytestInsideATest(TmpPathTestCase):
         )  # fmt: skip
         self.assertEqual(1, run.returncode, run.stdout + run.stderr)
         kept = self.base / "run-0" / "after_inner0" / "outer.txt"
+        # The inner session's directory is the outer session's own.
+        self.assertNotIn("UNRECORDED", run.stdout)
         self.assertEqual("after the inner run", kept.read_text())
         self.assertThat(
             summary(run.stdout),
