@@ -228,6 +228,14 @@ class TestOutcomes(TmpPathTestCase):
         )
         shown = run_cli("show", "test_fails", cwd=self.workdir, root=self.root)
         self.assertThat(shown.stdout, Contains(str(self.session / "test_fails0")))
+        dest = self.workdir / "collected"
+        collected = run_cli("collect", str(dest), cwd=self.workdir, root=self.root)
+        self.assertEqual(0, collected.returncode, collected.stderr)
+        copy = dest / "run-0" / "tests" / "test_fails0" / "evidence.txt"
+        self.assertEqual("the last words", copy.read_text())
+        report = run_cli("report", "--json", cwd=self.workdir, root=self.root)
+        self.assertEqual(0, report.returncode, report.stderr)
+        self.assertThat(report.stdout, Contains("test_suite.py::test_fails"))
 
 
 class TestRetention(TmpPathTestCase):
