@@ -232,8 +232,9 @@ def print_summary(outcome: RunOutcome, stream: TextIO) -> None:
         lines.append(
             "fixturestmp: --adopt: no process of the command loaded fixturestmp's "
             "start-up hook, so fixtures.TempDir was not adopted: install "
-            "fixturestmp in the environment that runs the tests (tox: add it "
-            "to deps)"
+            "fixturestmp in the environment that runs the tests, and let its "
+            "FIXTURESTMP_* variables through (tox: add fixturestmp to deps "
+            "and FIXTURESTMP_* to pass_env)"
         )
     if outcome.unchecked:
         lines.append(

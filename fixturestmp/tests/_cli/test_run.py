@@ -664,7 +664,7 @@ class TestAdoptWithoutTheHook(WrapperTestCase):
         self.assertEqual(0, run.returncode, run.stderr)
         lines = [line for line in run.stderr.splitlines() if self.LINE in line]
         self.assertEqual(1, len(lines), run.stderr)
-        self.assertThat(lines[0], Contains("tox: add it to deps"))
+        self.assertThat(lines[0], Contains("tox: add fixturestmp to deps"))
 
     def test_an_environment_with_the_hook_is_quiet(self):
         hooked = HookedPython(self.workdir / "hooked")
