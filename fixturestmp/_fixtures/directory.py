@@ -291,8 +291,12 @@ class _Directory:
         session = self.session.sessiondir
         session.release(id(self))
         keep, text = decision or self._decision(outcome, why)
-        self._listed = keep and outcome != "passed"
         where = self.where
+        if not keep and _holds_working_directory(where):
+            # Removing it would leave the process in a deleted directory,
+            # where os.getcwd() fails for every test after.
+            keep, text = True, f"{text.replace('removed', 'retained', 1)}{_CWD}"
+        self._listed = keep and outcome != "passed"
         if self._said is not text:
             self._say(text)
         try:
@@ -356,6 +360,27 @@ class _Directory:
         return any(chunk is self._text for chunk in content.iter_bytes())
 
 
+def _holds_working_directory(where: str) -> bool:
+    """Whether the process's working directory is ``where`` or inside it."""
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return False  # Gone already: nothing to protect.
+    if cwd == where or cwd.startswith(where + "/"):
+        return True
+    # Through a symbolic link in the root (the path a test changed into
+    # may be the resolved one), only where the names could match.
+    if "/" + where.rpartition("/")[2] not in cwd:
+        return False
+    real = os.path.realpath(where)
+    return cwd == real or cwd.startswith(real + "/")
+
+
+_CWD = (
+    ", but it is the process's working directory (its test changed into it "
+    "and did not change back): removing it would break every later "
+    "os.getcwd()"
+)
 _PENDING = "pending: retention is decided when the test ends"
 _OUTSIDE = "outcome unknown (set up outside any running test)"
 _OUTLIVED = "outcome unknown (it was still in use when its test ended)"

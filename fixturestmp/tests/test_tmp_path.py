@@ -380,3 +380,44 @@ class TestPytestInsideATest(TmpPathTestCase):
             summary(run.stdout),
             Contains(f"FAILED test_outer.py::test_outer  {kept.parent}"),
         )
+
+
+class TestWorkingDirectory(TmpPathTestCase):
+    def test_a_directory_the_process_is_left_in_is_kept(self):
+        # A passing test changes into its tmp_path and does not change back:
+        # removing it would break os.getcwd() for every later test (pytest's
+        # default policy, all, never removes it).
+        write_files(
+            self.workdir,
+            {
+                "test_cwd.py": """
+                    import os
+
+
+                    def test_changes_into_it(tmp_path):
+                        os.chdir(tmp_path)
+
+
+                    def test_later(tmp_path):
+                        assert os.getcwd()
+
+
+                    def test_zz_fails(tmp_path):
+                        assert False, "so that the session stays to be read"
+                """
+            },
+        )
+        run = self.pytest("-p", "fixturestmp.tmp_path", "test_cwd.py")
+        self.assertEqual(1, run.returncode, run.stdout + run.stderr)
+        self.assertThat(run.stdout, Contains("1 failed, 2 passed"))
+        self.assertThat(str(self.base / "run-0" / "test_changes_into_it0"), DirExists())
+        listed = json.loads(
+            run_cli("ls", "--json", cwd=self.workdir, root=self.root).stdout
+        )
+        self.assertEqual(
+            [
+                ("test_cwd.py::test_changes_into_it", "passed", True),
+                ("test_cwd.py::test_zz_fails", "failed", True),
+            ],
+            [(t["id"], t["outcome"], t["retained"]) for t in listed[0]["tests"]],
+        )
