@@ -1,8 +1,8 @@
 """TestDirs: the per-test directories of an open session.
 
 Made relative to the session's descriptor, numbered so names never collide,
-and discarded off the test's time: deleted at once if small, else moved to
-the session's trash.
+and discarded off the test's time: renamed into the session's trash, whose
+thread deletes them.
 """
 
 import errno
@@ -13,7 +13,7 @@ from pathlib import Path
 from fixturestmp._store.naming import safe_name
 from fixturestmp._store.ownedsession import OwnedSession
 from fixturestmp._store.removal import RemovalError
-from fixturestmp._store.trash import Trash, delete_if_small
+from fixturestmp._store.trash import Trash
 from fixturestmp.errors import explain
 
 __all__ = ["TestDirs"]
@@ -96,8 +96,7 @@ class TestDirs:
     def discard(self, path: str | os.PathLike[str]) -> None:
         """Remove ``path``, made here, off the caller's time."""
         name = os.fspath(path).rpartition("/")[2]
-        if not delete_if_small(name, self._fd):
-            self.trash.discard(name)
+        self.trash.discard(name)
         if self.created:
             self.created.discard(name)
 

@@ -1,11 +1,14 @@
-"""A session's trash: trees leave the test in O(1) and are deleted aside.
+"""A session's trash: test directories leave the session in one ``rename``.
 
-Removing a tree costs time in proportion to its size; renaming it does not.
 A test's directory is renamed into ``<session>/.trash/<owner>/`` (same
-filesystem, one ``rename``), and a background thread deletes it. At the
-session's end the trash is drained, so nothing remains; if the process dies
-first, the trash stays inside the session directory, where the next prune
-removes it.
+filesystem, one ``rename``) and deleted there: at once if it is small, else
+by a background thread. Removing even an empty directory can wait on the
+disk (a filesystem mounted to discard freed blocks waits for the device),
+and it waits holding the lock of the directory's parent. The session
+directory is the parent every worker of a session makes its directories
+in; each trash directory has one user. At the session's end the trash is
+drained, so nothing remains; if the process dies first, the trash stays
+inside the session directory, where the next prune removes it.
 
 Every :class:`Trash` has its own subdirectory: the workers of a session
 share its directory, and one that ends must not remove the trash directory
@@ -28,18 +31,20 @@ from fixturestmp._store.dirflags import DIR_FLAGS
 from fixturestmp._store.removal import RemovalError, open_up, remove_entry
 from fixturestmp.errors import message, names_in
 
-__all__ = ["SMALL_TREE", "TRASH_DIR", "Trash", "delete_if_small"]
+__all__ = ["SMALL_TREE", "THREAD_NAME", "TRASH_DIR", "Trash", "delete_if_small"]
 
 TRASH_DIR = ".trash"
 #: Directories with at most this many entries and no subdirectory are
-#: deleted in place: a small, bounded cost, cheaper than the trash's thread.
+#: deleted at once: a small, bounded cost, cheaper than waking a thread.
 SMALL_TREE = 16
+#: The name of every trash's thread: the ``threads`` leak check passes over
+#: threads named ``fixturestmp-...``.
 THREAD_NAME = "fixturestmp-trash"
 _serial = itertools.count()
 
 
 class Trash:
-    """Deletes discarded trees in a background thread.
+    """Takes discarded trees out of the session and deletes them.
 
     :ivar path: The trash directory, inside the session directory.
     :ivar errors: Messages for trees that could not be deleted.
@@ -55,18 +60,14 @@ class Trash:
         self.session = Path(session)
         self.path = self.session / TRASH_DIR
         self.errors: list[str] = []
-        self._running = False  # Its thread runs in this process.
         self._session_fd = session_fd
         self._own_session_fd = -1
-        self._fd = -1
+        self._fd = -1  # Its own directory, open in this process.
+        self._running = False  # Its thread runs in this process.
         _trashes.add(self)
 
-    def _start(self) -> None:
-        # Started lazily, and again in a forked child (see _forget_parent).
-        self._pending: collections.deque[str] = collections.deque()
-        self._busy = False
-        self._stopping = False
-        self._condition = threading.Condition()
+    def _open(self) -> None:
+        # Made lazily, and again in a forked child (see _forget_parent).
         self._count = 0
         own = f"{owners.owner_token()}-{next(_serial)}"
         self._own = self.path / own
@@ -87,6 +88,12 @@ class Trash:
                     if attempt == 9:
                         raise
             self._fd = os.open(f"{TRASH_DIR}/{own}", DIR_FLAGS, dir_fd=session_fd)
+
+    def _start(self) -> None:
+        self._pending: collections.deque[str] = collections.deque()
+        self._busy = False
+        self._stopping = False
+        self._condition = threading.Condition()
         self._thread = threading.Thread(
             target=self._work, name=THREAD_NAME, daemon=True
         )
@@ -97,13 +104,15 @@ class Trash:
         return self._own_session_fd if self._session_fd is None else self._session_fd
 
     def discard(self, path: str | os.PathLike[str]) -> None:
-        """Move ``path`` (a directory in the session) into the trash, in O(1).
+        """Move ``path`` (a directory in the session) into the trash, in O(1),
+        and delete it: at once if small (see :func:`delete_if_small`), else
+        in the background.
 
-        Small directories are cheaper to delete at once: see
-        :func:`delete_if_small`.
+        A symbolic link or a file the test left in its place is moved as it
+        is, never followed.
         """
-        if not self._running:
-            self._start()
+        if self._fd < 0:
+            self._open()
         self._count += 1
         source = os.path.basename(path)
         # The test directory's name stays visible, in errors too.
@@ -117,6 +126,10 @@ class Trash:
                 # needs write permission on the directory itself.
                 open_up(source, session_fd)
                 os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
+        if delete_if_small(name, self._fd):
+            return
+        if not self._running:
+            self._start()
         with self._condition:
             self._pending.append(name)
             self._condition.notify_all()
@@ -155,9 +168,10 @@ class Trash:
                 self._stopping = True
                 self._condition.notify_all()
             self._thread.join()
+            self._running = False
+        if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-            self._running = False
             session_fd = self._session_fd_now()
             for name in (f"{TRASH_DIR}/{self._own.name}", TRASH_DIR):
                 try:
@@ -172,8 +186,8 @@ class Trash:
     def _forget_parent(self) -> None:
         """In a forked child: the parent's thread does not run here, and
         what it was given is the parent's to delete. The child's next
-        discard starts a trash of its own; its copies of the parent's
-        descriptors are closed."""
+        discard makes a trash directory of its own; its copies of the
+        parent's descriptors are closed."""
         for fd in (self._fd, self._own_session_fd):
             if fd >= 0:
                 with contextlib.suppress(OSError):
@@ -198,7 +212,7 @@ def delete_if_small(path: str | os.PathLike[str], dir_fd: int | None = None) -> 
     cheaper than waking the trash's thread.
 
     A subdirectory makes ``unlink`` fail (``EISDIR``): what is left goes the
-    careful way, through the trash.
+    careful way, by the trash's thread.
 
     :param dir_fd: ``path`` is a name in this open directory.
     """

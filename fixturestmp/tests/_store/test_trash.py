@@ -60,14 +60,72 @@ class TestDeleteIfSmall(testtools.TestCase):
         self.assertEqual(["file"], os.listdir(self.parent))
 
 
+class TestWhatIsDeleted(IsolatedTestCase):
+    """What a test left where its directory was: all of it goes, and
+    nothing outside it."""
+
+    def setUp(self):
+        super().setUp()
+        self.session_ = self.useFixture(self.session(retention_policy="all"))
+        self.outside = self.useFixture(fixtures.TempDir()).path
+
+    def discard(self, path) -> None:
+        self.session_.discard(path)
+        self.assertFalse(os.path.lexists(path))  # Gone from the session at once.
+        self.assertEqual([], self.session_.trash.drain())
+        self.assertEqual([], list((self.session_.path / TRASH_DIR).glob("*/*")))
+
+    def test_empty_directory(self):
+        self.discard(self.session_.mktemp("empty"))
+
+    def test_directory_with_files_and_subdirectories(self):
+        path = self.session_.mktemp("full")
+        fill(path, 20, subdir=True)
+        fill(path, 3)
+        self.discard(path)
+
+    def test_symbolic_link_put_in_its_place_is_not_followed(self):
+        path = self.session_.mktemp("replaced")
+        path.rmdir()
+        target = os.path.join(self.outside, "target")
+        os.mkdir(target)
+        os.symlink(target, path)
+        self.discard(path)
+        self.assertThat(target, DirExists())
+
+    def test_file_put_in_its_place(self):
+        path = self.session_.mktemp("replaced")
+        path.rmdir()
+        path.write_text("x")
+        self.discard(path)
+
+
 class TestTrash(IsolatedTestCase):
-    def test_small_directory_is_deleted_in_place(self):
+    def test_small_directory_is_deleted_at_once_without_a_thread(self):
         session = self.useFixture(self.session())
         path = session.mktemp("small")
         fill(path, SMALL_TREE)
         session.discard(path)
         self.assertThat(str(path), Not(DirExists()))
-        self.assertFalse((session.path / TRASH_DIR).exists())
+        self.assertEqual([], list((session.path / TRASH_DIR).glob("*/*")))
+        self.assertNotIn(THREAD_NAME, [t.name for t in threading.enumerate()])
+
+    def test_directory_is_deleted_out_of_the_shared_session_directory(self):
+        # The session directory is every worker's parent directory: the
+        # deletion happens in this user's own trash directory.
+        session = self.useFixture(self.session())
+        path = session.mktemp("small")
+        made = []
+        real_rmdir = os.rmdir
+
+        def rmdir(name, *, dir_fd=None):
+            made.append(os.readlink(f"/proc/self/fd/{dir_fd}"))
+            return real_rmdir(name, dir_fd=dir_fd)
+
+        self.useFixture(fixtures.MonkeyPatch("os.rmdir", rmdir))
+        session.discard(path)
+        self.assertEqual(1, len(made))
+        self.assertEqual(str(session.path / TRASH_DIR), os.path.dirname(made[0]))
 
     def test_big_tree_is_moved_aside_and_gone_when_the_session_ends(self):
         with self.session(retention_policy="all") as session:
