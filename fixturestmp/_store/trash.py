@@ -29,7 +29,7 @@ from fixturestmp._process import forks
 from fixturestmp._store import owners
 from fixturestmp._store.dirflags import DIR_FLAGS
 from fixturestmp._store.removal import RemovalError, open_up, remove_entry
-from fixturestmp.errors import message, names_in
+from fixturestmp.errors import message, name_in, names_in
 
 __all__ = ["SMALL_TREE", "THREAD_NAME", "TRASH_DIR", "Trash", "delete_if_small"]
 
@@ -118,14 +118,17 @@ class Trash:
         # The test directory's name stays visible, in errors too.
         name = f"{self._count}-{source}"
         session_fd = self._session_fd_now()
-        with names_in(self.session, self._own):
-            try:
-                os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
-            except PermissionError:
-                # Moving a directory to another parent rewrites its "..": it
-                # needs write permission on the directory itself.
+        try:
+            os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
+        except PermissionError:
+            # Moving a directory to another parent rewrites its "..": it
+            # needs write permission on the directory itself.
+            with names_in(self.session, self._own):
                 open_up(source, session_fd)
                 os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
+        except OSError as error:
+            name_in(error, self.session, self._own)
+            raise
         if delete_if_small(name, self._fd):
             return
         if not self._running:
