@@ -43,13 +43,13 @@ import pytest
 
 from fixturestmp import pytest_plugin as outcomes
 from fixturestmp._fixtures.details import listing
+from fixturestmp._fixtures.directory import _Directory, make_directory
 from fixturestmp._fixtures.retention import decide
 from fixturestmp._fixtures.session import (
     SessionTempFixture,
     default_session,
     set_default_session,
 )
-from fixturestmp._fixtures.tempdir import TempDirFixture
 from fixturestmp._process.envvars import SESSION_ENV
 from fixturestmp._runtime.pytestlib import ini_is_set, legacy_path
 from fixturestmp._store import owners
@@ -241,7 +241,7 @@ def _empty_basetemp(path: Path) -> None:
 
 _LEGACY_NAME = "fixturestmp-tmpdir"
 _RUN = pytest.StashKey[_Run]()
-_DIRS = pytest.StashKey[list[TempDirFixture]]()
+_DIRS = pytest.StashKey[list[_Directory]]()
 _SAID = pytest.StashKey[bool]()
 
 
@@ -279,13 +279,16 @@ def tmp_path(tmp_path_factory: TempPathFactory) -> Iterator[Path]:
     """A directory of the test's own, in the run's session: kept when the
     test fails (in any phase), removed once it is known to have passed."""
     # The item from the plugin that watches it: asking pytest for
-    # ``request`` costs a fixture definition a test.
+    # ``request`` costs a fixture definition a test. No fixtures.Fixture
+    # around the directory: pytest reports it (pytest_runtest_makereport).
     item = outcomes.running_item()
     name = "tmp" if item is None else re.sub(r"\W", "_", item.name)[:30]
-    with TempDirFixture(name, session=tmp_path_factory.session) as tmp:
-        if item is not None:
-            item.stash.setdefault(_DIRS, []).append(tmp)
-        yield tmp_path_factory.real(tmp.path)
+    directory = make_directory(name=name, session=tmp_path_factory.session)
+    if item is not None:
+        item.stash.setdefault(_DIRS, []).append(directory)
+    yield tmp_path_factory.real(directory.path)
+    directory.block = "ended"
+    directory.close()
 
 
 def _legacy_fixtures() -> ModuleType:

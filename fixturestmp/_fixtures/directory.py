@@ -1,8 +1,9 @@
 """A directory a fixture made, from its making to its fate.
 
 :func:`open_directory` makes it in the session during a fixture's
-``_setUp`` and finds the test it belongs to; the :class:`_Directory` then
-waits for that test's outcome and keeps or removes it.
+``_setUp`` (:func:`make_directory` without a fixture, for pytest's
+``tmp_path``) and finds the test it belongs to; the :class:`_Directory`
+then waits for that test's outcome and keeps or removes it.
 """
 
 import os
@@ -26,7 +27,7 @@ from fixturestmp._runtime.watch import CaseWatch, running_test
 from fixturestmp._store.removal import remove_tree
 from fixturestmp.policy import RetentionPolicy
 
-__all__ = ["open_directory"]
+__all__ = ["make_directory", "open_directory"]
 
 
 def open_directory(
@@ -39,8 +40,28 @@ def open_directory(
 ) -> "_Directory":
     """Make a directory for ``fixture``'s user, during its ``_setUp``.
 
-    The directory learns the running test's outcome; its cleanup and its
-    ``tmp-path`` detail are added to ``fixture``.
+    As :func:`make_directory`; the directory's cleanup and its ``tmp-path``
+    detail are added to ``fixture``.
+    """
+    directory = make_directory(
+        name=name, session=session, policy=policy, rootdir=rootdir
+    )
+    fixture.addCleanup(directory.close)
+    fixture.addDetail("tmp-path", directory.detail)
+    return directory
+
+
+def make_directory(
+    *,
+    name: str | None = None,
+    session: SessionTempFixture | None = None,
+    policy: RetentionPolicy | None = None,
+    rootdir: str | os.PathLike[str] | None = None,
+) -> "_Directory":
+    """Make a directory for the running test; its user calls its ``close``
+    when done with it.
+
+    The directory learns the running test's outcome.
 
     :param name: The directory's name in the session (default: the running
         test method's name, else ``tmp``).
@@ -69,7 +90,7 @@ def open_directory(
     else:
         where = os.path.abspath(tempfile.mkdtemp(dir=rootdir))
         remove = remove_tree
-    directory = _Directory(
+    return _Directory(
         session,
         policy or sessiondir.retention_policy,
         where,
@@ -77,9 +98,6 @@ def open_directory(
         remove,
         in_session=rootdir is None,
     )
-    fixture.addCleanup(directory.close)
-    fixture.addDetail("tmp-path", directory.detail)
-    return directory
 
 
 #: Which process made an object: 0 in the process that imported this, one
