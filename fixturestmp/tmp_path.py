@@ -321,17 +321,21 @@ def pytest_runtest_makereport(
     outcome = yield
     report = outcome.get_result()
     dirs = item.stash.get(_DIRS, None)
-    if not dirs or not report.failed or item.stash.get(_SAID, False):
+    if not dirs:
         return
-    item.stash[_SAID] = True  # The first failing phase's report says it.
-    for tmp in dirs:
-        policy = tmp.policy
-        assert policy is not None
-        keep, text = decide(policy, "failed", "the test failed")
-        body = f"{tmp.path}\n{text}\n"
-        if keep:
-            body += listing(tmp.path)
-        report.sections.append((SECTION, body))
+    if report.failed and not item.stash.get(_SAID, False):
+        item.stash[_SAID] = True  # The first failing phase's report says it.
+        for tmp in dirs:
+            keep, text = decide(tmp.policy, "failed", "the test failed")
+            body = f"{tmp.path}\n{text}\n"
+            if keep:
+                body += listing(tmp.path)
+            report.sections.append((SECTION, body))
+    if report.when == "teardown":
+        # The last report: the item lives as long as the session, its
+        # directories' objects need not (every one kept alive is work for
+        # the garbage collector's full collections).
+        del item.stash[_DIRS]
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -421,3 +421,36 @@ class TestWorkingDirectory(TmpPathTestCase):
             ],
             [(t["id"], t["outcome"], t["retained"]) for t in listed[0]["tests"]],
         )
+
+
+class TestMemory(TmpPathTestCase):
+    def test_a_reported_test_s_directory_is_not_held_by_its_item(self):
+        # pytest keeps every item to the session's end: what it holds of a
+        # test that is over stays alive, and every full collection of the
+        # garbage collector walks it again.
+        write_files(
+            self.workdir,
+            {
+                "test_many.py": """
+                    import gc
+
+                    import pytest
+
+                    from fixturestmp._fixtures.directory import _Directory
+
+
+                    @pytest.mark.parametrize("n", range(50))
+                    def test_uses_it(n, tmp_path):
+                        (tmp_path / "data").write_text("x")
+
+
+                    def test_zz_count():
+                        gc.collect()
+                        alive = [o for o in gc.get_objects() if isinstance(o, _Directory)]
+                        assert alive == [], len(alive)
+                """
+            },
+        )
+        run = self.pytest("-p", "fixturestmp.tmp_path", "test_many.py")
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        self.assertThat(run.stdout, Contains("51 passed"))
