@@ -446,7 +446,8 @@ class TestMemory(TmpPathTestCase):
 
                     def test_zz_count():
                         gc.collect()
-                        alive = [o for o in gc.get_objects() if isinstance(o, _Directory)]
+                        objects = gc.get_objects()
+                        alive = [o for o in objects if isinstance(o, _Directory)]
                         assert alive == [], len(alive)
                 """
             },
