@@ -64,6 +64,9 @@ class Trash:
         self._own_session_fd = -1
         self._fd = -1  # Its own directory, open in this process.
         self._running = False  # Its thread runs in this process.
+        # Directories may be discarded from several threads: one opens the
+        # trash, and each gets a number of its own.
+        self._lock = threading.Lock()
         _trashes.add(self)
 
     def _open(self) -> None:
@@ -111,12 +114,14 @@ class Trash:
         A symbolic link or a file the test left in its place is moved as it
         is, never followed.
         """
-        if self._fd < 0:
-            self._open()
-        self._count += 1
+        with self._lock:
+            if self._fd < 0:
+                self._open()
+            self._count += 1
+            number = self._count
         source = os.path.basename(path)
         # The test directory's name stays visible, in errors too.
-        name = f"{self._count}-{source}"
+        name = f"{number}-{source}"
         session_fd = self._session_fd_now()
         try:
             os.rename(source, name, src_dir_fd=session_fd, dst_dir_fd=self._fd)
@@ -131,8 +136,9 @@ class Trash:
             raise
         if delete_if_small(name, self._fd):
             return
-        if not self._running:
-            self._start()
+        with self._lock:
+            if not self._running:
+                self._start()
         with self._condition:
             self._pending.append(name)
             self._condition.notify_all()
@@ -197,6 +203,7 @@ class Trash:
                     os.close(fd)
         self._fd = self._own_session_fd = -1
         self._running = False
+        self._lock = threading.Lock()  # Another thread of the parent's may hold it.
 
 
 _trashes: "weakref.WeakSet[Trash]" = weakref.WeakSet()

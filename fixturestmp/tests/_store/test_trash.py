@@ -224,6 +224,41 @@ class TestTrash(IsolatedTestCase):
         self.assertFalse(after.exists() or before.exists())
 
 
+class TestThreads(IsolatedTestCase):
+    def test_directories_discarded_from_many_threads_at_once(self):
+        with self.session(retention_policy="all") as session:
+            threads = 8
+            paths = [session.mktemp(f"t{n}-") for n in range(threads * 25)]
+            for number, path in enumerate(paths):
+                if number % 10 == 0:
+                    fill(path, 3, subdir=True)  # For the trash's thread.
+            start = threading.Barrier(threads)
+            errors = []
+
+            def discard(mine):
+                start.wait()
+                try:
+                    for path in mine:
+                        session.discard(path)
+                except Exception as error:  # pragma: no cover - the failure
+                    errors.append(error)
+
+            workers = [
+                threading.Thread(target=discard, args=(paths[n::threads],))
+                for n in range(threads)
+            ]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            self.assertEqual([], errors)
+            self.assertEqual([], session.trash.drain())
+            self.assertEqual([], [p for p in paths if os.path.lexists(p)])
+            # One trash directory for this process, whichever thread made it.
+            self.assertEqual(1, len(list((session.path / TRASH_DIR).iterdir())))
+        self.assertFalse((session.path / TRASH_DIR).exists())
+
+
 class TestSharedTrash(IsolatedTestCase):
     def test_one_user_closing_does_not_pull_the_trash_from_another(self):
         # Workers of one session share its directory: when one ends, its
