@@ -32,7 +32,8 @@ PASS = ["self.assertEqual(4, len([0] * 4))"]
 
 def methods(bodies: list[tuple[str, list[str]]]) -> str:
     return "".join(
-        f"\n        def {name}(self):\n" + "".join(f"            {line}\n" for line in body)
+        f"\n        def {name}(self):\n"
+        + "".join(f"            {line}\n" for line in body)
         for name, body in bodies
     )
 
