@@ -72,6 +72,9 @@ VARIANTS = {
         [*_PYTEST, "-p", "fixturestmp.tmp_path", "tmp_path"],
         "pytest empty",
     ),
+    # The same tests, tmp_path a fixture that makes no directory: what
+    # pytest's work around the fixture and the test's own write cost.
+    "pytest tmp_path floor": ([*_PYTEST, "floor"], "pytest empty"),
 }
 #: (numerator, denominator) of each reported ratio
 RATIOS = (
@@ -80,6 +83,7 @@ RATIOS = (
     ("fixturestmp.TempDir", "fixtures.TempDir"),
     ("TempDirFixture", "pytest tmp_path"),
     ("pytest tmp_path (fixturestmp)", "pytest tmp_path"),
+    ("pytest tmp_path floor", "pytest tmp_path"),
     # What a pathlib.Path costs by itself: TempDirFixture's .path is one.
     ("fixtures.TempDir + Path", "fixtures.TempDir"),
     ("TempDirFixture", "fixtures.TempDir + Path"),
@@ -92,6 +96,16 @@ _PYTEST_FILE = """
     @pytest.mark.parametrize("n", range({count}))
     def test_it(n, {argument}):
         {body}
+"""
+# The floor's tmp_path: shaped as pytest's (a generator, needing the
+# session's factory), it yields the base directory and makes nothing, so
+# each test writes over the same file.
+_FLOOR_CONFTEST = """
+    import pytest
+
+    @pytest.fixture
+    def tmp_path(tmp_path_factory):
+        yield tmp_path_factory.getbasetemp()
 """
 
 
@@ -106,6 +120,7 @@ def _pytest_files(directory: Path, count: int) -> None:
     for name, argument, body in [
         ("empty", "", "pass"),
         ("tmp_path", "tmp_path", '(tmp_path / "data.txt").write_text("small")'),
+        ("floor", "tmp_path", '(tmp_path / "data.txt").write_text("small")'),
     ]:
         (directory / name).mkdir()
         text = _PYTEST_FILE.format(count=count, argument=argument, body=body).replace(
@@ -116,6 +131,7 @@ def _pytest_files(directory: Path, count: int) -> None:
     (directory / "tmp_path" / "pytest.ini").write_text(
         "[pytest]\ntmp_path_retention_policy = failed\n"
     )
+    (directory / "floor" / "conftest.py").write_text(textwrap.dedent(_FLOOR_CONFTEST))
 
 
 def _measure(command: list[str], cwd: Path, env: dict[str, str]) -> Times:

@@ -45,3 +45,15 @@ class TestHarness(testtools.TestCase):
              "mkdtemp+rmtree"},
             set(result["per_test"]["cpu"]),
         )  # fmt: skip
+
+    def test_the_pytest_variants_run_and_are_compared(self):
+        variants = (
+            "pytest empty,pytest tmp_path,pytest tmp_path (fixturestmp),"
+            "pytest tmp_path floor"
+        )
+        result = self.run_bench("1", "--tests", "50", "--only", variants)
+        self.assertEqual(
+            {"pytest tmp_path (fixturestmp) / pytest tmp_path",
+             "pytest tmp_path floor / pytest tmp_path"},
+            {k for k in result["ratios"]["wall"] if k.startswith("pytest")},
+        )  # fmt: skip
