@@ -5,6 +5,9 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,6 +21,7 @@ __all__ = [
     "report",
     "scratch_dir",
     "timed",
+    "unpack_sdist",
 ]
 
 T = TypeVar("T")
@@ -85,3 +89,29 @@ def report(title: str, rows: list[tuple[str, str, str]]) -> list[str]:
         lines.append(f"  {name:<{width}}  {value:>14}  {note}")
     print("\n".join(lines), flush=True)
     return lines
+
+
+def unpack_sdist(workdir: Path, project: str, version: str) -> Path:
+    """Download ``project``'s sdist of ``version`` from the package index
+    into ``workdir`` and unpack it there, unless done; return its tree.
+
+    Nothing outside ``workdir`` is written (tarfile's ``data`` filter
+    where the Python has it).
+    """
+    stem = f"{project.replace('-', '_').replace('.', '_')}-{version}"
+    tree = workdir / stem
+    if not tree.is_dir():
+        archive = workdir / f"{stem}.tar.gz"
+        if not archive.is_file():
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+                 "--no-binary", ":all:", "-d", str(workdir),
+                 f"{project}=={version}"],
+                check=True,
+            )  # fmt: skip
+        with tarfile.open(archive) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(workdir, filter="data")
+            else:  # pragma: no cover - Pythons before 3.11.4
+                tar.extractall(workdir)
+    return tree

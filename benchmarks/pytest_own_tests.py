@@ -24,13 +24,14 @@ import os
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+
+from benchmarks.common import unpack_sdist
 
 __all__ = ["main"]
 
@@ -39,16 +40,7 @@ _ITERDIR = re.compile(r"(\w+(?:\[0\])?)\.iterdir\(\)")
 
 def unpack(workdir: Path) -> Path:
     """Download and unpack the sdist of this pytest; return its tests."""
-    version = pytest.__version__
-    tree = workdir / f"pytest-{version}"
-    if not tree.is_dir():
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-             "--no-binary", ":all:", "-d", str(workdir), f"pytest=={version}"],
-            check=True,
-        )  # fmt: skip
-        with tarfile.open(workdir / f"pytest-{version}.tar.gz") as archive:
-            archive.extractall(workdir, filter="data")
+    tree = unpack_sdist(workdir, "pytest", pytest.__version__)
     return tree / "testing"
 
 

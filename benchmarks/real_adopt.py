@@ -254,9 +254,10 @@ class Runner:
             [str(self.venv / "bin" / "python"), "-c", RESULTS_SCRIPT],
             cwd=cwd, env=self.env, capture_output=True, text=True, check=True,
         )  # fmt: skip
-        return json.loads(done.stdout)
+        statuses: dict[str, str] = json.loads(done.stdout)
+        return statuses
 
-    def command(self, variant: str, stestr_args: list[str] = ()) -> list[str]:
+    def command(self, variant: str, stestr_args: tuple[str, ...] = ()) -> list[str]:
         suite = [*self.project.prefix, "stestr", "run", *stestr_args]
         if variant == "plain":
             return suite
@@ -403,7 +404,7 @@ def plant(runner: Runner, source: Path) -> tuple[list[str], bool]:
 
     # Plain, the planted test alone: fixtures removes what it wrote.
     _, out, err, _, _ = runner.run(
-        runner.command("plain", [PLANTED_MODULE]), planted_tree,
+        runner.command("plain", (PLANTED_MODULE,)), planted_tree,
         f"{project.slug}-planted-plain",
     )  # fmt: skip
     written = sorted(set(PLANTED_MESSAGE.findall(out + err)))

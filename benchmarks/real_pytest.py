@@ -35,12 +35,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 from xml.etree import ElementTree
 
 from benchmarks.bench_startup import build_wheel, make_venv
+from benchmarks.common import unpack_sdist
 
 __all__ = ["main"]
 
@@ -60,16 +60,8 @@ FAILED_LINE = re.compile(r"^FAILED (\S+)  (\S+)$", re.MULTILINE)
 
 def prepare(workdir: Path) -> tuple[Path, Path]:
     """Unpack the sdist and make its venv; return the tree and the venv."""
-    tree = workdir / f"python_dotenv-{VERSION}"
+    tree = unpack_sdist(workdir, PROJECT, VERSION)
     venv = workdir / "venv"
-    if not tree.is_dir():
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-             "--no-binary", ":all:", "-d", str(workdir), f"{PROJECT}=={VERSION}"],
-            check=True,
-        )  # fmt: skip
-        with tarfile.open(workdir / f"python_dotenv-{VERSION}.tar.gz") as archive:
-            archive.extractall(workdir, filter="data")
     if not (venv / "ready").exists():
         shutil.rmtree(venv, ignore_errors=True)
         python = make_venv(venv)

@@ -54,7 +54,23 @@ def clean_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-class TestEditableInstall(IsolatedTestCase):
+class AdoptedRunTestCase(IsolatedTestCase):
+    def assertOnlyTheFailedTestKept(self, run: subprocess.CompletedProcess) -> None:
+        """The suite's failed test, and it alone, kept what it wrote in the
+        run's session, and the summary names it."""
+        session = self.base / "run-0"
+        kept = session / "test_fails0"
+        self.assertThat(
+            run.stderr, Contains(f"FAILED test_adopted.T.test_fails  {kept}\n")
+        )
+        self.assertEqual("the last words", (kept / "evidence.txt").read_text())
+        self.assertEqual(
+            ["test_fails0"],
+            sorted(p.name for p in session.iterdir() if not p.name.startswith(".")),
+        )
+
+
+class TestEditableInstall(AdoptedRunTestCase):
     """``pip install -e`` installs the start-up hook too: ``--adopt`` keeps a
     failed test's ``fixtures.TempDir`` with fixturestmp imported from this
     checkout."""
@@ -89,19 +105,10 @@ class TestEditableInstall(IsolatedTestCase):
         )  # fmt: skip
         self.assertEqual(1, run.returncode, run.stdout + run.stderr)
         self.assertNotIn(NOT_LOADED, run.stderr)
-        session = self.base / "run-0"
-        kept = session / "test_fails0"
-        self.assertThat(
-            run.stderr, Contains(f"FAILED test_adopted.T.test_fails  {kept}\n")
-        )
-        self.assertEqual("the last words", (kept / "evidence.txt").read_text())
-        self.assertEqual(
-            ["test_fails0"],
-            sorted(p.name for p in session.iterdir() if not p.name.startswith(".")),
-        )
+        self.assertOnlyTheFailedTestKept(run)
 
 
-class TestToxRecipe(IsolatedTestCase):
+class TestToxRecipe(AdoptedRunTestCase):
     """doc/guides/adopting.rst's recipe: ``fixturestmp run --adopt -- tox -e
     py3``, fixturestmp in the tox environment's ``deps``: its test process
     joins the wrapper's session."""
@@ -160,13 +167,4 @@ class TestToxRecipe(IsolatedTestCase):
         output = run.stdout + run.stderr
         self.assertNotEqual(0, run.returncode, output)
         self.assertNotIn(NOT_LOADED, output)
-        session = self.base / "run-0"
-        kept = session / "test_fails0"
-        self.assertThat(
-            run.stderr, Contains(f"FAILED test_adopted.T.test_fails  {kept}\n")
-        )
-        self.assertEqual("the last words", (kept / "evidence.txt").read_text())
-        self.assertEqual(
-            ["test_fails0"],
-            sorted(p.name for p in session.iterdir() if not p.name.startswith(".")),
-        )
+        self.assertOnlyTheFailedTestKept(run)
